@@ -1,0 +1,13 @@
+/* Small helpers private to core/. */
+#ifndef PAM_FRONTEGG_CORE_INTERNAL_H
+#define PAM_FRONTEGG_CORE_INTERNAL_H
+
+#include "pam_frontegg/common.h"
+
+/* A random, non-zero 64-bit value (getrandom, else clock and pid). */
+uint64_t pf_random_u64(void);
+
+/* Calls fn(name, arg) for each entry of dirfd whose name is a valid user name. */
+enum pf_rc pf_dir_each_user(int dirfd, int (*fn)(const char *name, void *arg), void *arg);
+
+#endif

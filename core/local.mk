@@ -1,0 +1,25 @@
+# core/: the lockout core shared by module and helper. No network, no JSON.
+noinst_LTLIBRARIES += core/libpfcore.la
+core_libpfcore_la_SOURCES = \
+	core/config.c \
+	core/internal.h \
+	core/log.c \
+	core/outbox.c \
+	core/policy.c \
+	core/record.c \
+	core/record.h \
+	core/safe_file.c \
+	core/state.c \
+	core/state_format.c \
+	core/usermap.c \
+	core/username.c \
+	core/util.c \
+	include/pam_frontegg/common.h \
+	include/pam_frontegg/config.h \
+	include/pam_frontegg/log.h \
+	include/pam_frontegg/outbox.h \
+	include/pam_frontegg/policy.h \
+	include/pam_frontegg/safe_file.h \
+	include/pam_frontegg/state.h \
+	include/pam_frontegg/usermap.h \
+	include/pam_frontegg/username.h

@@ -1,0 +1,187 @@
+/*
+ * The durable outbox: outbox/NAME holds the latest cloud intent for NAME.
+ *
+ *   pam_frontegg-outbox 1
+ *   action lock
+ *   user alice
+ *   queued 1700000000
+ *   serial 0f1e2d3c4b5a6978
+ *   end
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pam_frontegg/outbox.h"
+#include "pam_frontegg/safe_file.h"
+#include "pam_frontegg/username.h"
+#include "internal.h"
+#include "record.h"
+
+#define OUTBOX_MAGIC "pam_frontegg-outbox 1"
+
+static const char *const action_names[] = { "none", "lock", "unlock" };
+
+const char *pf_action_str(enum pf_action a)
+{
+	return (unsigned)a < 3 ? action_names[a] : "invalid";
+}
+
+size_t pf_outbox_format(const struct pf_outbox_entry *e, char *buf, size_t size)
+{
+	struct pf_record_writer w = { buf, size, 0, true };
+
+	pf_rec_printf(&w, "%s\naction %s\nuser %s\nqueued %lld\nserial %016llx\nend\n",
+		      OUTBOX_MAGIC, pf_action_str(e->action), e->user, (long long)e->queued_at,
+		      (unsigned long long)e->serial);
+	return w.ok ? w.used : 0;
+}
+
+struct entry_parse {
+	struct pf_outbox_entry *e;
+	unsigned seen;
+};
+
+static bool parse_entry_line(char **t, size_t n, void *arg)
+{
+	static const char *const keys[] = { "action", "user", "queued", "serial" };
+	struct entry_parse *p = arg;
+	size_t k;
+
+	for (k = 0; k < 4 && strcmp(t[0], keys[k]) != 0; k++)
+		;
+	if (k == 4 || n != 2 || (p->seen & (1u << k)))
+		return false;
+	p->seen |= 1u << k;
+	switch (k) {
+	case 0:
+		if (strcmp(t[1], "lock") == 0)
+			p->e->action = PF_ACTION_LOCK;
+		else if (strcmp(t[1], "unlock") == 0)
+			p->e->action = PF_ACTION_UNLOCK;
+		return p->e->action != PF_ACTION_NONE;
+	case 1:
+		if (!pf_username_valid(t[1]))
+			return false;
+		snprintf(p->e->user, sizeof(p->e->user), "%s", t[1]);
+		return true;
+	case 2:
+		return pf_rec_time(t[1], &p->e->queued_at);
+	default:
+		return pf_rec_hex64(t[1], &p->e->serial);
+	}
+}
+
+enum pf_rc pf_outbox_parse(const char *text, size_t len, struct pf_outbox_entry *out)
+{
+	struct entry_parse p = { out, 0 };
+	enum pf_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = pf_rec_parse(text, len, OUTBOX_MAGIC, PF_OUTBOX_MAX_SIZE, parse_entry_line, &p);
+	if (rc == PF_OK && p.seen != 0xfu)
+		rc = PF_ERR_CORRUPT;
+	if (rc != PF_OK)
+		memset(out, 0, sizeof(*out));
+	return rc;
+}
+
+static enum pf_rc read_entry(struct pf_store *st, const char *user, struct pf_outbox_entry *out)
+{
+	struct pf_file_rules rules = { 0007, (uid_t)-1, PF_OUTBOX_MAX_SIZE };
+	char why[256];
+	char *text = NULL;
+	size_t len = 0;
+	enum pf_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!pf_username_valid(user))
+		return PF_ERR_INVAL;
+	rc = pf_read_file_checked(st->outboxfd, user, &rules, &text, &len, why, sizeof(why));
+	if (rc == PF_ERR_NOENT)
+		return rc;
+	if (rc == PF_OK) {
+		rc = pf_outbox_parse(text, len, out);
+		free(text);
+		if (rc == PF_OK && strcmp(out->user, user) != 0)
+			rc = PF_ERR_CORRUPT;
+		snprintf(why, sizeof(why), "corrupt");
+	}
+	if (rc != PF_OK)
+		pf_log(st->log, LOG_ERR, "outbox entry %s/outbox/%s: %s", st->path, user, why);
+	return rc == PF_ERR_TOOBIG ? PF_ERR_CORRUPT : rc;
+}
+
+enum pf_rc pf_outbox_get(struct pf_store *st, const char *user, struct pf_outbox_entry *out)
+{
+	return read_entry(st, user, out);
+}
+
+enum pf_rc pf_outbox_put(struct pf_txn *txn, enum pf_action action, int64_t now, bool *queued)
+{
+	struct pf_outbox_entry e;
+	char buf[PF_OUTBOX_MAX_SIZE];
+	enum pf_rc rc;
+	size_t len;
+
+	if (queued)
+		*queued = false;
+	if (action != PF_ACTION_LOCK && action != PF_ACTION_UNLOCK)
+		return PF_ERR_INVAL;
+	rc = read_entry(txn->st, txn->user, &e);
+	if (rc == PF_OK && e.action == action)
+		return PF_OK; /* already queued: coalesce */
+	if (rc != PF_OK && rc != PF_ERR_NOENT && rc != PF_ERR_CORRUPT)
+		return rc;
+	memset(&e, 0, sizeof(e));
+	snprintf(e.user, sizeof(e.user), "%s", txn->user);
+	e.action = action;
+	e.queued_at = now;
+	e.serial = pf_random_u64();
+	len = pf_outbox_format(&e, buf, sizeof(buf));
+	rc = len ? pf_write_atomic(txn->st->outboxfd, txn->user, buf, len, txn->st->file_mode)
+		 : PF_ERR_TOOBIG;
+	if (rc == PF_OK && queued)
+		*queued = true;
+	return rc;
+}
+
+enum pf_rc pf_outbox_ack(struct pf_txn *txn, uint64_t serial)
+{
+	struct pf_outbox_entry e;
+	enum pf_rc rc = read_entry(txn->st, txn->user, &e);
+
+	if (rc != PF_OK)
+		return rc;
+	if (e.serial != serial)
+		return PF_ERR_BUSY; /* replaced by a newer intent: keep it */
+	if (unlinkat(txn->st->outboxfd, txn->user, 0) != 0 && errno != ENOENT)
+		return PF_ERR_IO;
+	return fsync(txn->st->outboxfd) == 0 ? PF_OK : PF_ERR_IO;
+}
+
+struct list_ctx {
+	struct pf_store *st;
+	pf_outbox_fn fn;
+	void *arg;
+};
+
+static int list_one(const char *user, void *arg)
+{
+	struct list_ctx *c = arg;
+	struct pf_outbox_entry e;
+
+	return read_entry(c->st, user, &e) == PF_OK ? c->fn(&e, c->arg) : 0;
+}
+
+enum pf_rc pf_outbox_list(struct pf_store *st, pf_outbox_fn fn, void *arg)
+{
+	struct list_ctx c = { st, fn, arg };
+
+	return pf_dir_each_user(st->outboxfd, list_one, &c);
+}

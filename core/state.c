@@ -1,0 +1,269 @@
+/*
+ * The per-user state store: directories opened once, every file reached
+ * with *at() and O_NOFOLLOW below them, updates under a per-user flock and
+ * written by rename.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "pam_frontegg/safe_file.h"
+#include "pam_frontegg/state.h"
+#include "pam_frontegg/username.h"
+
+static const char *const subdirs[] = { "users", "locks", "claims", "outbox" };
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void pf_store_close(struct pf_store *st)
+{
+	close_fd(&st->dirfd);
+	close_fd(&st->usersfd);
+	close_fd(&st->locksfd);
+	close_fd(&st->claimsfd);
+	close_fd(&st->outboxfd);
+}
+
+static bool owner_ok(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+/* Opens (creating if asked) one subdirectory; others may never write it. */
+static enum pf_rc open_subdir(struct pf_store *st, const char *name, mode_t mode, bool create,
+			      int *fd)
+{
+	struct stat sb;
+
+	*fd = openat(st->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(st->dirfd, name, mode) != 0 && errno != EEXIST)
+			return PF_ERR_IO;
+		*fd = openat(st->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (*fd >= 0 && fchmod(*fd, mode) != 0)
+			close_fd(fd);
+	}
+	if (*fd < 0)
+		return errno == ENOENT ? PF_ERR_NOENT : errno == ELOOP || errno == ENOTDIR ? PF_ERR_PERM : PF_ERR_IO;
+	if (fstat(*fd, &sb) != 0 || !owner_ok(sb.st_uid) || (sb.st_mode & 0002)) {
+		pf_log(st->log, LOG_ERR, "%s/%s: unsafe owner or mode", st->path, name);
+		close_fd(fd);
+		return PF_ERR_PERM;
+	}
+	return PF_OK;
+}
+
+static enum pf_rc open_top(struct pf_store *st, const char *state_dir, bool create)
+{
+	char why[256];
+	enum pf_rc rc;
+
+	if (create && state_dir[0] == '/' && mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
+		pf_log(st->log, LOG_ERR, "state_dir %s: cannot create: %s", state_dir, strerror(errno));
+		return PF_ERR_IO;
+	}
+	rc = pf_open_dir_checked(state_dir, 0022, &st->dirfd, why, sizeof(why));
+	if (rc != PF_OK)
+		pf_log(st->log, rc == PF_ERR_NOENT ? LOG_WARNING : LOG_ERR, "state_dir %s: %s",
+		       state_dir, why);
+	return rc;
+}
+
+enum pf_rc pf_store_open(struct pf_store *st, const char *state_dir, unsigned flags,
+			 const struct pf_logger *log)
+{
+	int *fds[] = { &st->usersfd, &st->locksfd, &st->claimsfd, &st->outboxfd };
+	bool create = (flags & PF_STORE_CREATE) != 0;
+	struct stat sb;
+	mode_t mode;
+	enum pf_rc rc;
+
+	memset(st, 0, sizeof(*st));
+	st->dirfd = st->usersfd = st->locksfd = st->claimsfd = st->outboxfd = -1;
+	st->log = log;
+	snprintf(st->path, sizeof(st->path), "%s", state_dir);
+	rc = open_top(st, state_dir, create);
+	if (rc != PF_OK)
+		return rc;
+	/* A group-shared top directory (root:frontegg) makes shared subdirectories. */
+	fstat(st->dirfd, &sb);
+	mode = (sb.st_mode & 0070) ? 02770 : 0700;
+	st->file_mode = (sb.st_mode & 0070) ? 0660 : 0600;
+	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		rc = open_subdir(st, subdirs[i], mode, create, fds[i]);
+		if (rc != PF_OK) {
+			if (rc != PF_ERR_PERM)
+				pf_log(log, LOG_ERR, "%s/%s: cannot open: %s", st->path, subdirs[i],
+				       pf_rc_str(rc));
+			pf_store_close(st);
+			return rc;
+		}
+	}
+	return PF_OK;
+}
+
+static enum pf_rc check_name(struct pf_store *st, const char *user)
+{
+	if (pf_username_valid(user))
+		return PF_OK;
+	pf_log(st->log, LOG_ERR, "refusing invalid user name");
+	return PF_ERR_INVAL;
+}
+
+enum pf_rc pf_store_read(struct pf_store *st, const char *user, uid_t owner,
+			 struct pf_user_state *out)
+{
+	struct pf_file_rules rules = { 0007, owner, PF_STATE_MAX_SIZE };
+	char why[256];
+	char *text = NULL;
+	size_t len = 0;
+	enum pf_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = check_name(st, user);
+	if (rc != PF_OK)
+		return rc;
+	rc = pf_read_file_checked(st->usersfd, user, &rules, &text, &len, why, sizeof(why));
+	if (rc == PF_ERR_NOENT)
+		return rc;
+	if (rc == PF_OK) {
+		rc = pf_state_parse(text, len, out);
+		free(text);
+		if (rc == PF_OK)
+			return rc;
+		snprintf(why, sizeof(why), "%s", rc == PF_ERR_TOOBIG ? "oversized" : "corrupt");
+		rc = PF_ERR_CORRUPT;
+	}
+	pf_log(st->log, LOG_ERR, "state of %s (%s/users/%s): %s", user, st->path, user, why);
+	return rc == PF_ERR_TOOBIG ? PF_ERR_CORRUPT : rc;
+}
+
+/* Opens (creating) a per-user lock or claim file and checks it is ours. */
+static enum pf_rc open_lockfile(struct pf_store *st, int dirfd, const char *user, uid_t owner,
+				int *fd)
+{
+	struct pf_file_rules rules = { 0007, owner, 0 };
+	enum pf_rc rc;
+
+	*fd = openat(dirfd, user, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+		     st->file_mode);
+	if (*fd < 0) {
+		pf_log(st->log, LOG_ERR, "lock file for %s: %s", user, strerror(errno));
+		return errno == ELOOP ? PF_ERR_PERM : PF_ERR_IO;
+	}
+	rc = pf_check_fd(*fd, &rules, NULL, 0);
+	if (rc != PF_OK) {
+		pf_log(st->log, LOG_ERR, "lock file for %s is unsafe", user);
+		close_fd(fd);
+	}
+	return rc;
+}
+
+static int flock_retry(int fd, int op)
+{
+	int r;
+
+	do
+		r = flock(fd, op);
+	while (r != 0 && errno == EINTR);
+	return r;
+}
+
+enum pf_rc pf_store_begin(struct pf_store *st, const char *user, uid_t owner, struct pf_txn *txn)
+{
+	enum pf_rc rc;
+
+	memset(txn, 0, sizeof(*txn));
+	txn->st = st;
+	txn->lockfd = -1;
+	rc = check_name(st, user);
+	if (rc != PF_OK)
+		return rc;
+	snprintf(txn->user, sizeof(txn->user), "%s", user);
+	rc = open_lockfile(st, st->locksfd, user, owner, &txn->lockfd);
+	if (rc != PF_OK)
+		return rc;
+	if (flock_retry(txn->lockfd, LOCK_EX) != 0) {
+		pf_store_end(txn);
+		return PF_ERR_IO;
+	}
+	rc = pf_store_read(st, user, owner, &txn->state);
+	txn->existed = rc != PF_ERR_NOENT;
+	if (rc == PF_ERR_NOENT)
+		rc = PF_OK;
+	if (rc != PF_OK && rc != PF_ERR_CORRUPT)
+		pf_store_end(txn);
+	return rc;
+}
+
+enum pf_rc pf_store_commit(struct pf_txn *txn)
+{
+	char *buf = malloc(PF_STATE_MAX_SIZE);
+	size_t len;
+	enum pf_rc rc = PF_ERR_NOMEM;
+
+	if (buf == NULL)
+		return rc;
+	len = pf_state_format(&txn->state, buf, PF_STATE_MAX_SIZE);
+	rc = len ? pf_write_atomic(txn->st->usersfd, txn->user, buf, len, txn->st->file_mode)
+		 : PF_ERR_TOOBIG;
+	free(buf);
+	if (rc == PF_OK)
+		txn->existed = true;
+	else
+		pf_log(txn->st->log, LOG_ERR, "cannot write state of %s: %s", txn->user,
+		       pf_rc_str(rc));
+	return rc;
+}
+
+enum pf_rc pf_store_remove(struct pf_txn *txn)
+{
+	if (unlinkat(txn->st->usersfd, txn->user, 0) != 0 && errno != ENOENT)
+		return PF_ERR_IO;
+	memset(&txn->state, 0, sizeof(txn->state));
+	txn->existed = false;
+	return fsync(txn->st->usersfd) == 0 ? PF_OK : PF_ERR_IO;
+}
+
+void pf_store_end(struct pf_txn *txn)
+{
+	close_fd(&txn->lockfd); /* closing the descriptor drops the flock */
+}
+
+enum pf_rc pf_store_claim(struct pf_store *st, const char *user, int *fd)
+{
+	enum pf_rc rc = check_name(st, user);
+
+	if (rc == PF_OK)
+		rc = open_lockfile(st, st->claimsfd, user, (uid_t)-1, fd);
+	if (rc != PF_OK)
+		return rc;
+	if (flock_retry(*fd, LOCK_EX | LOCK_NB) != 0) {
+		rc = errno == EWOULDBLOCK ? PF_ERR_BUSY : PF_ERR_IO;
+		close_fd(fd);
+	}
+	return rc;
+}
+
+void pf_store_release_claim(int fd)
+{
+	close_fd(&fd);
+}
+
+enum pf_rc pf_store_list(struct pf_store *st, pf_user_fn fn, void *arg)
+{
+	return pf_dir_each_user(st->usersfd, fn, arg);
+}

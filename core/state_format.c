@@ -1,0 +1,186 @@
+/*
+ * The state record's text form. Strict on input: a record that is not
+ * exactly what pf_state_format writes is corrupt, never half-trusted.
+ *
+ *   pam_frontegg-state 1
+ *   failures 4
+ *   lock 1700000000 1700000600
+ *   cloud locked 1700000050
+ *   pushed 1 1700000001
+ *   id 6b3f...
+ *   identity alice@example.com
+ *   push 0 0
+ *   fail 1700000000 sshd 192.0.2.7 ssh
+ *   end
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pam_frontegg/state.h"
+#include "pam_frontegg/usermap.h"
+#include "record.h"
+
+#define STATE_MAGIC "pam_frontegg-state 1"
+
+static const char *const cloud_names[] = { "unknown", "unlocked", "locked", "absent" };
+
+void pf_field_copy(char *dst, size_t size, const char *src)
+{
+	size_t i = 0;
+
+	for (; src && src[i] && i + 1 < size; i++) {
+		unsigned char c = (unsigned char)src[i];
+		dst[i] = (c <= 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	if (i == 0 && size > 1)
+		dst[i++] = '-';
+	dst[i] = '\0';
+}
+
+static const char *or_dash(const char *s)
+{
+	return s[0] ? s : "-";
+}
+
+size_t pf_state_format(const struct pf_user_state *s, char *buf, size_t size)
+{
+	struct pf_record_writer w = { buf, size, 0, true };
+
+	pf_rec_printf(&w, "%s\n", STATE_MAGIC);
+	pf_rec_printf(&w, "failures %llu\n", (unsigned long long)s->failures_total);
+	pf_rec_printf(&w, "lock %lld %lld\n", (long long)s->lock_since, (long long)s->lock_until);
+	pf_rec_printf(&w, "cloud %s %lld\n", cloud_names[s->cloud], (long long)s->cloud_checked_at);
+	pf_rec_printf(&w, "pushed %d %lld\n", s->cloud_lock_pushed ? 1 : 0,
+		      (long long)s->cloud_pushed_at);
+	pf_rec_printf(&w, "id %s\n", or_dash(s->frontegg_id));
+	pf_rec_printf(&w, "identity %s\n", or_dash(s->identity));
+	pf_rec_printf(&w, "push %u %lld\n", s->push_attempts, (long long)s->push_next_at);
+	for (unsigned i = 0; i < s->n_fail && i < PF_FAIL_RING; i++) {
+		const struct pf_failure *f = &s->fail[i];
+		pf_rec_printf(&w, "fail %lld %s %s %s\n", (long long)f->when, f->service, f->rhost,
+			      f->tty);
+	}
+	pf_rec_printf(&w, "end\n");
+	return w.ok ? w.used : 0;
+}
+
+/* Copies a printable, blank-free token of at most size - 1 bytes. */
+static bool take_field(char *dst, size_t size, const char *tok)
+{
+	size_t len = strlen(tok);
+
+	if (len == 0 || len >= size)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)tok[i] <= 0x20 || (unsigned char)tok[i] >= 0x7f)
+			return false;
+	memcpy(dst, tok, len + 1);
+	return true;
+}
+
+static bool take_ident(char *dst, size_t size, const char *tok, enum pf_ident_kind want)
+{
+	if (strcmp(tok, "-") == 0) {
+		dst[0] = '\0';
+		return true;
+	}
+	if (!take_field(dst, size, tok))
+		return false;
+	return want == PF_IDENT_NONE ? pf_ident_classify(dst) != PF_IDENT_NONE
+				     : pf_ident_classify(dst) == want;
+}
+
+static bool take_cloud(const char *tok, enum pf_cloud_seen *out)
+{
+	for (size_t i = 0; i < sizeof(cloud_names) / sizeof(cloud_names[0]); i++) {
+		if (strcmp(tok, cloud_names[i]) == 0) {
+			*out = (enum pf_cloud_seen)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool parse_fail(struct pf_user_state *s, char **t, size_t n)
+{
+	struct pf_failure *f;
+
+	if (n != 5 || s->n_fail >= PF_FAIL_RING)
+		return false;
+	f = &s->fail[s->n_fail];
+	if (!pf_rec_time(t[1], &f->when) || !take_field(f->service, sizeof(f->service), t[2]) ||
+	    !take_field(f->rhost, sizeof(f->rhost), t[3]) || !take_field(f->tty, sizeof(f->tty), t[4]))
+		return false;
+	if (s->n_fail > 0 && f->when < s->fail[s->n_fail - 1].when)
+		return false;
+	s->n_fail++;
+	return true;
+}
+
+/* One line of a record; seen[] makes every key but "fail" appear once. */
+static bool parse_line(struct pf_user_state *s, char **t, size_t n, unsigned *seen)
+{
+	static const char *const once[] = { "failures", "lock",	    "cloud", "pushed",
+					    "id",	"identity", "push" };
+	size_t k;
+
+	if (strcmp(t[0], "fail") == 0)
+		return parse_fail(s, t, n);
+	for (k = 0; k < sizeof(once) / sizeof(once[0]); k++)
+		if (strcmp(t[0], once[k]) == 0)
+			break;
+	if (k == sizeof(once) / sizeof(once[0]) || (*seen & (1u << k)))
+		return false;
+	*seen |= 1u << k;
+	switch (k) {
+	case 0:
+		return n == 2 && pf_rec_u64(t[1], &s->failures_total);
+	case 1:
+		return n == 3 && pf_rec_time(t[1], &s->lock_since) &&
+		       pf_rec_time(t[2], &s->lock_until);
+	case 2:
+		return n == 3 && take_cloud(t[1], &s->cloud) && pf_rec_time(t[2], &s->cloud_checked_at);
+	case 3:
+		if (n != 3 || (strcmp(t[1], "0") != 0 && strcmp(t[1], "1") != 0))
+			return false;
+		s->cloud_lock_pushed = t[1][0] == '1';
+		return pf_rec_time(t[2], &s->cloud_pushed_at);
+	case 4:
+		return n == 2 && take_ident(s->frontegg_id, sizeof(s->frontegg_id), t[1], PF_IDENT_ID);
+	case 5:
+		return n == 2 && take_ident(s->identity, sizeof(s->identity), t[1], PF_IDENT_NONE);
+	default:
+		return n == 3 && pf_rec_uint(t[1], &s->push_attempts) &&
+		       pf_rec_time(t[2], &s->push_next_at);
+	}
+}
+
+struct state_parse {
+	struct pf_user_state *state;
+	unsigned seen;
+};
+
+static bool parse_record_line(char **t, size_t n, void *arg)
+{
+	struct state_parse *p = arg;
+
+	return parse_line(p->state, t, n, &p->seen);
+}
+
+enum pf_rc pf_state_parse(const char *text, size_t len, struct pf_user_state *out)
+{
+	struct state_parse p = { out, 0 };
+	enum pf_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = pf_rec_parse(text, len, STATE_MAGIC, PF_STATE_MAX_SIZE, parse_record_line, &p);
+	if (rc == PF_OK && p.seen != 0x7fu)
+		rc = PF_ERR_CORRUPT;
+	if (rc != PF_OK)
+		memset(out, 0, sizeof(*out));
+	return rc;
+}

@@ -1,0 +1,168 @@
+/* Host user -> Frontegg identity (user_map_file first, then user_email). */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pam_frontegg/safe_file.h"
+#include "pam_frontegg/usermap.h"
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static bool email_char_ok(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' &&
+	       c != '(' && c != ')' && c != ',' && c != ';' && c != ':' && c != '[' && c != ']';
+}
+
+enum pf_ident_kind pf_ident_classify(const char *value)
+{
+	size_t len = strlen(value), at = 0, ats = 0;
+	bool id_chars = len > 0 && len <= PF_ID_MAX;
+
+	if (len == 0 || len > PF_IDENT_MAX)
+		return PF_IDENT_NONE;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)value[i];
+		if (c == '@') {
+			ats++;
+			at = i;
+		} else if (!email_char_ok(c)) {
+			return PF_IDENT_NONE;
+		}
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      c == '-'))
+			id_chars = false;
+	}
+	if (ats == 1 && at > 0 && at + 1 < len && strchr(value + at, '.') != NULL)
+		return PF_IDENT_EMAIL;
+	return ats == 0 && id_chars ? PF_IDENT_ID : PF_IDENT_NONE;
+}
+
+static enum pf_rc set_identity(struct pf_identity *out, const char *value, size_t len)
+{
+	if (len > PF_IDENT_MAX)
+		return PF_ERR_INVAL;
+	memcpy(out->value, value, len);
+	out->value[len] = '\0';
+	out->kind = pf_ident_classify(out->value);
+	return out->kind == PF_IDENT_NONE ? PF_ERR_INVAL : PF_OK;
+}
+
+enum pf_rc pf_map_expand_template(const char *tmpl, const char *user, struct pf_identity *out)
+{
+	const char *u = strstr(tmpl, "%u");
+	char buf[PF_IDENT_MAX + 2];
+	int n;
+
+	if (u == NULL)
+		return PF_ERR_INVAL;
+	n = snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(u - tmpl), tmpl, user, u + 2);
+	if (n < 0 || (size_t)n > PF_IDENT_MAX)
+		return PF_ERR_INVAL;
+	if (set_identity(out, buf, (size_t)n) != PF_OK || out->kind != PF_IDENT_EMAIL)
+		return PF_ERR_INVAL;
+	return PF_OK;
+}
+
+/* Splits one map line into its two fields; false when it is not "user value". */
+static bool split_line(const char *line, size_t len, const char **f1, size_t *l1,
+		       const char **f2, size_t *l2)
+{
+	size_t p = 0;
+
+	while (p < len && is_blank(line[p]))
+		p++;
+	*f1 = line + p;
+	while (p < len && !is_blank(line[p]))
+		p++;
+	*l1 = (size_t)(line + p - *f1);
+	while (p < len && is_blank(line[p]))
+		p++;
+	*f2 = line + p;
+	while (p < len && !is_blank(line[p]))
+		p++;
+	*l2 = (size_t)(line + p - *f2);
+	while (p < len && is_blank(line[p]))
+		p++;
+	return *l1 > 0 && *l2 > 0 && p == len;
+}
+
+enum pf_rc pf_map_lookup_text(const char *text, size_t len, const char *origin, const char *user,
+			      struct pf_identity *out, const struct pf_logger *log)
+{
+	size_t ulen = strlen(user), pos = 0;
+	unsigned lineno = 0;
+
+	while (pos < len) {
+		const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - line) : len - pos;
+		const char *f1, *f2;
+		size_t l1, l2;
+
+		pos += n + 1;
+		lineno++;
+		while (n > 0 && is_blank(line[0])) {
+			line++;
+			n--;
+		}
+		if (n == 0 || line[0] == '#')
+			continue;
+		if (memchr(line, '\0', n) || !split_line(line, n, &f1, &l1, &f2, &l2)) {
+			pf_log(log, LOG_WARNING, "%s:%u: expected 'user email-or-id', line ignored",
+			       origin, lineno);
+			continue;
+		}
+		if (l1 != ulen || memcmp(f1, user, ulen) != 0)
+			continue;
+		if (set_identity(out, f2, l2) != PF_OK) {
+			pf_log(log, LOG_ERR, "%s:%u: '%.*s' is neither an e-mail nor a Frontegg id",
+			       origin, lineno, (int)(l2 > 80 ? 80 : l2), f2);
+			return PF_ERR_INVAL;
+		}
+		return PF_OK;
+	}
+	return PF_ERR_NOENT;
+}
+
+static enum pf_rc map_from_file(const char *path, const char *user, struct pf_identity *out,
+				const struct pf_logger *log)
+{
+	struct pf_file_rules rules = { 022, (uid_t)-1, PF_MAP_MAX_SIZE };
+	char why[256];
+	char *text = NULL;
+	size_t len = 0;
+	enum pf_rc rc;
+
+	rc = pf_read_file_checked(-1, path, &rules, &text, &len, why, sizeof(why));
+	if (rc != PF_OK) {
+		pf_log(log, LOG_ERR, "user_map_file %s: %s", path, why);
+		return rc == PF_ERR_NOENT ? PF_ERR_IO : rc;
+	}
+	rc = pf_map_lookup_text(text, len, path, user, out, log);
+	free(text);
+	return rc;
+}
+
+enum pf_rc pf_map_user(const struct pf_config *cfg, const char *user, struct pf_identity *out,
+		       const struct pf_logger *log)
+{
+	enum pf_rc rc = PF_ERR_NOENT;
+
+	memset(out, 0, sizeof(*out));
+	if (cfg->user_map_file != NULL) {
+		rc = map_from_file(cfg->user_map_file, user, out, log);
+		if (rc != PF_ERR_NOENT)
+			return rc;
+	}
+	if (cfg->user_email == NULL)
+		return PF_ERR_NOENT;
+	rc = pf_map_expand_template(cfg->user_email, user, out);
+	if (rc != PF_OK)
+		pf_log(log, LOG_ERR, "user_email template gives no valid e-mail for %s", user);
+	return rc;
+}

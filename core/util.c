@@ -1,0 +1,47 @@
+/* Small helpers private to core/. */
+#include "autoconfig.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef HAVE_GETRANDOM
+#include <sys/random.h>
+#endif
+
+#include "internal.h"
+#include "pam_frontegg/username.h"
+
+uint64_t pf_random_u64(void)
+{
+	uint64_t v = 0;
+	struct timespec ts;
+
+#ifdef HAVE_GETRANDOM
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v) && v != 0)
+		return v;
+#endif
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 48) ^ 1u;
+}
+
+enum pf_rc pf_dir_each_user(int dirfd, int (*fn)(const char *name, void *arg), void *arg)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *dir;
+
+	if (fd < 0)
+		return PF_ERR_IO;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		return PF_ERR_IO;
+	}
+	/* Skips ".", ".." and ".tmp.*" files a killed writer left behind. */
+	while ((de = readdir(dir)) != NULL)
+		if (pf_username_valid(de->d_name) && fn(de->d_name, arg) != 0)
+			break;
+	closedir(dir);
+	return PF_OK;
+}

@@ -1,0 +1,105 @@
+/*
+ * One parser for /etc/security/pam_frontegg.conf and for module arguments,
+ * in pam_faillock's style: "key = value" lines, '#' comments, bare keys for
+ * booleans. Arguments are applied after the file, so they win.
+ */
+#ifndef PAM_FRONTEGG_CONFIG_H
+#define PAM_FRONTEGG_CONFIG_H
+
+#include "common.h"
+#include "log.h"
+
+#ifndef PF_DEFAULT_CONF
+#define PF_DEFAULT_CONF "/etc/security/pam_frontegg.conf"
+#endif
+#ifndef PF_DEFAULT_STATE_DIR
+#define PF_DEFAULT_STATE_DIR "/var/lib/pam_frontegg"
+#endif
+#ifndef PF_DEFAULT_HELPER
+#define PF_DEFAULT_HELPER "/usr/sbin/frontegg-lockout"
+#endif
+#define PF_DEFAULT_API_URL "https://api.frontegg.com"
+
+/* Bounds of the numeric keys (seconds unless said otherwise). */
+#define PF_DENY_MAX 64 /* the failure ring keeps this many records */
+#define PF_INTERVAL_MAX 604800 /* one week, pam_faillock's bound */
+#define PF_TTL_MAX 86400
+#define PF_TIMEOUT_MS_MIN 100
+#define PF_TIMEOUT_MS_MAX 60000
+#define PF_CONF_MAX_SIZE (64 * 1024)
+#define PF_CONF_LINE_MAX 1024
+
+enum pf_failmode { PF_FAILMODE_OPEN, PF_FAILMODE_CLOSED };
+
+struct pf_config {
+	char *conf_path;	  /* the file read (NULL when none) */
+	char *api_url;		  /* "https://..." */
+	char *client_id;
+	char *client_secret;	  /* only with PF_CONF_WANT_SECRET; wiped by pf_config_free */
+	char *client_secret_file;
+	bool has_inline_secret;	  /* client_secret appeared in the file */
+	char *ca_file;
+	char *proxy;
+	char *user_email;	  /* template, "%u" is the login name */
+	char *user_map_file;
+	unsigned deny;
+	unsigned fail_interval;
+	unsigned unlock_time;	  /* 0 = only an administrator unlocks */
+	bool even_deny_root;
+	unsigned root_unlock_time;
+	char *admin_group;
+	char **ignore_users;	  /* NULL-terminated */
+	bool cloud_lock;
+	bool cloud_check;
+	unsigned cloud_cache_ttl;
+	bool cloud_unlock_on_expiry;
+	enum pf_failmode failmode;
+	unsigned timeout_ms;
+	char *state_dir;
+	char *helper;
+	bool silent;
+	bool debug;
+	/* private: root_unlock_time given explicitly (else it follows unlock_time) */
+	bool root_unlock_time_set;
+};
+
+enum pf_config_flags {
+	PF_CONF_WANT_SECRET = 1u << 0, /* keep client_secret (helper as root only) */
+	PF_CONF_NO_FILE = 1u << 1,     /* arguments only (tests, fuzzing) */
+};
+
+/* Fills cfg with the built-in defaults. */
+PF_NODISCARD enum pf_rc pf_config_defaults(struct pf_config *cfg);
+
+/*
+ * Loads defaults, then the config file (conf= among argv, else
+ * PF_DEFAULT_CONF), then argv. A missing default file is fine; a missing
+ * explicit conf= file, an unsafe file or a bad value is an error, logged as
+ * one line naming file and line. Unknown keys are warned about and ignored.
+ * On error cfg is left freed.
+ */
+PF_NODISCARD enum pf_rc pf_config_load(struct pf_config *cfg, int argc, const char *const *argv,
+				       unsigned flags, const struct pf_logger *log);
+
+/*
+ * Applies one "key=value" or bare "key" setting. origin and line are for
+ * messages ("pam_frontegg.conf", 12, or "module argument", 0).
+ */
+PF_NODISCARD enum pf_rc pf_config_apply(struct pf_config *cfg, const char *setting,
+					const char *origin, unsigned line, unsigned flags,
+					const struct pf_logger *log);
+
+/* Parses a whole config text (the file parser, fuzzable without a file). */
+PF_NODISCARD enum pf_rc pf_config_parse_text(struct pf_config *cfg, const char *text, size_t len,
+					     const char *origin, unsigned flags,
+					     const struct pf_logger *log);
+
+/* Reads the client secret (inline or from client_secret_file, root only). */
+PF_NODISCARD enum pf_rc pf_config_read_secret(const struct pf_config *cfg, char **secret,
+					      const struct pf_logger *log);
+
+bool pf_config_ignores_user(const struct pf_config *cfg, const char *user);
+
+void pf_config_free(struct pf_config *cfg);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * The durable outbox of cloud actions. One entry per user holds the latest
+ * intent (lock or unlock), written before anything is attempted and removed
+ * only after Frontegg confirmed it. Putting an intent that is already queued
+ * changes nothing (coalescing), so replay is idempotent and parallel logins
+ * produce one cloud call. Entries are acknowledged by serial, so an entry
+ * replaced during a push is never removed by that push.
+ */
+#ifndef PAM_FRONTEGG_OUTBOX_H
+#define PAM_FRONTEGG_OUTBOX_H
+
+#include "state.h"
+
+enum pf_action { PF_ACTION_NONE = 0, PF_ACTION_LOCK, PF_ACTION_UNLOCK };
+
+#define PF_OUTBOX_MAX_SIZE 4096
+
+struct pf_outbox_entry {
+	char user[PF_USER_MAX + 1];
+	enum pf_action action;
+	int64_t queued_at;
+	uint64_t serial;
+};
+
+const char *pf_action_str(enum pf_action a);
+
+/*
+ * Queues action for txn's user (caller holds the user's lock). When the same
+ * action is already queued nothing changes and *queued (if non-NULL) is false.
+ */
+PF_NODISCARD enum pf_rc pf_outbox_put(struct pf_txn *txn, enum pf_action action, int64_t now,
+				      bool *queued);
+/* Reads user's entry without locking; PF_ERR_NOENT when none. */
+PF_NODISCARD enum pf_rc pf_outbox_get(struct pf_store *st, const char *user,
+				      struct pf_outbox_entry *out);
+/* Removes the entry if it still carries serial (caller holds the user's lock). */
+PF_NODISCARD enum pf_rc pf_outbox_ack(struct pf_txn *txn, uint64_t serial);
+
+typedef int (*pf_outbox_fn)(const struct pf_outbox_entry *e, void *arg);
+/* Calls fn for every readable entry; unreadable ones are logged and skipped. */
+PF_NODISCARD enum pf_rc pf_outbox_list(struct pf_store *st, pf_outbox_fn fn, void *arg);
+
+PF_NODISCARD enum pf_rc pf_outbox_parse(const char *text, size_t len, struct pf_outbox_entry *out);
+size_t pf_outbox_format(const struct pf_outbox_entry *e, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * The lock policy: pure functions of a user's state, the configuration and
+ * the time, so every rule is tested with an injected clock.
+ */
+#ifndef PAM_FRONTEGG_POLICY_H
+#define PAM_FRONTEGG_POLICY_H
+
+#include "config.h"
+#include "state.h"
+
+/* The rules that apply to one user. */
+struct pf_policy {
+	bool exempt;		/* root or admin_group without even_deny_root */
+	unsigned deny;
+	unsigned fail_interval;
+	unsigned unlock_time;	/* 0 = only an administrator unlocks */
+};
+
+/* root_like: uid 0 or a member of admin_group. */
+void pf_policy_for(const struct pf_config *cfg, bool root_like, struct pf_policy *out);
+
+/* True while a host lock holds at now. */
+bool pf_host_locked(const struct pf_user_state *s, int64_t now);
+
+/* Failures that count at now (inside fail_interval, after the last reset). */
+unsigned pf_recent_failures(const struct pf_user_state *s, const struct pf_policy *p, int64_t now);
+
+enum pf_failure_outcome {
+	PF_FAIL_COUNTED,	/* recorded, still below deny */
+	PF_FAIL_LOCKED_NOW,	/* recorded and the host lock started: push a cloud lock */
+	PF_FAIL_WHILE_LOCKED,	/* recorded, the user was already locked */
+	PF_FAIL_EXEMPT,		/* recorded, the policy never locks this user */
+};
+
+/* Records f (f->when is "now") and applies the lock rule. */
+enum pf_failure_outcome pf_record_failure(struct pf_user_state *s, const struct pf_policy *p,
+					  const struct pf_failure *f);
+
+/* Clears failures and any host lock (success, or an administrator's unlock). */
+void pf_clear_tally(struct pf_user_state *s);
+
+/* Starts an administrator's host lock (no expiry). */
+void pf_lock_by_admin(struct pf_user_state *s, int64_t now);
+
+/*
+ * Ends a host lock whose time has passed. Returns true when one ended; the
+ * failures before it then stop counting.
+ */
+bool pf_expire_lock(struct pf_user_state *s, int64_t now);
+
+/* True when the cached cloud state is younger than ttl. */
+bool pf_cloud_fresh(const struct pf_user_state *s, unsigned ttl, int64_t now);
+
+/* The wall clock, in seconds. The only place core reads the time. */
+int64_t pf_now(void);
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * The per-user state store (DESIGN §6). Layout under state_dir:
+ *
+ *   users/NAME    the user's state record (text, versioned, ends with "end")
+ *   locks/NAME    empty file; flock(LOCK_EX) serialises every update of NAME
+ *   claims/NAME   empty file; a non-blocking flock marks "a push is running"
+ *   outbox/NAME   the cloud action waiting for NAME (see outbox.h)
+ *
+ * Readers need no lock: records are replaced by rename, so a reader sees the
+ * old or the new record, never half of one. Files are opened relative to the
+ * directory descriptors with O_NOFOLLOW, so no symlink is ever followed.
+ */
+#ifndef PAM_FRONTEGG_STATE_H
+#define PAM_FRONTEGG_STATE_H
+
+#include <sys/types.h>
+
+#include "common.h"
+#include "config.h"
+#include "log.h"
+
+#define PF_FAIL_RING PF_DENY_MAX
+#define PF_SERVICE_MAX 32
+#define PF_RHOST_MAX 64
+#define PF_TTY_MAX 32
+#define PF_STATE_MAX_SIZE (32 * 1024)
+
+struct pf_failure {
+	int64_t when;
+	char service[PF_SERVICE_MAX + 1];
+	char rhost[PF_RHOST_MAX + 1];
+	char tty[PF_TTY_MAX + 1];
+};
+
+/* What Frontegg said about the user when last asked. */
+enum pf_cloud_seen {
+	PF_CLOUD_UNKNOWN = 0, /* never asked, or the answer was lost */
+	PF_CLOUD_UNLOCKED,
+	PF_CLOUD_LOCKED,
+	PF_CLOUD_ABSENT,      /* no such Frontegg user */
+};
+
+struct pf_user_state {
+	uint64_t failures_total;	/* failures since the tally was last cleared */
+	unsigned n_fail;		/* records in fail[], oldest first */
+	struct pf_failure fail[PF_FAIL_RING];
+	int64_t lock_since;		/* 0 = no host lock */
+	int64_t lock_until;		/* with lock_since: 0 = until an admin unlocks */
+	bool cloud_lock_pushed;		/* Frontegg confirmed a lock this host pushed */
+	int64_t cloud_pushed_at;
+	enum pf_cloud_seen cloud;
+	int64_t cloud_checked_at;	/* when cloud was read (0 = never) */
+	char frontegg_id[PF_ID_MAX + 1]; /* "" = not resolved yet */
+	char identity[PF_IDENT_MAX + 1]; /* the e-mail or id frontegg_id came from */
+	unsigned push_attempts;		/* failed deliveries of the outbox entry */
+	int64_t push_next_at;		/* no new attempt before this time */
+};
+
+struct pf_store {
+	int dirfd;
+	int usersfd;
+	int locksfd;
+	int claimsfd;
+	int outboxfd;
+	mode_t file_mode; /* 0660 when the directory is group-shared (setgid), else 0600 */
+	const struct pf_logger *log;
+	char path[512];
+};
+
+enum pf_store_flags {
+	PF_STORE_CREATE = 1u << 0, /* create missing directories (root, or the helper) */
+};
+
+PF_NODISCARD enum pf_rc pf_store_open(struct pf_store *st, const char *state_dir, unsigned flags,
+				      const struct pf_logger *log);
+void pf_store_close(struct pf_store *st);
+
+/*
+ * Reads NAME's record without locking. owner is the uid besides root that
+ * may own the record (the user's own uid, for records the setgid helper
+ * wrote), or (uid_t)-1. A missing record is PF_ERR_NOENT with *out zeroed.
+ */
+PF_NODISCARD enum pf_rc pf_store_read(struct pf_store *st, const char *user, uid_t owner,
+				      struct pf_user_state *out);
+
+/* An update of one user's record, under that user's lock. */
+struct pf_txn {
+	struct pf_store *st;
+	char user[PF_USER_MAX + 1];
+	int lockfd;
+	bool existed;
+	struct pf_user_state state;
+};
+
+/*
+ * Locks NAME and reads its record into txn->state. A corrupt record is
+ * reported (PF_ERR_CORRUPT, logged) with txn->state zeroed and the lock held,
+ * so the caller may decide to overwrite it; any other error releases it.
+ */
+PF_NODISCARD enum pf_rc pf_store_begin(struct pf_store *st, const char *user, uid_t owner,
+				       struct pf_txn *txn);
+/* Writes txn->state atomically (temp, fsync, rename, fsync dir). */
+PF_NODISCARD enum pf_rc pf_store_commit(struct pf_txn *txn);
+/* Removes NAME's record (the tally and everything else). */
+PF_NODISCARD enum pf_rc pf_store_remove(struct pf_txn *txn);
+/* Releases the lock. Safe to call twice. */
+void pf_store_end(struct pf_txn *txn);
+
+/*
+ * Tries to claim the right to push NAME's outbox entry: PF_ERR_BUSY when
+ * another process holds it. *fd is released with pf_store_release_claim.
+ */
+PF_NODISCARD enum pf_rc pf_store_claim(struct pf_store *st, const char *user, int *fd);
+void pf_store_release_claim(int fd);
+
+/* Calls fn for every user with a record, in directory order. */
+typedef int (*pf_user_fn)(const char *user, void *arg);
+PF_NODISCARD enum pf_rc pf_store_list(struct pf_store *st, pf_user_fn fn, void *arg);
+
+/* Serialisation (fuzzable without files). */
+PF_NODISCARD enum pf_rc pf_state_parse(const char *text, size_t len, struct pf_user_state *out);
+/* Returns bytes written (< size) or 0 when buf is too small. */
+size_t pf_state_format(const struct pf_user_state *s, char *buf, size_t size);
+
+/* Copies a field for a failure record: printable, no spaces, "-" when empty. */
+void pf_field_copy(char *dst, size_t size, const char *src);
+
+#endif

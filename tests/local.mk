@@ -1,0 +1,52 @@
+# tests/: unit tests (Check, TAP), PAM-stack tests, the Frontegg emulator.
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	CK_TAP_LOG_FILE_NAME=-; export CK_TAP_LOG_FILE_NAME; \
+	CK_FORK=yes; export CK_FORK; \
+	CK_DEFAULT_TIMEOUT=60; export CK_DEFAULT_TIMEOUT;
+
+UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
+UNIT_LDADD = tests/lib/libpftest.la core/libpfcore.la $(CHECK_LIBS)
+
+check_LTLIBRARIES += tests/lib/libpftest.la
+tests_lib_libpftest_la_SOURCES = tests/lib/testutil.c tests/lib/testutil.h
+tests_lib_libpftest_la_CPPFLAGS = $(UNIT_CPPFLAGS)
+
+UNIT_TESTS = \
+	tests/unit/test_config \
+	tests/unit/test_username \
+	tests/unit/test_safe_file \
+	tests/unit/test_usermap \
+	tests/unit/test_state \
+	tests/unit/test_outbox \
+	tests/unit/test_policy \
+	tests/unit/test_concurrency
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_config_LDADD = $(UNIT_LDADD)
+tests_unit_test_username_SOURCES = tests/unit/test_username.c
+tests_unit_test_username_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_username_LDADD = $(UNIT_LDADD)
+tests_unit_test_safe_file_SOURCES = tests/unit/test_safe_file.c
+tests_unit_test_safe_file_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_safe_file_LDADD = $(UNIT_LDADD)
+tests_unit_test_usermap_SOURCES = tests/unit/test_usermap.c
+tests_unit_test_usermap_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_usermap_LDADD = $(UNIT_LDADD)
+tests_unit_test_state_SOURCES = tests/unit/test_state.c
+tests_unit_test_state_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_state_LDADD = $(UNIT_LDADD)
+tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c
+tests_unit_test_outbox_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_outbox_LDADD = $(UNIT_LDADD)
+tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
+tests_unit_test_policy_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_policy_LDADD = $(UNIT_LDADD)
+tests_unit_test_concurrency_SOURCES = tests/unit/test_concurrency.c
+tests_unit_test_concurrency_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_concurrency_LDADD = $(UNIT_LDADD)

@@ -16,8 +16,20 @@
 #include "pam_frontegg/safe_file.h"
 #include "pam_frontegg/username.h"
 
-enum key_type { K_STRING, K_URL, K_PATH, K_BOOL, K_UINT, K_TIMEOUT, K_FAILMODE, K_REGION,
-		K_USERS, K_TEMPLATE, K_GROUP, K_SECRET };
+enum key_type {
+	K_STRING,
+	K_URL,
+	K_PATH,
+	K_BOOL,
+	K_UINT,
+	K_TIMEOUT,
+	K_FAILMODE,
+	K_REGION,
+	K_USERS,
+	K_TEMPLATE,
+	K_GROUP,
+	K_SECRET
+};
 
 struct key {
 	const char *name;
@@ -265,7 +277,8 @@ static enum pf_rc apply_text(struct pf_config *cfg, const struct key *k, const c
 		break;
 	case K_TEMPLATE:
 		if (!template_ok(v))
-			return bad_value(o, k, "must contain %u once and an '@' (e.g. %u@example.com)");
+			return bad_value(o, k,
+					 "must contain %u once and an '@' (e.g. %u@example.com)");
 		break;
 	case K_GROUP:
 		if (!pf_username_valid(v))
@@ -273,7 +286,8 @@ static enum pf_rc apply_text(struct pf_config *cfg, const struct key *k, const c
 		break;
 	case K_SECRET:
 		if (o->line == 0)
-			return bad_value(o, k, "is refused as a module argument (use client_secret_file)");
+			return bad_value(
+			    o, k, "is refused as a module argument (use client_secret_file)");
 		cfg->has_inline_secret = true;
 		if (!(o->flags & PF_CONF_WANT_SECRET))
 			return PF_OK;
@@ -322,7 +336,8 @@ static enum pf_rc apply_key(struct pf_config *cfg, const struct key *k, const ch
 		bool invalid = false;
 		char **list = parse_users(v, &invalid);
 		if (list == NULL)
-			return invalid ? bad_value(o, k, "holds an invalid user name") : PF_ERR_NOMEM;
+			return invalid ? bad_value(o, k, "holds an invalid user name")
+				       : PF_ERR_NOMEM;
 		free_list(cfg->ignore_users);
 		cfg->ignore_users = list;
 		return PF_OK;
@@ -480,8 +495,9 @@ static enum pf_rc load_file(struct pf_config *cfg, const char *path, bool explic
 	else
 		rc = pf_config_parse_text(cfg, text, len, path, flags, log);
 	if (rc == PF_OK && cfg->has_inline_secret && (sb.st_mode & 077) != 0) {
-		pf_log(log, LOG_ERR, "%s: holds client_secret but mode %04o lets others read it "
-				     "(chmod 600, or use client_secret_file)",
+		pf_log(log, LOG_ERR,
+		       "%s: holds client_secret but mode %04o lets others read it "
+		       "(chmod 600, or use client_secret_file)",
 		       path, (unsigned)(sb.st_mode & 07777));
 		rc = PF_ERR_PERM;
 	}
@@ -490,8 +506,8 @@ static enum pf_rc load_file(struct pf_config *cfg, const char *path, bool explic
 	return rc;
 }
 
-enum pf_rc pf_config_load(struct pf_config *cfg, int argc, const char *const *argv,
-			  unsigned flags, const struct pf_logger *log)
+enum pf_rc pf_config_load(struct pf_config *cfg, int argc, const char *const *argv, unsigned flags,
+			  const struct pf_logger *log)
 {
 	const char *conf = find_conf_arg(argc, argv);
 	enum pf_rc rc = pf_config_defaults(cfg);
@@ -567,10 +583,10 @@ bool pf_config_ignores_user(const struct pf_config *cfg, const char *user)
 
 void pf_config_free(struct pf_config *cfg)
 {
-	char **strings[] = { &cfg->conf_path, &cfg->api_url, &cfg->client_id,
-			     &cfg->client_secret_file, &cfg->ca_file, &cfg->proxy,
-			     &cfg->user_email, &cfg->user_map_file, &cfg->admin_group,
-			     &cfg->state_dir, &cfg->helper };
+	char **strings[] = { &cfg->conf_path,          &cfg->api_url,       &cfg->client_id,
+			     &cfg->client_secret_file, &cfg->ca_file,       &cfg->proxy,
+			     &cfg->user_email,         &cfg->user_map_file, &cfg->admin_group,
+			     &cfg->state_dir,          &cfg->helper };
 
 	if (cfg->client_secret) {
 		pf_wipe(cfg->client_secret, strlen(cfg->client_secret));

@@ -3,6 +3,7 @@ noinst_LTLIBRARIES += core/libpfcore.la
 core_libpfcore_la_SOURCES = \
 	core/config.c \
 	core/internal.h \
+	core/lockout.c \
 	core/log.c \
 	core/outbox.c \
 	core/policy.c \
@@ -16,6 +17,7 @@ core_libpfcore_la_SOURCES = \
 	core/util.c \
 	include/pam_frontegg/common.h \
 	include/pam_frontegg/config.h \
+	include/pam_frontegg/lockout.h \
 	include/pam_frontegg/log.h \
 	include/pam_frontegg/outbox.h \
 	include/pam_frontegg/policy.h \

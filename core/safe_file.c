@@ -17,7 +17,8 @@
 #include "internal.h"
 #include "pam_frontegg/safe_file.h"
 
-#define OPEN_FLAGS (O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)
+/* O_NONBLOCK: opening a planted fifo must not hang the login. */
+#define OPEN_FLAGS (O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
 
 static void say(char *why, size_t whysize, const char *fmt, ...) PF_PRINTF(3, 4);
 
@@ -76,10 +77,14 @@ enum pf_rc pf_check_fd(int fd, const struct pf_file_rules *rules, char *why, siz
 
 static enum pf_rc open_errno(int err, char *why, size_t whysize)
 {
-	say(why, whysize, "%s", err == ELOOP ? "is a symbolic link" : strerror(err));
+	/* O_NOFOLLOW gives ELOOP for a file, ENOTDIR with O_DIRECTORY. */
+	if (err == ELOOP || err == ENOTDIR)
+		say(why, whysize, "is a symbolic link or not a directory");
+	else
+		say(why, whysize, "%s", strerror(err));
 	if (err == ENOENT)
 		return PF_ERR_NOENT;
-	if (err == ELOOP || err == EACCES || err == EPERM)
+	if (err == ELOOP || err == ENOTDIR || err == EACCES || err == EPERM)
 		return PF_ERR_PERM;
 	return PF_ERR_IO;
 }

@@ -57,7 +57,9 @@ static enum pf_rc open_subdir(struct pf_store *st, const char *name, mode_t mode
 			close_fd(fd);
 	}
 	if (*fd < 0)
-		return errno == ENOENT ? PF_ERR_NOENT : errno == ELOOP || errno == ENOTDIR ? PF_ERR_PERM : PF_ERR_IO;
+		return errno == ENOENT                      ? PF_ERR_NOENT
+		       : errno == ELOOP || errno == ENOTDIR ? PF_ERR_PERM
+							    : PF_ERR_IO;
 	if (fstat(*fd, &sb) != 0 || !owner_ok(sb.st_uid) || (sb.st_mode & 0002)) {
 		pf_log(st->log, LOG_ERR, "%s/%s: unsafe owner or mode", st->path, name);
 		close_fd(fd);
@@ -72,7 +74,8 @@ static enum pf_rc open_top(struct pf_store *st, const char *state_dir, bool crea
 	enum pf_rc rc;
 
 	if (create && state_dir[0] == '/' && mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
-		pf_log(st->log, LOG_ERR, "state_dir %s: cannot create: %s", state_dir, strerror(errno));
+		pf_log(st->log, LOG_ERR, "state_dir %s: cannot create: %s", state_dir,
+		       strerror(errno));
 		return PF_ERR_IO;
 	}
 	rc = pf_open_dir_checked(state_dir, 0022, &st->dirfd, why, sizeof(why));
@@ -158,7 +161,7 @@ static enum pf_rc open_lockfile(struct pf_store *st, int dirfd, const char *user
 	struct pf_file_rules rules = { 0007, owner, 0 };
 	enum pf_rc rc;
 
-	*fd = openat(dirfd, user, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+	*fd = openat(dirfd, user, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
 		     st->file_mode);
 	if (*fd < 0) {
 		pf_log(st->log, LOG_ERR, "lock file for %s: %s", user, strerror(errno));

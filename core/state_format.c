@@ -113,7 +113,8 @@ static bool parse_fail(struct pf_user_state *s, char **t, size_t n)
 		return false;
 	f = &s->fail[s->n_fail];
 	if (!pf_rec_time(t[1], &f->when) || !take_field(f->service, sizeof(f->service), t[2]) ||
-	    !take_field(f->rhost, sizeof(f->rhost), t[3]) || !take_field(f->tty, sizeof(f->tty), t[4]))
+	    !take_field(f->rhost, sizeof(f->rhost), t[3]) ||
+	    !take_field(f->tty, sizeof(f->tty), t[4]))
 		return false;
 	if (s->n_fail > 0 && f->when < s->fail[s->n_fail - 1].when)
 		return false;
@@ -124,8 +125,8 @@ static bool parse_fail(struct pf_user_state *s, char **t, size_t n)
 /* One line of a record; seen[] makes every key but "fail" appear once. */
 static bool parse_line(struct pf_user_state *s, char **t, size_t n, unsigned *seen)
 {
-	static const char *const once[] = { "failures", "lock",	    "cloud", "pushed",
-					    "id",	"identity", "push" };
+	static const char *const once[] = { "failures", "lock",     "cloud", "pushed",
+					    "id",       "identity", "push" };
 	size_t k;
 
 	if (strcmp(t[0], "fail") == 0)
@@ -143,14 +144,16 @@ static bool parse_line(struct pf_user_state *s, char **t, size_t n, unsigned *se
 		return n == 3 && pf_rec_time(t[1], &s->lock_since) &&
 		       pf_rec_time(t[2], &s->lock_until);
 	case 2:
-		return n == 3 && take_cloud(t[1], &s->cloud) && pf_rec_time(t[2], &s->cloud_checked_at);
+		return n == 3 && take_cloud(t[1], &s->cloud) &&
+		       pf_rec_time(t[2], &s->cloud_checked_at);
 	case 3:
 		if (n != 3 || (strcmp(t[1], "0") != 0 && strcmp(t[1], "1") != 0))
 			return false;
 		s->cloud_lock_pushed = t[1][0] == '1';
 		return pf_rec_time(t[2], &s->cloud_pushed_at);
 	case 4:
-		return n == 2 && take_ident(s->frontegg_id, sizeof(s->frontegg_id), t[1], PF_IDENT_ID);
+		return n == 2 &&
+		       take_ident(s->frontegg_id, sizeof(s->frontegg_id), t[1], PF_IDENT_ID);
 	case 5:
 		return n == 2 && take_ident(s->identity, sizeof(s->identity), t[1], PF_IDENT_NONE);
 	default:

@@ -15,8 +15,8 @@ static bool is_blank(char c)
 
 static bool email_char_ok(unsigned char c)
 {
-	return c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' &&
-	       c != '(' && c != ')' && c != ',' && c != ';' && c != ':' && c != '[' && c != ']';
+	return c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '(' &&
+	       c != ')' && c != ',' && c != ';' && c != ':' && c != '[' && c != ']';
 }
 
 enum pf_ident_kind pf_ident_classify(const char *value)
@@ -70,8 +70,8 @@ enum pf_rc pf_map_expand_template(const char *tmpl, const char *user, struct pf_
 }
 
 /* Splits one map line into its two fields; false when it is not "user value". */
-static bool split_line(const char *line, size_t len, const char **f1, size_t *l1,
-		       const char **f2, size_t *l2)
+static bool split_line(const char *line, size_t len, const char **f1, size_t *l1, const char **f2,
+		       size_t *l2)
 {
 	size_t p = 0;
 

@@ -22,6 +22,7 @@ UNIT_TESTS = \
 	tests/unit/test_state \
 	tests/unit/test_outbox \
 	tests/unit/test_policy \
+	tests/unit/test_lockout \
 	tests/unit/test_concurrency
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -50,3 +51,6 @@ tests_unit_test_policy_LDADD = $(UNIT_LDADD)
 tests_unit_test_concurrency_SOURCES = tests/unit/test_concurrency.c
 tests_unit_test_concurrency_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_concurrency_LDADD = $(UNIT_LDADD)
+tests_unit_test_lockout_SOURCES = tests/unit/test_lockout.c
+tests_unit_test_lockout_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_lockout_LDADD = $(UNIT_LDADD)

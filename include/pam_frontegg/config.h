@@ -21,34 +21,34 @@
 #define PF_DEFAULT_API_URL "https://api.frontegg.com"
 
 /* Bounds of the numeric keys (seconds unless said otherwise). */
-#define PF_DENY_MAX 64 /* the failure ring keeps this many records */
-#define PF_INTERVAL_MAX 604800 /* one week, pam_faillock's bound */
-#define PF_TTL_MAX 86400
+#define PF_DENY_MAX       64     /* the failure ring keeps this many records */
+#define PF_INTERVAL_MAX   604800 /* one week, pam_faillock's bound */
+#define PF_TTL_MAX        86400
 #define PF_TIMEOUT_MS_MIN 100
 #define PF_TIMEOUT_MS_MAX 60000
-#define PF_CONF_MAX_SIZE (64 * 1024)
-#define PF_CONF_LINE_MAX 1024
+#define PF_CONF_MAX_SIZE  (64 * 1024)
+#define PF_CONF_LINE_MAX  1024
 
 enum pf_failmode { PF_FAILMODE_OPEN, PF_FAILMODE_CLOSED };
 
 struct pf_config {
-	char *conf_path;	  /* the file read (NULL when none) */
-	char *api_url;		  /* "https://..." */
+	char *conf_path; /* the file read (NULL when none) */
+	char *api_url;   /* "https://..." */
 	char *client_id;
-	char *client_secret;	  /* only with PF_CONF_WANT_SECRET; wiped by pf_config_free */
+	char *client_secret; /* only with PF_CONF_WANT_SECRET; wiped by pf_config_free */
 	char *client_secret_file;
-	bool has_inline_secret;	  /* client_secret appeared in the file */
+	bool has_inline_secret; /* client_secret appeared in the file */
 	char *ca_file;
 	char *proxy;
-	char *user_email;	  /* template, "%u" is the login name */
+	char *user_email; /* template, "%u" is the login name */
 	char *user_map_file;
 	unsigned deny;
 	unsigned fail_interval;
-	unsigned unlock_time;	  /* 0 = only an administrator unlocks */
+	unsigned unlock_time; /* 0 = only an administrator unlocks */
 	bool even_deny_root;
 	unsigned root_unlock_time;
 	char *admin_group;
-	char **ignore_users;	  /* NULL-terminated */
+	char **ignore_users; /* NULL-terminated */
 	bool cloud_lock;
 	bool cloud_check;
 	unsigned cloud_cache_ttl;

@@ -22,7 +22,7 @@ struct pf_logger {
 
 void pf_log(const struct pf_logger *log, int priority, const char *fmt, ...) PF_PRINTF(3, 4);
 void pf_vlog(const struct pf_logger *log, int priority, const char *fmt, va_list ap)
-	PF_PRINTF(3, 0);
+    PF_PRINTF(3, 0);
 
 /*
  * Copies src into dst (size > 0), replacing control characters and non-ASCII

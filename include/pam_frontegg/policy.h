@@ -10,10 +10,10 @@
 
 /* The rules that apply to one user. */
 struct pf_policy {
-	bool exempt;		/* root or admin_group without even_deny_root */
+	bool exempt; /* root or admin_group without even_deny_root */
 	unsigned deny;
 	unsigned fail_interval;
-	unsigned unlock_time;	/* 0 = only an administrator unlocks */
+	unsigned unlock_time; /* 0 = only an administrator unlocks */
 };
 
 /* root_like: uid 0 or a member of admin_group. */
@@ -26,10 +26,10 @@ bool pf_host_locked(const struct pf_user_state *s, int64_t now);
 unsigned pf_recent_failures(const struct pf_user_state *s, const struct pf_policy *p, int64_t now);
 
 enum pf_failure_outcome {
-	PF_FAIL_COUNTED,	/* recorded, still below deny */
-	PF_FAIL_LOCKED_NOW,	/* recorded and the host lock started: push a cloud lock */
-	PF_FAIL_WHILE_LOCKED,	/* recorded, the user was already locked */
-	PF_FAIL_EXEMPT,		/* recorded, the policy never locks this user */
+	PF_FAIL_COUNTED,      /* recorded, still below deny */
+	PF_FAIL_LOCKED_NOW,   /* recorded and the host lock started: push a cloud lock */
+	PF_FAIL_WHILE_LOCKED, /* recorded, the user was already locked */
+	PF_FAIL_EXEMPT,       /* recorded, the policy never locks this user */
 };
 
 /* Records f (f->when is "now") and applies the lock rule. */

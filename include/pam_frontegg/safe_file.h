@@ -11,9 +11,9 @@
 #include "common.h"
 
 struct pf_file_rules {
-	mode_t forbidden_mode;	/* permission bits that must be clear, e.g. 077 */
-	uid_t extra_owner;	/* a second trusted owner besides root; (uid_t)-1 = none */
-	size_t max_size;	/* 0 = no bound */
+	mode_t forbidden_mode; /* permission bits that must be clear, e.g. 077 */
+	uid_t extra_owner;     /* a second trusted owner besides root; (uid_t)-1 = none */
+	size_t max_size;       /* 0 = no bound */
 };
 
 /* Trusted owners: root, and the effective uid when that is not root. */
@@ -25,8 +25,8 @@ uid_t pf_trusted_owner(void);
  * receives one line naming the problem. *fd_out is set only on PF_OK.
  */
 PF_NODISCARD enum pf_rc pf_open_checked(int dirfd, const char *path,
-					const struct pf_file_rules *rules, int *fd_out,
-					char *why, size_t whysize);
+					const struct pf_file_rules *rules, int *fd_out, char *why,
+					size_t whysize);
 
 /* Checks an open descriptor against rules (regular file, owner, mode, size). */
 PF_NODISCARD enum pf_rc pf_check_fd(int fd, const struct pf_file_rules *rules, char *why,

@@ -19,10 +19,10 @@
 #include "config.h"
 #include "log.h"
 
-#define PF_FAIL_RING PF_DENY_MAX
-#define PF_SERVICE_MAX 32
-#define PF_RHOST_MAX 64
-#define PF_TTY_MAX 32
+#define PF_FAIL_RING      PF_DENY_MAX
+#define PF_SERVICE_MAX    32
+#define PF_RHOST_MAX      64
+#define PF_TTY_MAX        32
 #define PF_STATE_MAX_SIZE (32 * 1024)
 
 struct pf_failure {
@@ -37,23 +37,23 @@ enum pf_cloud_seen {
 	PF_CLOUD_UNKNOWN = 0, /* never asked, or the answer was lost */
 	PF_CLOUD_UNLOCKED,
 	PF_CLOUD_LOCKED,
-	PF_CLOUD_ABSENT,      /* no such Frontegg user */
+	PF_CLOUD_ABSENT, /* no such Frontegg user */
 };
 
 struct pf_user_state {
-	uint64_t failures_total;	/* failures since the tally was last cleared */
-	unsigned n_fail;		/* records in fail[], oldest first */
+	uint64_t failures_total; /* failures since the tally was last cleared */
+	unsigned n_fail;         /* records in fail[], oldest first */
 	struct pf_failure fail[PF_FAIL_RING];
-	int64_t lock_since;		/* 0 = no host lock */
-	int64_t lock_until;		/* with lock_since: 0 = until an admin unlocks */
-	bool cloud_lock_pushed;		/* Frontegg confirmed a lock this host pushed */
+	int64_t lock_since;     /* 0 = no host lock */
+	int64_t lock_until;     /* with lock_since: 0 = until an admin unlocks */
+	bool cloud_lock_pushed; /* Frontegg confirmed a lock this host pushed */
 	int64_t cloud_pushed_at;
 	enum pf_cloud_seen cloud;
-	int64_t cloud_checked_at;	/* when cloud was read (0 = never) */
+	int64_t cloud_checked_at;        /* when cloud was read (0 = never) */
 	char frontegg_id[PF_ID_MAX + 1]; /* "" = not resolved yet */
 	char identity[PF_IDENT_MAX + 1]; /* the e-mail or id frontegg_id came from */
-	unsigned push_attempts;		/* failed deliveries of the outbox entry */
-	int64_t push_next_at;		/* no new attempt before this time */
+	unsigned push_attempts;          /* failed deliveries of the outbox entry */
+	int64_t push_next_at;            /* no new attempt before this time */
 };
 
 struct pf_store {

@@ -1,7 +1,9 @@
 /* The config parser: file and arguments, defaults, bounds, errors. */
 #include "autoconfig.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -113,10 +115,22 @@ END_TEST
 START_TEST(bounds_are_enforced)
 {
 	static const char *const bad[] = {
-		"deny = 65", "deny = -1", "deny = 3x", "deny = 99999999999999999999",
-		"fail_interval = 604801", "unlock_time = abc", "timeout = 0.05", "timeout = 61",
-		"timeout = 1.", "timeout = .5", "cloud_cache_ttl = 86401", "failmode = maybe",
-		"region = mars", "silent = perhaps", "deny", "deny =",
+		"deny = 65",
+		"deny = -1",
+		"deny = 3x",
+		"deny = 99999999999999999999",
+		"fail_interval = 604801",
+		"unlock_time = abc",
+		"timeout = 0.05",
+		"timeout = 61",
+		"timeout = 1.",
+		"timeout = .5",
+		"cloud_cache_ttl = 86401",
+		"failmode = maybe",
+		"region = mars",
+		"silent = perhaps",
+		"deny",
+		"deny =",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[128];
@@ -129,10 +143,16 @@ END_TEST
 START_TEST(strings_are_validated)
 {
 	static const char *const bad[] = {
-		"api_url = http://api.frontegg.com", "api_url = https://",
-		"ca_file = relative/ca.pem", "state_dir = var/lib", "helper = frontegg-lockout",
-		"user_email = nobody@example.com", "user_email = %u%u@example.com",
-		"user_email = %u", "ignore_users = alice, ../etc", "admin_group = wheel/x",
+		"api_url = http://api.frontegg.com",
+		"api_url = https://",
+		"ca_file = relative/ca.pem",
+		"state_dir = var/lib",
+		"helper = frontegg-lockout",
+		"user_email = nobody@example.com",
+		"user_email = %u%u@example.com",
+		"user_email = %u",
+		"ignore_users = alice, ../etc",
+		"admin_group = wheel/x",
 		"deny = 3 4",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -1,0 +1,173 @@
+/* Lockout operations shared by the module and the helper. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pam_frontegg/lockout.h"
+
+const char *pf_verdict_str(enum pf_verdict v)
+{
+	switch (v) {
+	case PF_VERDICT_ALLOW:
+		return "allow";
+	case PF_VERDICT_HOST_LOCKED:
+		return "host-locked";
+	case PF_VERDICT_CLOUD_LOCKED:
+		return "cloud-locked";
+	case PF_VERDICT_CLOUD_STALE:
+		return "cloud-stale";
+	case PF_VERDICT_ERROR:
+		break;
+	}
+	return "error";
+}
+
+static void policy_of(const struct pf_lockout *lo, struct pf_policy *p)
+{
+	pf_policy_for(lo->cfg, lo->root_like, p);
+}
+
+enum pf_rc pf_lockout_check(const struct pf_lockout *lo, int64_t now, bool cloud,
+			    struct pf_check *out)
+{
+	struct pf_user_state s;
+	struct pf_policy p;
+	enum pf_rc rc = pf_store_read(lo->st, lo->user, lo->uid, &s);
+
+	memset(out, 0, sizeof(*out));
+	if (rc != PF_OK && rc != PF_ERR_NOENT) {
+		out->verdict = PF_VERDICT_ERROR;
+		return rc;
+	}
+	policy_of(lo, &p);
+	out->recent_failures = pf_recent_failures(&s, &p, now);
+	if (!p.exempt && pf_host_locked(&s, now)) {
+		out->verdict = PF_VERDICT_HOST_LOCKED;
+		out->lock_until = s.lock_until;
+	} else if (cloud && !pf_cloud_fresh(&s, lo->cfg->cloud_cache_ttl, now)) {
+		out->verdict = PF_VERDICT_CLOUD_STALE;
+	} else if (cloud && s.cloud == PF_CLOUD_LOCKED) {
+		out->verdict = PF_VERDICT_CLOUD_LOCKED;
+	} else {
+		out->verdict = PF_VERDICT_ALLOW;
+	}
+	return PF_OK;
+}
+
+/* Begins a transaction; a corrupt record is logged (by the store) and replaced. */
+static enum pf_rc begin(const struct pf_lockout *lo, struct pf_txn *txn)
+{
+	enum pf_rc rc = pf_store_begin(lo->st, lo->user, lo->uid, txn);
+
+	if (rc == PF_ERR_CORRUPT) {
+		pf_log(lo->log, LOG_WARNING, "starting a fresh record for %s", lo->user);
+		rc = PF_OK;
+	}
+	return rc;
+}
+
+bool pf_lockout_expire(struct pf_txn *txn, const struct pf_config *cfg, int64_t now)
+{
+	struct pf_user_state *s = &txn->state;
+
+	if (!pf_expire_lock(s, now))
+		return false;
+	if (s->cloud_lock_pushed && cfg->cloud_unlock_on_expiry &&
+	    pf_outbox_put(txn, PF_ACTION_UNLOCK, now, NULL) != PF_OK)
+		pf_log(txn->st->log, LOG_ERR, "cannot queue the cloud unlock of %s", txn->user);
+	return true;
+}
+
+static void fill_failure(struct pf_failure *f, const struct pf_auth_event *ev)
+{
+	memset(f, 0, sizeof(*f));
+	f->when = ev->now;
+	pf_field_copy(f->service, sizeof(f->service), ev->service);
+	pf_field_copy(f->rhost, sizeof(f->rhost), ev->rhost);
+	pf_field_copy(f->tty, sizeof(f->tty), ev->tty);
+}
+
+enum pf_rc pf_lockout_record_failure(const struct pf_lockout *lo, const struct pf_auth_event *ev,
+				     struct pf_failure_result *out)
+{
+	struct pf_failure f;
+	struct pf_policy p;
+	struct pf_txn txn;
+	enum pf_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = begin(lo, &txn);
+	if (rc != PF_OK)
+		return rc;
+	policy_of(lo, &p);
+	fill_failure(&f, ev);
+	pf_lockout_expire(&txn, lo->cfg, ev->now);
+	out->outcome = pf_record_failure(&txn.state, &p, &f);
+	out->recent_failures = pf_recent_failures(&txn.state, &p, ev->now);
+	out->lock_until = txn.state.lock_until;
+	rc = pf_store_commit(&txn);
+	/* State first: a crash before the outbox write is repaired by sync. */
+	if (rc == PF_OK && out->outcome == PF_FAIL_LOCKED_NOW && lo->cfg->cloud_lock)
+		rc = pf_outbox_put(&txn, PF_ACTION_LOCK, ev->now, &out->push_queued);
+	pf_store_end(&txn);
+	return rc;
+}
+
+static bool nothing_to_clear(const struct pf_user_state *s)
+{
+	return s->n_fail == 0 && s->failures_total == 0 && s->lock_since == 0;
+}
+
+enum pf_rc pf_lockout_record_success(const struct pf_lockout *lo, int64_t now)
+{
+	struct pf_user_state peek;
+	struct pf_policy p;
+	struct pf_txn txn;
+	enum pf_rc rc;
+
+	/* The common case costs one read and no lock. */
+	rc = pf_store_read(lo->st, lo->user, lo->uid, &peek);
+	if (rc == PF_ERR_NOENT || (rc == PF_OK && nothing_to_clear(&peek)))
+		return PF_OK;
+	rc = begin(lo, &txn);
+	if (rc != PF_OK)
+		return rc;
+	policy_of(lo, &p);
+	pf_lockout_expire(&txn, lo->cfg, now);
+	if (!p.exempt && pf_host_locked(&txn.state, now)) {
+		rc = PF_ERR_BUSY;
+	} else if (!nothing_to_clear(&txn.state) || !txn.existed) {
+		pf_clear_tally(&txn.state);
+		rc = pf_store_commit(&txn);
+	}
+	pf_store_end(&txn);
+	return rc;
+}
+
+enum pf_rc pf_lockout_apply_cloud(const struct pf_lockout *lo, enum pf_cloud_seen seen,
+				  const char *id, int64_t now, bool *cleared)
+{
+	struct pf_txn txn;
+	enum pf_rc rc;
+
+	*cleared = false;
+	rc = begin(lo, &txn);
+	if (rc != PF_OK)
+		return rc;
+	txn.state.cloud = seen;
+	txn.state.cloud_checked_at = now;
+	if (id != NULL)
+		snprintf(txn.state.frontegg_id, sizeof(txn.state.frontegg_id), "%s", id);
+	if (txn.state.cloud_lock_pushed && seen != PF_CLOUD_LOCKED) {
+		/* Someone unlocked in Frontegg what this host locked: the admin wins. */
+		txn.state.cloud_lock_pushed = false;
+		if (txn.state.lock_since != 0) {
+			pf_clear_tally(&txn.state);
+			*cleared = true;
+		}
+	}
+	rc = pf_store_commit(&txn);
+	pf_store_end(&txn);
+	return rc;
+}

@@ -1,0 +1,86 @@
+/*
+ * The lockout operations shared by the module (when it runs as root) and the
+ * helper (its machine verbs and sync): check, record a failure, record a
+ * success, apply what Frontegg said. Each is one short transaction on the
+ * user's record; none touches the network.
+ */
+#ifndef PAM_FRONTEGG_LOCKOUT_H
+#define PAM_FRONTEGG_LOCKOUT_H
+
+#include <sys/types.h>
+
+#include "config.h"
+#include "outbox.h"
+#include "policy.h"
+#include "state.h"
+
+/* One user, as the operations see them. */
+struct pf_lockout {
+	const struct pf_config *cfg;
+	struct pf_store *st;
+	const char *user; /* validated */
+	uid_t uid;        /* the user's uid: may own records the setgid helper wrote */
+	bool root_like;   /* uid 0 or a member of admin_group */
+	const struct pf_logger *log;
+};
+
+enum pf_verdict {
+	PF_VERDICT_ALLOW,
+	PF_VERDICT_HOST_LOCKED,  /* locked on this host */
+	PF_VERDICT_CLOUD_LOCKED, /* Frontegg says locked (fresh cache) */
+	PF_VERDICT_CLOUD_STALE,  /* host fine, cloud state unknown or older than the ttl */
+	PF_VERDICT_ERROR,        /* the record cannot be read: failmode decides */
+};
+
+struct pf_check {
+	enum pf_verdict verdict;
+	int64_t lock_until; /* HOST_LOCKED: 0 = until an administrator unlocks */
+	unsigned recent_failures;
+};
+
+const char *pf_verdict_str(enum pf_verdict v);
+
+/* Read-only: the record is not locked or written. cloud: consult the cloud cache. */
+enum pf_rc pf_lockout_check(const struct pf_lockout *lo, int64_t now, bool cloud,
+			    struct pf_check *out);
+
+struct pf_auth_event {
+	const char *service;
+	const char *rhost;
+	const char *tty;
+	int64_t now;
+};
+
+struct pf_failure_result {
+	enum pf_failure_outcome outcome;
+	unsigned recent_failures;
+	int64_t lock_until;
+	bool push_queued; /* a cloud lock waits in the outbox: start a push */
+};
+
+/* Records a failed authentication; queues a cloud lock on the lock transition. */
+enum pf_rc pf_lockout_record_failure(const struct pf_lockout *lo, const struct pf_auth_event *ev,
+				     struct pf_failure_result *out);
+
+/*
+ * A successful authentication: clears the tally unless the user is locked
+ * (returns PF_ERR_BUSY then). Writes nothing when there is nothing to clear.
+ */
+enum pf_rc pf_lockout_record_success(const struct pf_lockout *lo, int64_t now);
+
+/*
+ * Applies a fresh answer from Frontegg to the record (rule 3: an unlock in
+ * Frontegg of a lock this host pushed clears the host tally). id may be
+ * NULL. Returns true in *cleared when the host tally was cleared.
+ */
+enum pf_rc pf_lockout_apply_cloud(const struct pf_lockout *lo, enum pf_cloud_seen seen,
+				  const char *id, int64_t now, bool *cleared);
+
+/*
+ * Ends an expired host lock inside a transaction and, per
+ * cloud_unlock_on_expiry, queues a cloud unlock when this host's push caused
+ * the cloud lock (rule 5). Returns true when a lock ended.
+ */
+bool pf_lockout_expire(struct pf_txn *txn, const struct pf_config *cfg, int64_t now);
+
+#endif

@@ -1,0 +1,244 @@
+/* The shared lockout operations: check, failure, success, cloud answers. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pam_frontegg/lockout.h"
+#include "testutil.h"
+
+#define T0 1700000000
+
+static char *dir;
+static struct pf_test_log tl;
+static struct pf_store st;
+static struct pf_config cfg;
+static struct pf_lockout lo;
+
+static void setup(void)
+{
+	dir = pf_test_mkdtemp();
+	pf_test_log_init(&tl);
+	ck_assert_int_eq(pf_store_open(&st, dir, PF_STORE_CREATE, &tl.logger), PF_OK);
+	ck_assert_int_eq(pf_config_defaults(&cfg), PF_OK);
+	cfg.root_unlock_time = cfg.unlock_time;
+	lo = (struct pf_lockout){ &cfg, &st, "alice", (uid_t)-1, false, &tl.logger };
+}
+
+static void teardown(void)
+{
+	pf_config_free(&cfg);
+	pf_store_close(&st);
+	pf_test_rmtree(dir);
+	free(dir);
+}
+
+static struct pf_failure_result fail_auth(int64_t now)
+{
+	struct pf_auth_event ev = { "sshd", "192.0.2.1", "ssh", now };
+	struct pf_failure_result r;
+
+	ck_assert_int_eq(pf_lockout_record_failure(&lo, &ev, &r), PF_OK);
+	return r;
+}
+
+static enum pf_verdict verdict(int64_t now, bool cloud)
+{
+	struct pf_check c;
+
+	pf_lockout_check(&lo, now, cloud, &c);
+	return c.verdict;
+}
+
+static bool user_file_exists(const char *sub)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s/alice", dir, sub);
+	return access(path, F_OK) == 0;
+}
+
+START_TEST(unknown_user_is_allowed_and_nothing_written)
+{
+	ck_assert_int_eq(verdict(T0, false), PF_VERDICT_ALLOW);
+	ck_assert_int_eq(pf_lockout_record_success(&lo, T0), PF_OK);
+	ck_assert(!user_file_exists("users"));
+}
+END_TEST
+
+START_TEST(lock_transition_queues_one_cloud_lock)
+{
+	struct pf_outbox_entry e;
+
+	ck_assert(!fail_auth(T0).push_queued);
+	ck_assert(!fail_auth(T0 + 1).push_queued);
+	ck_assert(!user_file_exists("outbox"));
+	struct pf_failure_result r = fail_auth(T0 + 2);
+	ck_assert_int_eq(r.outcome, PF_FAIL_LOCKED_NOW);
+	ck_assert(r.push_queued);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", &e), PF_OK);
+	ck_assert_int_eq(e.action, PF_ACTION_LOCK);
+	for (int i = 3; i < 20; i++)
+		ck_assert(!fail_auth(T0 + i).push_queued);
+	ck_assert_int_eq(verdict(T0 + 20, false), PF_VERDICT_HOST_LOCKED);
+}
+END_TEST
+
+START_TEST(cloud_lock_off_queues_nothing)
+{
+	cfg.cloud_lock = false;
+	fail_auth(T0);
+	fail_auth(T0);
+	ck_assert(!fail_auth(T0).push_queued);
+	ck_assert(!user_file_exists("outbox"));
+}
+END_TEST
+
+START_TEST(success_clears_unless_locked)
+{
+	struct pf_check c;
+
+	fail_auth(T0);
+	fail_auth(T0);
+	ck_assert_int_eq(pf_lockout_record_success(&lo, T0 + 1), PF_OK);
+	pf_lockout_check(&lo, T0 + 1, false, &c);
+	ck_assert_uint_eq(c.recent_failures, 0);
+	fail_auth(T0 + 2);
+	fail_auth(T0 + 2);
+	fail_auth(T0 + 2);
+	ck_assert_int_eq(pf_lockout_record_success(&lo, T0 + 3), PF_ERR_BUSY);
+	ck_assert_int_eq(verdict(T0 + 3, false), PF_VERDICT_HOST_LOCKED);
+}
+END_TEST
+
+START_TEST(cloud_verdicts_follow_the_cache)
+{
+	bool cleared;
+
+	ck_assert_int_eq(verdict(T0, true), PF_VERDICT_CLOUD_STALE);
+	ck_assert_int_eq(pf_lockout_apply_cloud(&lo, PF_CLOUD_LOCKED, "abc-123", T0, &cleared),
+			 PF_OK);
+	ck_assert_int_eq(verdict(T0 + 1, true), PF_VERDICT_CLOUD_LOCKED);
+	ck_assert_int_eq(verdict(T0 + 1, false), PF_VERDICT_ALLOW);
+	ck_assert_int_eq(verdict(T0 + 60, true), PF_VERDICT_CLOUD_STALE);
+	ck_assert_int_eq(pf_lockout_apply_cloud(&lo, PF_CLOUD_UNLOCKED, NULL, T0 + 61, &cleared),
+			 PF_OK);
+	ck_assert_int_eq(verdict(T0 + 62, true), PF_VERDICT_ALLOW);
+	ck_assert(!cleared);
+}
+END_TEST
+
+static void mark_pushed(void)
+{
+	struct pf_txn txn;
+
+	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
+	txn.state.cloud_lock_pushed = true;
+	ck_assert_int_eq(pf_store_commit(&txn), PF_OK);
+	pf_store_end(&txn);
+}
+
+START_TEST(cloud_unlock_of_our_lock_clears_host)
+{
+	bool cleared;
+
+	fail_auth(T0);
+	fail_auth(T0);
+	fail_auth(T0);
+	mark_pushed();
+	ck_assert_int_eq(pf_lockout_apply_cloud(&lo, PF_CLOUD_UNLOCKED, NULL, T0 + 5, &cleared),
+			 PF_OK);
+	ck_assert(cleared);
+	ck_assert_int_eq(verdict(T0 + 6, true), PF_VERDICT_ALLOW);
+}
+END_TEST
+
+START_TEST(cloud_unlock_without_our_push_keeps_host_lock)
+{
+	bool cleared;
+
+	fail_auth(T0);
+	fail_auth(T0);
+	fail_auth(T0);
+	ck_assert_int_eq(pf_lockout_apply_cloud(&lo, PF_CLOUD_UNLOCKED, NULL, T0 + 5, &cleared),
+			 PF_OK);
+	ck_assert(!cleared);
+	ck_assert_int_eq(verdict(T0 + 6, true), PF_VERDICT_HOST_LOCKED);
+}
+END_TEST
+
+static enum pf_action expire_and_outbox(void)
+{
+	struct pf_outbox_entry e;
+	struct pf_txn txn;
+
+	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
+	ck_assert(pf_lockout_expire(&txn, &cfg, T0 + 600));
+	ck_assert_int_eq(pf_store_commit(&txn), PF_OK);
+	pf_store_end(&txn);
+	return pf_outbox_get(&st, "alice", &e) == PF_OK ? e.action : PF_ACTION_NONE;
+}
+
+START_TEST(expiry_unlocks_cloud_only_when_configured)
+{
+	struct pf_txn txn;
+
+	fail_auth(T0);
+	fail_auth(T0);
+	fail_auth(T0);
+	mark_pushed();
+	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
+	ck_assert_int_eq(pf_outbox_ack(&txn, 0), PF_ERR_BUSY); /* the lock is still queued */
+	pf_store_end(&txn);
+	ck_assert_int_eq(expire_and_outbox(), PF_ACTION_LOCK); /* option off: unchanged */
+
+	fail_auth(T0 + 700);
+	fail_auth(T0 + 700);
+	fail_auth(T0 + 700);
+	mark_pushed();
+	cfg.cloud_unlock_on_expiry = true;
+	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
+	ck_assert(pf_lockout_expire(&txn, &cfg, T0 + 1300));
+	pf_store_end(&txn);
+	struct pf_outbox_entry e;
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", &e), PF_OK);
+	ck_assert_int_eq(e.action, PF_ACTION_UNLOCK);
+}
+END_TEST
+
+START_TEST(corrupt_record_is_error_then_replaced)
+{
+	char sub[512];
+	char *p;
+
+	snprintf(sub, sizeof(sub), "%s/users", dir);
+	p = pf_test_write(sub, "alice", "not a record\n", 0600);
+	ck_assert_int_eq(verdict(T0, false), PF_VERDICT_ERROR);
+	fail_auth(T0);
+	ck_assert_int_eq(verdict(T0, false), PF_VERDICT_ALLOW);
+	ck_assert(pf_test_log_has(&tl, "starting a fresh record for alice"));
+	free(p);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("lockout");
+	TCase *tc = tcase_create("lockout");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, unknown_user_is_allowed_and_nothing_written);
+	tcase_add_test(tc, lock_transition_queues_one_cloud_lock);
+	tcase_add_test(tc, cloud_lock_off_queues_nothing);
+	tcase_add_test(tc, success_clears_unless_locked);
+	tcase_add_test(tc, cloud_verdicts_follow_the_cache);
+	tcase_add_test(tc, cloud_unlock_of_our_lock_clears_host);
+	tcase_add_test(tc, cloud_unlock_without_our_push_keeps_host_lock);
+	tcase_add_test(tc, expiry_unlocks_cloud_only_when_configured);
+	tcase_add_test(tc, corrupt_record_is_error_then_replaced);
+	suite_add_tcase(s, tc);
+	return pf_test_run(s);
+}

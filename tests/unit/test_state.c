@@ -1,0 +1,308 @@
+/* The state store: format, corruption, symlinks, permissions, listing. */
+#include "autoconfig.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pam_frontegg/state.h"
+#include "testutil.h"
+
+static char *dir;
+static struct pf_test_log tl;
+static struct pf_store st;
+
+static void setup(void)
+{
+	dir = pf_test_mkdtemp();
+	pf_test_log_init(&tl);
+	ck_assert_int_eq(pf_store_open(&st, dir, PF_STORE_CREATE, &tl.logger), PF_OK);
+}
+
+static void teardown(void)
+{
+	pf_store_close(&st);
+	pf_test_rmtree(dir);
+	free(dir);
+}
+
+static void sample(struct pf_user_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->failures_total = 4;
+	s->lock_since = 1700000000;
+	s->lock_until = 1700000600;
+	s->cloud = PF_CLOUD_LOCKED;
+	s->cloud_checked_at = 1700000050;
+	s->cloud_lock_pushed = true;
+	s->cloud_pushed_at = 1700000001;
+	strcpy(s->frontegg_id, "3fa85f64-5717-4562-b3fc-2c963f66afa6");
+	strcpy(s->identity, "alice@corp.example");
+	s->push_attempts = 2;
+	s->push_next_at = 1700000100;
+	s->n_fail = 2;
+	s->fail[0].when = 1699999990;
+	strcpy(s->fail[0].service, "sshd");
+	strcpy(s->fail[0].rhost, "192.0.2.7");
+	strcpy(s->fail[0].tty, "ssh");
+	s->fail[1].when = 1700000000;
+	strcpy(s->fail[1].service, "login");
+	strcpy(s->fail[1].rhost, "-");
+	strcpy(s->fail[1].tty, "tty1");
+}
+
+START_TEST(format_parse_round_trip)
+{
+	struct pf_user_state a, b;
+	char buf[PF_STATE_MAX_SIZE];
+	size_t n;
+
+	sample(&a);
+	n = pf_state_format(&a, buf, sizeof(buf));
+	ck_assert_uint_gt(n, 0);
+	ck_assert_int_eq(pf_state_parse(buf, n, &b), PF_OK);
+	ck_assert_mem_eq(&a, &b, sizeof(a));
+}
+END_TEST
+
+START_TEST(every_truncation_is_corrupt)
+{
+	struct pf_user_state a, b;
+	char buf[PF_STATE_MAX_SIZE];
+	size_t n;
+
+	sample(&a);
+	n = pf_state_format(&a, buf, sizeof(buf));
+	for (size_t len = 0; len < n; len++)
+		ck_assert_msg(pf_state_parse(buf, len, &b) == PF_ERR_CORRUPT, "accepted %zu/%zu",
+			      len, n);
+}
+END_TEST
+
+START_TEST(malformed_records_are_corrupt)
+{
+	static const char *const bad[] = {
+		"garbage\nend\n",
+		"pam_frontegg-state 2\nend\n",
+		"pam_frontegg-state 1\nend\n", /* keys missing */
+		"pam_frontegg-state 1\nfailures 1\nfailures 1\nend\n",
+		"pam_frontegg-state 1\nfailures -1\nend\n",
+		"pam_frontegg-state 1\nfailures 01\nend\n",
+		"pam_frontegg-state 1\nfailures  1\nend\n",
+		"pam_frontegg-state 1\nwhatever 1\nend\n",
+		"pam_frontegg-state 1\nfailures 99999999999999999999999\nend\n",
+	};
+	struct pf_user_state s;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(pf_state_parse(bad[i], strlen(bad[i]), &s) == PF_ERR_CORRUPT,
+			      "accepted #%zu", i);
+}
+END_TEST
+
+START_TEST(hostile_fields_are_refused_or_neutralised)
+{
+	struct pf_user_state a, b;
+	char buf[PF_STATE_MAX_SIZE], *p;
+	size_t n;
+
+	sample(&a);
+	pf_field_copy(a.fail[0].rhost, sizeof(a.fail[0].rhost), "evil host\nfail 1 x y z");
+	ck_assert_ptr_null(strchr(a.fail[0].rhost, ' '));
+	ck_assert_ptr_null(strchr(a.fail[0].rhost, '\n'));
+	n = pf_state_format(&a, buf, sizeof(buf));
+	ck_assert_int_eq(pf_state_parse(buf, n, &b), PF_OK);
+	ck_assert_uint_eq(b.n_fail, 2);
+	/* An id that could walk a URL path is corrupt, not trusted. */
+	p = strstr(buf, "id 3fa8");
+	memcpy(p + 3, "../", 3);
+	ck_assert_int_eq(pf_state_parse(buf, n, &b), PF_ERR_CORRUPT);
+}
+END_TEST
+
+START_TEST(too_many_failures_is_corrupt)
+{
+	struct pf_user_state a, b;
+	char *buf = malloc(PF_STATE_MAX_SIZE * 2);
+	size_t n;
+
+	sample(&a);
+	n = pf_state_format(&a, buf, PF_STATE_MAX_SIZE);
+	n -= 4; /* drop "end\n", append one failure too many */
+	for (int i = 0; i < PF_FAIL_RING; i++)
+		n += (size_t)sprintf(buf + n, "fail 1700000001 sshd - -\n");
+	n += (size_t)sprintf(buf + n, "end\n");
+	ck_assert_int_eq(pf_state_parse(buf, n, &b), PF_ERR_CORRUPT);
+	free(buf);
+}
+END_TEST
+
+START_TEST(missing_record_is_noent)
+{
+	struct pf_user_state s;
+
+	ck_assert_int_eq(pf_store_read(&st, "nobody-here", (uid_t)-1, &s), PF_ERR_NOENT);
+	ck_assert_uint_eq(s.failures_total, 0);
+}
+END_TEST
+
+START_TEST(commit_then_read)
+{
+	struct pf_user_state s;
+	struct pf_txn txn;
+	char path[512];
+	struct stat sb;
+
+	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
+	ck_assert(!txn.existed);
+	sample(&txn.state);
+	ck_assert_int_eq(pf_store_commit(&txn), PF_OK);
+	pf_store_end(&txn);
+	ck_assert_int_eq(pf_store_read(&st, "alice", (uid_t)-1, &s), PF_OK);
+	ck_assert_uint_eq(s.failures_total, 4);
+	snprintf(path, sizeof(path), "%s/users/alice", dir);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 0777, 0600);
+}
+END_TEST
+
+START_TEST(corrupt_file_on_disk_is_reported)
+{
+	struct pf_user_state s;
+	char sub[512];
+	char *p;
+
+	snprintf(sub, sizeof(sub), "%s/users", dir);
+	p = pf_test_write(sub, "bob", "pam_frontegg-state 1\nfailures 3\n", 0600);
+	ck_assert_int_eq(pf_store_read(&st, "bob", (uid_t)-1, &s), PF_ERR_CORRUPT);
+	ck_assert(pf_test_log_has(&tl, "state of bob"));
+	ck_assert(pf_test_log_has(&tl, "corrupt"));
+	free(p);
+}
+END_TEST
+
+START_TEST(oversized_file_is_reported)
+{
+	struct pf_user_state s;
+	char sub[512];
+	char *big = malloc(PF_STATE_MAX_SIZE + 100), *p;
+
+	memset(big, 'x', PF_STATE_MAX_SIZE + 99);
+	big[PF_STATE_MAX_SIZE + 99] = '\0';
+	snprintf(sub, sizeof(sub), "%s/users", dir);
+	p = pf_test_write(sub, "bob", big, 0600);
+	ck_assert_int_eq(pf_store_read(&st, "bob", (uid_t)-1, &s), PF_ERR_CORRUPT);
+	ck_assert(pf_test_log_has(&tl, "larger than"));
+	free(p);
+	free(big);
+}
+END_TEST
+
+START_TEST(symlinked_state_file_refused)
+{
+	struct pf_user_state s;
+	struct pf_txn txn;
+	char link[512];
+
+	snprintf(link, sizeof(link), "%s/users/mallory", dir);
+	ck_assert_int_eq(symlink("/etc/passwd", link), 0);
+	ck_assert_int_eq(pf_store_read(&st, "mallory", (uid_t)-1, &s), PF_ERR_PERM);
+	ck_assert(pf_test_log_has(&tl, "symbolic link"));
+	/* An update never writes through it either: the link itself is replaced. */
+	ck_assert_int_eq(pf_store_begin(&st, "mallory", (uid_t)-1, &txn), PF_ERR_PERM);
+	snprintf(link, sizeof(link), "%s/locks/eve", dir);
+	ck_assert_int_eq(symlink("/etc/shadow", link), 0);
+	ck_assert_int_eq(pf_store_begin(&st, "eve", (uid_t)-1, &txn), PF_ERR_PERM);
+}
+END_TEST
+
+START_TEST(unsafe_state_dir_refused)
+{
+	struct pf_store other;
+	char link[512];
+
+	chmod(dir, 0777);
+	ck_assert_int_eq(pf_store_open(&other, dir, 0, &tl.logger), PF_ERR_PERM);
+	chmod(dir, 0700);
+	snprintf(link, sizeof(link), "%s.link", dir);
+	ck_assert_int_eq(symlink(dir, link), 0);
+	ck_assert_int_eq(pf_store_open(&other, link, 0, &tl.logger), PF_ERR_PERM);
+	unlink(link);
+	ck_assert_int_eq(pf_store_open(&other, "relative/dir", 0, &tl.logger), PF_ERR_PERM);
+}
+END_TEST
+
+START_TEST(invalid_name_never_reaches_a_path)
+{
+	struct pf_user_state s;
+	struct pf_txn txn;
+
+	ck_assert_int_eq(pf_store_read(&st, "../../etc/passwd", (uid_t)-1, &s), PF_ERR_INVAL);
+	ck_assert_int_eq(pf_store_begin(&st, ".hidden", (uid_t)-1, &txn), PF_ERR_INVAL);
+}
+END_TEST
+
+static int collect(const char *user, void *arg)
+{
+	char *out = arg;
+
+	strcat(out, user);
+	strcat(out, ",");
+	return 0;
+}
+
+START_TEST(list_skips_temp_files)
+{
+	struct pf_txn txn;
+	char sub[512], names[256] = "";
+	char *p;
+
+	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
+	ck_assert_int_eq(pf_store_commit(&txn), PF_OK);
+	pf_store_end(&txn);
+	snprintf(sub, sizeof(sub), "%s/users", dir);
+	p = pf_test_write(sub, ".tmp.0123456789abcdef", "junk", 0600);
+	ck_assert_int_eq(pf_store_list(&st, collect, names), PF_OK);
+	ck_assert_str_eq(names, "alice,");
+	free(p);
+}
+END_TEST
+
+START_TEST(claim_is_exclusive)
+{
+	int a = -1, b = -1;
+
+	ck_assert_int_eq(pf_store_claim(&st, "alice", &a), PF_OK);
+	ck_assert_int_eq(pf_store_claim(&st, "alice", &b), PF_ERR_BUSY);
+	pf_store_release_claim(a);
+	ck_assert_int_eq(pf_store_claim(&st, "alice", &b), PF_OK);
+	pf_store_release_claim(b);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("state");
+	TCase *tc = tcase_create("state");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, format_parse_round_trip);
+	tcase_add_test(tc, every_truncation_is_corrupt);
+	tcase_add_test(tc, malformed_records_are_corrupt);
+	tcase_add_test(tc, hostile_fields_are_refused_or_neutralised);
+	tcase_add_test(tc, too_many_failures_is_corrupt);
+	tcase_add_test(tc, missing_record_is_noent);
+	tcase_add_test(tc, commit_then_read);
+	tcase_add_test(tc, corrupt_file_on_disk_is_reported);
+	tcase_add_test(tc, oversized_file_is_reported);
+	tcase_add_test(tc, symlinked_state_file_refused);
+	tcase_add_test(tc, unsafe_state_dir_refused);
+	tcase_add_test(tc, invalid_name_never_reaches_a_path);
+	tcase_add_test(tc, list_skips_temp_files);
+	tcase_add_test(tc, claim_is_exclusive);
+	suite_add_tcase(s, tc);
+	return pf_test_run(s);
+}

@@ -571,6 +571,11 @@ enum pf_rc pf_config_read_secret(const struct pf_config *cfg, char **secret,
 	return PF_OK;
 }
 
+bool pf_config_cloud_configured(const struct pf_config *cfg)
+{
+	return cfg->client_id != NULL && (cfg->cloud_lock || cfg->cloud_check);
+}
+
 bool pf_config_ignores_user(const struct pf_config *cfg, const char *user)
 {
 	if (cfg->ignore_users == NULL)

@@ -7,6 +7,7 @@ core_libpfcore_la_SOURCES = \
 	core/log.c \
 	core/outbox.c \
 	core/policy.c \
+	core/protocol.c \
 	core/record.c \
 	core/record.h \
 	core/safe_file.c \
@@ -21,6 +22,7 @@ core_libpfcore_la_SOURCES = \
 	include/pam_frontegg/log.h \
 	include/pam_frontegg/outbox.h \
 	include/pam_frontegg/policy.h \
+	include/pam_frontegg/protocol.h \
 	include/pam_frontegg/safe_file.h \
 	include/pam_frontegg/state.h \
 	include/pam_frontegg/usermap.h \

@@ -108,7 +108,8 @@ enum pf_rc pf_lockout_record_failure(const struct pf_lockout *lo, const struct p
 	out->lock_until = txn.state.lock_until;
 	rc = pf_store_commit(&txn);
 	/* State first: a crash before the outbox write is repaired by sync. */
-	if (rc == PF_OK && out->outcome == PF_FAIL_LOCKED_NOW && lo->cfg->cloud_lock)
+	if (rc == PF_OK && out->outcome == PF_FAIL_LOCKED_NOW && lo->cfg->cloud_lock &&
+	    lo->cfg->client_id != NULL)
 		rc = pf_outbox_put(&txn, PF_ACTION_LOCK, ev->now, &out->push_queued);
 	pf_store_end(&txn);
 	return rc;

@@ -23,6 +23,7 @@ UNIT_TESTS = \
 	tests/unit/test_outbox \
 	tests/unit/test_policy \
 	tests/unit/test_lockout \
+	tests/unit/test_protocol \
 	tests/unit/test_concurrency
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -54,3 +55,8 @@ tests_unit_test_concurrency_LDADD = $(UNIT_LDADD)
 tests_unit_test_lockout_SOURCES = tests/unit/test_lockout.c
 tests_unit_test_lockout_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_lockout_LDADD = $(UNIT_LDADD)
+tests_unit_test_protocol_SOURCES = tests/unit/test_protocol.c
+tests_unit_test_protocol_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_protocol_LDADD = $(UNIT_LDADD)
+
+include tests/pam/pam.mk

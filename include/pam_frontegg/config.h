@@ -98,6 +98,9 @@ PF_NODISCARD enum pf_rc pf_config_parse_text(struct pf_config *cfg, const char *
 PF_NODISCARD enum pf_rc pf_config_read_secret(const struct pf_config *cfg, char **secret,
 					      const struct pf_logger *log);
 
+/* Cloud features need a client id; without one the module is a local faillock. */
+bool pf_config_cloud_configured(const struct pf_config *cfg);
+
 bool pf_config_ignores_user(const struct pf_config *cfg, const char *user);
 
 void pf_config_free(struct pf_config *cfg);

@@ -25,6 +25,7 @@ static void setup(void)
 	ck_assert_int_eq(pf_store_open(&st, dir, PF_STORE_CREATE, &tl.logger), PF_OK);
 	ck_assert_int_eq(pf_config_defaults(&cfg), PF_OK);
 	cfg.root_unlock_time = cfg.unlock_time;
+	cfg.client_id = strdup("test-client-id");
 	lo = (struct pf_lockout){ &cfg, &st, "alice", (uid_t)-1, false, &tl.logger };
 }
 

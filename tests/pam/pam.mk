@@ -1,0 +1,1 @@
+# tests/pam/: PAM-stack tests under pam_wrapper + libpamtest.

@@ -33,14 +33,9 @@ static void say(char *why, size_t whysize, const char *fmt, ...)
 	va_end(ap);
 }
 
-uid_t pf_trusted_owner(void)
-{
-	return geteuid();
-}
-
 static bool owner_trusted(uid_t owner, uid_t extra)
 {
-	return owner == 0 || owner == geteuid() || (extra != (uid_t)-1 && owner == extra);
+	return owner == 0 || (extra != (uid_t)-1 && owner == extra);
 }
 
 enum pf_rc pf_check_fd(int fd, const struct pf_file_rules *rules, char *why, size_t whysize)

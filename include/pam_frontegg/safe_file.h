@@ -2,6 +2,8 @@
  * Opening files the safe way: absolute path, no symlink at the last
  * component, then fstat on the open descriptor to check type, owner and mode.
  * Every file the project reads (config, secret, map, state) goes through here.
+ * Trusted owner: root only, whoever runs us (extra_owner adds one uid for
+ * the per-user records the setgid helper writes).
  */
 #ifndef PAM_FRONTEGG_SAFE_FILE_H
 #define PAM_FRONTEGG_SAFE_FILE_H
@@ -15,9 +17,6 @@ struct pf_file_rules {
 	uid_t extra_owner;     /* a second trusted owner besides root; (uid_t)-1 = none */
 	size_t max_size;       /* 0 = no bound */
 };
-
-/* Trusted owners: root, and the effective uid when that is not root. */
-uid_t pf_trusted_owner(void);
 
 /*
  * Opens path (absolute) read-only, or dirfd-relative name when dirfd >= 0.

@@ -1,6 +1,7 @@
 # core/: the lockout core shared by module and helper. No network, no JSON.
 noinst_LTLIBRARIES += core/libpfcore.la
 core_libpfcore_la_SOURCES = \
+	core/account.c \
 	core/config.c \
 	core/internal.h \
 	core/lockout.c \
@@ -16,6 +17,7 @@ core_libpfcore_la_SOURCES = \
 	core/usermap.c \
 	core/username.c \
 	core/util.c \
+	include/pam_frontegg/account.h \
 	include/pam_frontegg/common.h \
 	include/pam_frontegg/config.h \
 	include/pam_frontegg/lockout.h \

@@ -15,6 +15,7 @@ tests_lib_libpftest_la_SOURCES = tests/lib/testutil.c tests/lib/testutil.h
 tests_lib_libpftest_la_CPPFLAGS = $(UNIT_CPPFLAGS)
 
 UNIT_TESTS = \
+	tests/unit/test_account \
 	tests/unit/test_config \
 	tests/unit/test_username \
 	tests/unit/test_safe_file \
@@ -58,5 +59,9 @@ tests_unit_test_lockout_LDADD = $(UNIT_LDADD)
 tests_unit_test_protocol_SOURCES = tests/unit/test_protocol.c
 tests_unit_test_protocol_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_protocol_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_account_SOURCES = tests/unit/test_account.c
+tests_unit_test_account_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_account_LDADD = $(UNIT_LDADD)
 
 include tests/pam/pam.mk

@@ -1,0 +1,98 @@
+/* NSS lookups: the account of a name, and whether admin_group covers it. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pam_frontegg/account.h"
+#include "pam_frontegg/username.h"
+
+#define NSS_BUF_MAX (1024 * 1024)
+
+/* Runs getgrnam_r with a growing buffer; false when the group is unknown. */
+static bool group_gid(const char *group, gid_t *gid)
+{
+	size_t size = 4096;
+	struct group gr, *res = NULL;
+	char *buf = NULL;
+	int err;
+
+	do {
+		char *bigger = realloc(buf, size);
+		if (bigger == NULL)
+			break;
+		buf = bigger;
+		err = getgrnam_r(group, &gr, buf, size, &res);
+		size *= 2;
+	} while (err == ERANGE && size <= NSS_BUF_MAX);
+	if (res != NULL)
+		*gid = gr.gr_gid;
+	free(buf);
+	return res != NULL;
+}
+
+/* Primary group or any supplementary group of the account. */
+static bool in_group(const struct pf_account *a, gid_t want)
+{
+	int n = 64;
+	gid_t *groups = NULL;
+	bool found = a->gid == want;
+
+	while (!found) {
+		int got = n;
+		gid_t *bigger = realloc(groups, (size_t)n * sizeof(*groups));
+		if (bigger == NULL)
+			break;
+		groups = bigger;
+		if (getgrouplist(a->name, a->gid, groups, &got) >= 0) {
+			for (int i = 0; i < got && !found; i++)
+				found = groups[i] == want;
+			break;
+		}
+		if (got <= n || got > 65536)
+			break;
+		n = got;
+	}
+	free(groups);
+	return found;
+}
+
+enum pf_rc pf_account_lookup(const struct pf_config *cfg, const char *user, struct pf_account *out)
+{
+	size_t size = 4096;
+	struct passwd pw, *res = NULL;
+	char *buf = NULL;
+	int err = 0;
+	gid_t admin;
+
+	memset(out, 0, sizeof(*out));
+	if (!pf_username_valid(user))
+		return PF_ERR_INVAL;
+	do {
+		char *bigger = realloc(buf, size);
+		if (bigger == NULL) {
+			free(buf);
+			return PF_ERR_NOMEM;
+		}
+		buf = bigger;
+		err = getpwnam_r(user, &pw, buf, size, &res);
+		size *= 2;
+	} while (err == ERANGE && size <= NSS_BUF_MAX);
+	if (res != NULL) {
+		snprintf(out->name, sizeof(out->name), "%s", user);
+		out->uid = pw.pw_uid;
+		out->gid = pw.pw_gid;
+	}
+	free(buf);
+	if (res == NULL)
+		return err == 0 || err == ENOENT || err == ESRCH ? PF_ERR_NOENT : PF_ERR_IO;
+	out->root_like =
+	    out->uid == 0 || (cfg->admin_group != NULL && group_gid(cfg->admin_group, &admin) &&
+			      in_group(out, admin));
+	return PF_OK;
+}

@@ -14,6 +14,7 @@ core_libpfcore_la_SOURCES = \
 	core/safe_file.c \
 	core/state.c \
 	core/state_format.c \
+	core/sync_status.c \
 	core/usermap.c \
 	core/username.c \
 	core/util.c \
@@ -27,5 +28,6 @@ core_libpfcore_la_SOURCES = \
 	include/pam_frontegg/protocol.h \
 	include/pam_frontegg/safe_file.h \
 	include/pam_frontegg/state.h \
+	include/pam_frontegg/sync_status.h \
 	include/pam_frontegg/usermap.h \
 	include/pam_frontegg/username.h

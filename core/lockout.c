@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pam_frontegg/lockout.h"
+#include "pam_frontegg/usermap.h"
 
 const char *pf_verdict_str(enum pf_verdict v)
 {
@@ -21,6 +22,23 @@ const char *pf_verdict_str(enum pf_verdict v)
 		break;
 	}
 	return "error";
+}
+
+static bool mapped(const struct pf_lockout *lo)
+{
+	struct pf_identity ident;
+
+	return pf_map_user(lo->cfg, lo->user, &ident, lo->log) == PF_OK;
+}
+
+bool pf_lockout_cloud_applies(const struct pf_lockout *lo)
+{
+	return lo->cfg->cloud_check && pf_config_cloud_configured(lo->cfg) && mapped(lo);
+}
+
+bool pf_lockout_pushes(const struct pf_lockout *lo)
+{
+	return lo->cfg->cloud_lock && pf_config_cloud_configured(lo->cfg) && mapped(lo);
 }
 
 static void policy_of(const struct pf_lockout *lo, struct pf_policy *p)
@@ -108,8 +126,7 @@ enum pf_rc pf_lockout_record_failure(const struct pf_lockout *lo, const struct p
 	out->lock_until = txn.state.lock_until;
 	rc = pf_store_commit(&txn);
 	/* State first: a crash before the outbox write is repaired by sync. */
-	if (rc == PF_OK && out->outcome == PF_FAIL_LOCKED_NOW && lo->cfg->cloud_lock &&
-	    lo->cfg->client_id != NULL)
+	if (rc == PF_OK && out->outcome == PF_FAIL_LOCKED_NOW && pf_lockout_pushes(lo))
 		rc = pf_outbox_put(&txn, PF_ACTION_LOCK, ev->now, &out->push_queued);
 	pf_store_end(&txn);
 	return rc;
@@ -146,8 +163,8 @@ enum pf_rc pf_lockout_record_success(const struct pf_lockout *lo, int64_t now)
 	return rc;
 }
 
-enum pf_rc pf_lockout_apply_cloud(const struct pf_lockout *lo, enum pf_cloud_seen seen,
-				  const char *id, int64_t now, bool *cleared)
+enum pf_rc pf_lockout_apply_cloud(const struct pf_lockout *lo, const struct pf_cloud_answer *ans,
+				  int64_t now, bool *cleared)
 {
 	struct pf_txn txn;
 	enum pf_rc rc;
@@ -156,11 +173,13 @@ enum pf_rc pf_lockout_apply_cloud(const struct pf_lockout *lo, enum pf_cloud_see
 	rc = begin(lo, &txn);
 	if (rc != PF_OK)
 		return rc;
-	txn.state.cloud = seen;
+	txn.state.cloud = ans->seen;
 	txn.state.cloud_checked_at = now;
-	if (id != NULL)
-		snprintf(txn.state.frontegg_id, sizeof(txn.state.frontegg_id), "%s", id);
-	if (txn.state.cloud_lock_pushed && seen != PF_CLOUD_LOCKED) {
+	if (ans->id != NULL)
+		snprintf(txn.state.frontegg_id, sizeof(txn.state.frontegg_id), "%s", ans->id);
+	if (ans->identity != NULL)
+		snprintf(txn.state.identity, sizeof(txn.state.identity), "%s", ans->identity);
+	if (txn.state.cloud_lock_pushed && ans->seen != PF_CLOUD_LOCKED) {
 		/* Someone unlocked in Frontegg what this host locked: the admin wins. */
 		txn.state.cloud_lock_pushed = false;
 		if (txn.state.lock_since != 0) {

@@ -58,7 +58,7 @@ size_t pf_state_format(const struct pf_user_state *s, char *buf, size_t size)
 		      (long long)s->cloud_pushed_at);
 	pf_rec_printf(&w, "id %s\n", or_dash(s->frontegg_id));
 	pf_rec_printf(&w, "identity %s\n", or_dash(s->identity));
-	pf_rec_printf(&w, "push %u %lld\n", s->push_attempts, (long long)s->push_next_at);
+	pf_rec_printf(&w, "push %u %lld\n", s->push_attempts, (long long)s->push_last_at);
 	for (unsigned i = 0; i < s->n_fail && i < PF_FAIL_RING; i++) {
 		const struct pf_failure *f = &s->fail[i];
 		pf_rec_printf(&w, "fail %lld %s %s %s\n", (long long)f->when, f->service, f->rhost,
@@ -158,7 +158,7 @@ static bool parse_line(struct pf_user_state *s, char **t, size_t n, unsigned *se
 		return n == 2 && take_ident(s->identity, sizeof(s->identity), t[1], PF_IDENT_NONE);
 	default:
 		return n == 3 && pf_rec_uint(t[1], &s->push_attempts) &&
-		       pf_rec_time(t[2], &s->push_next_at);
+		       pf_rec_time(t[2], &s->push_last_at);
 	}
 }
 

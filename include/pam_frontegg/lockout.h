@@ -40,6 +40,15 @@ struct pf_check {
 
 const char *pf_verdict_str(enum pf_verdict v);
 
+/*
+ * True when the cloud state matters for this user: cloud_check on, a client
+ * id configured and the user mapped to a Frontegg identity.
+ */
+bool pf_lockout_cloud_applies(const struct pf_lockout *lo);
+
+/* True when host locks of this user go to Frontegg: cloud_lock on, client id, mapped. */
+bool pf_lockout_pushes(const struct pf_lockout *lo);
+
 /* Read-only: the record is not locked or written. cloud: consult the cloud cache. */
 enum pf_rc pf_lockout_check(const struct pf_lockout *lo, int64_t now, bool cloud,
 			    struct pf_check *out);
@@ -68,13 +77,20 @@ enum pf_rc pf_lockout_record_failure(const struct pf_lockout *lo, const struct p
  */
 enum pf_rc pf_lockout_record_success(const struct pf_lockout *lo, int64_t now);
 
+/* What Frontegg said about a user. */
+struct pf_cloud_answer {
+	enum pf_cloud_seen seen;
+	const char *id;       /* Frontegg id, or NULL to keep the cached one ("" clears it) */
+	const char *identity; /* the e-mail or id it was resolved from, or NULL */
+};
+
 /*
  * Applies a fresh answer from Frontegg to the record (rule 3: an unlock in
- * Frontegg of a lock this host pushed clears the host tally). id may be
- * NULL. Returns true in *cleared when the host tally was cleared.
+ * Frontegg of a lock this host pushed clears the host tally). *cleared tells
+ * whether the host tally was cleared.
  */
-enum pf_rc pf_lockout_apply_cloud(const struct pf_lockout *lo, enum pf_cloud_seen seen,
-				  const char *id, int64_t now, bool *cleared);
+enum pf_rc pf_lockout_apply_cloud(const struct pf_lockout *lo, const struct pf_cloud_answer *ans,
+				  int64_t now, bool *cleared);
 
 /*
  * Ends an expired host lock inside a transaction and, per

@@ -53,7 +53,7 @@ struct pf_user_state {
 	char frontegg_id[PF_ID_MAX + 1]; /* "" = not resolved yet */
 	char identity[PF_IDENT_MAX + 1]; /* the e-mail or id frontegg_id came from */
 	unsigned push_attempts;          /* failed deliveries of the outbox entry */
-	int64_t push_next_at;            /* no new attempt before this time */
+	int64_t push_last_at;            /* no new attempt before this time */
 };
 
 struct pf_store {

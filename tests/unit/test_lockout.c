@@ -26,6 +26,7 @@ static void setup(void)
 	ck_assert_int_eq(pf_config_defaults(&cfg), PF_OK);
 	cfg.root_unlock_time = cfg.unlock_time;
 	cfg.client_id = strdup("test-client-id");
+	cfg.user_email = strdup("%u@corp.example");
 	lo = (struct pf_lockout){ &cfg, &st, "alice", (uid_t)-1, false, &tl.logger };
 }
 
@@ -44,6 +45,13 @@ static struct pf_failure_result fail_auth(int64_t now)
 
 	ck_assert_int_eq(pf_lockout_record_failure(&lo, &ev, &r), PF_OK);
 	return r;
+}
+
+static enum pf_rc apply(enum pf_cloud_seen seen, const char *id, int64_t now, bool *cleared)
+{
+	struct pf_cloud_answer ans = { seen, id, NULL };
+
+	return pf_lockout_apply_cloud(&lo, &ans, now, cleared);
 }
 
 static enum pf_verdict verdict(int64_t now, bool cloud)
@@ -120,13 +128,11 @@ START_TEST(cloud_verdicts_follow_the_cache)
 	bool cleared;
 
 	ck_assert_int_eq(verdict(T0, true), PF_VERDICT_CLOUD_STALE);
-	ck_assert_int_eq(pf_lockout_apply_cloud(&lo, PF_CLOUD_LOCKED, "abc-123", T0, &cleared),
-			 PF_OK);
+	ck_assert_int_eq(apply(PF_CLOUD_LOCKED, "abc-123", T0, &cleared), PF_OK);
 	ck_assert_int_eq(verdict(T0 + 1, true), PF_VERDICT_CLOUD_LOCKED);
 	ck_assert_int_eq(verdict(T0 + 1, false), PF_VERDICT_ALLOW);
 	ck_assert_int_eq(verdict(T0 + 60, true), PF_VERDICT_CLOUD_STALE);
-	ck_assert_int_eq(pf_lockout_apply_cloud(&lo, PF_CLOUD_UNLOCKED, NULL, T0 + 61, &cleared),
-			 PF_OK);
+	ck_assert_int_eq(apply(PF_CLOUD_UNLOCKED, NULL, T0 + 61, &cleared), PF_OK);
 	ck_assert_int_eq(verdict(T0 + 62, true), PF_VERDICT_ALLOW);
 	ck_assert(!cleared);
 }
@@ -150,8 +156,7 @@ START_TEST(cloud_unlock_of_our_lock_clears_host)
 	fail_auth(T0);
 	fail_auth(T0);
 	mark_pushed();
-	ck_assert_int_eq(pf_lockout_apply_cloud(&lo, PF_CLOUD_UNLOCKED, NULL, T0 + 5, &cleared),
-			 PF_OK);
+	ck_assert_int_eq(apply(PF_CLOUD_UNLOCKED, NULL, T0 + 5, &cleared), PF_OK);
 	ck_assert(cleared);
 	ck_assert_int_eq(verdict(T0 + 6, true), PF_VERDICT_ALLOW);
 }
@@ -164,8 +169,7 @@ START_TEST(cloud_unlock_without_our_push_keeps_host_lock)
 	fail_auth(T0);
 	fail_auth(T0);
 	fail_auth(T0);
-	ck_assert_int_eq(pf_lockout_apply_cloud(&lo, PF_CLOUD_UNLOCKED, NULL, T0 + 5, &cleared),
-			 PF_OK);
+	ck_assert_int_eq(apply(PF_CLOUD_UNLOCKED, NULL, T0 + 5, &cleared), PF_OK);
 	ck_assert(!cleared);
 	ck_assert_int_eq(verdict(T0 + 6, true), PF_VERDICT_HOST_LOCKED);
 }

@@ -42,7 +42,7 @@ static void sample(struct pf_user_state *s)
 	strcpy(s->frontegg_id, "3fa85f64-5717-4562-b3fc-2c963f66afa6");
 	strcpy(s->identity, "alice@corp.example");
 	s->push_attempts = 2;
-	s->push_next_at = 1700000100;
+	s->push_last_at = 1700000100;
 	s->n_fail = 2;
 	s->fail[0].when = 1699999990;
 	strcpy(s->fail[0].service, "sshd");

@@ -1,3 +1,23 @@
 # helper/: frontegg-lockout, the privileged helper and admin CLI, and the
 # Frontegg REST client (libcurl + cJSON live only here).
 include helper/frontegg/client.mk
+
+sbin_PROGRAMS = helper/frontegg-lockout
+helper_frontegg_lockout_SOURCES = \
+	helper/admin_verbs.c \
+	helper/app.c \
+	helper/app.h \
+	helper/cloud.c \
+	helper/cloud.h \
+	helper/doctor.c \
+	helper/machine_verbs.c \
+	helper/main.c \
+	helper/metrics.c \
+	helper/sync.c \
+	helper/sync.h \
+	helper/table.c \
+	helper/table.h
+helper_frontegg_lockout_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/helper $(CURL_CFLAGS) \
+	$(CJSON_CFLAGS)
+helper_frontegg_lockout_LDADD = helper/frontegg/libpffrontegg.la core/libpfcore.la \
+	$(CURL_LIBS) $(CJSON_LIBS)

@@ -1,0 +1,303 @@
+/* The administrator's verbs: status, lock, unlock, reset-link. */
+#include "autoconfig.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "cloud.h"
+#include "pam_frontegg/sync_status.h"
+#include "pam_frontegg/username.h"
+#include "table.h"
+
+static const char *const cloud_words[] = { "unknown", "unlocked", "locked", "absent" };
+
+/* Everything status shows about one user. */
+struct user_view {
+	char user[PF_USER_MAX + 1];
+	bool readable;
+	struct pf_user_state s;
+	unsigned recent;
+	bool host_locked;
+	enum pf_action outbox;
+};
+
+static void view_user(struct app *a, const char *name, struct user_view *v)
+{
+	struct pf_account acct;
+	struct pf_outbox_entry e;
+	struct pf_policy p;
+	uid_t owner = (uid_t)-1;
+	enum pf_rc rc;
+	int64_t now = pf_now();
+
+	memset(v, 0, sizeof(*v));
+	snprintf(v->user, sizeof(v->user), "%s", name);
+	if (pf_account_lookup(&a->cfg, name, &acct) == PF_OK)
+		owner = acct.uid;
+	rc = pf_store_read(&a->st, name, owner, &v->s);
+	v->readable = rc == PF_OK || rc == PF_ERR_NOENT;
+	pf_policy_for(&a->cfg, owner == 0 || acct.root_like, &p);
+	v->recent = pf_recent_failures(&v->s, &p, now);
+	v->host_locked = !p.exempt && pf_host_locked(&v->s, now);
+	v->outbox = pf_outbox_get(&a->st, name, &e) == PF_OK ? e.action : PF_ACTION_NONE;
+}
+
+static void add_json_time(cJSON *o, const char *key, int64_t t)
+{
+	if (t != 0)
+		cJSON_AddNumberToObject(o, key, (double)t);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static cJSON *user_json(const struct user_view *v)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "user", v->user);
+	cJSON_AddStringToObject(o, "state", v->readable ? "ok" : "unreadable");
+	cJSON_AddNumberToObject(o, "failures", v->recent);
+	cJSON_AddNumberToObject(o, "failures_total", (double)v->s.failures_total);
+	cJSON_AddBoolToObject(o, "host_locked", v->host_locked);
+	add_json_time(o, "lock_since", v->host_locked ? v->s.lock_since : 0);
+	add_json_time(o, "locked_until", v->host_locked ? v->s.lock_until : 0);
+	cJSON_AddStringToObject(o, "cloud", cloud_words[v->s.cloud]);
+	add_json_time(o, "cloud_checked_at", v->s.cloud_checked_at);
+	if (v->s.frontegg_id[0])
+		cJSON_AddStringToObject(o, "frontegg_id", v->s.frontegg_id);
+	else
+		cJSON_AddNullToObject(o, "frontegg_id");
+	cJSON_AddBoolToObject(o, "cloud_lock_pushed", v->s.cloud_lock_pushed);
+	if (v->outbox != PF_ACTION_NONE)
+		cJSON_AddStringToObject(o, "outbox", pf_action_str(v->outbox));
+	else
+		cJSON_AddNullToObject(o, "outbox");
+	return o;
+}
+
+static void user_row(struct table *t, const struct user_view *v)
+{
+	char failures[32], lock[64], checked[32];
+	const char *cells[7];
+
+	snprintf(failures, sizeof(failures), "%u", v->recent);
+	if (!v->readable)
+		snprintf(lock, sizeof(lock), "state unreadable");
+	else if (!v->host_locked)
+		snprintf(lock, sizeof(lock), "no");
+	else if (v->s.lock_until == 0)
+		snprintf(lock, sizeof(lock), "until unlocked");
+	else
+		table_time(lock, sizeof(lock), v->s.lock_until);
+	cells[0] = v->user;
+	cells[1] = failures;
+	cells[2] = lock;
+	cells[3] = cloud_words[v->s.cloud];
+	cells[4] = table_time(checked, sizeof(checked), v->s.cloud_checked_at);
+	cells[5] = v->s.frontegg_id[0] ? v->s.frontegg_id : "-";
+	cells[6] = v->outbox != PF_ACTION_NONE ? pf_action_str(v->outbox) : "-";
+	table_add(t, cells);
+}
+
+struct status_ctx {
+	struct app *a;
+	struct table table;
+	cJSON *users;
+	unsigned n;
+};
+
+static int status_one(const char *name, void *arg)
+{
+	struct status_ctx *c = arg;
+	struct user_view v;
+
+	view_user(c->a, name, &v);
+	if (c->users)
+		cJSON_AddItemToArray(c->users, user_json(&v));
+	else
+		user_row(&c->table, &v);
+	c->n++;
+	return 0;
+}
+
+static int count_entry(const struct pf_outbox_entry *e, void *arg)
+{
+	(void)e;
+	++*(unsigned *)arg;
+	return 0;
+}
+
+static void print_summary(unsigned depth, const struct pf_sync_status *sync, bool have_sync)
+{
+	char t1[32], t2[32];
+
+	printf("\noutbox: %u pending\n", depth);
+	if (!have_sync)
+		printf("last sync: never\n");
+	else
+		printf("last sync: attempted %s, last success %s, %u API errors\n",
+		       table_time(t1, sizeof(t1), sync->last_attempt),
+		       table_time(t2, sizeof(t2), sync->last_success), sync->errors);
+}
+
+static void json_summary(cJSON *root, unsigned depth, const struct pf_sync_status *sync,
+			 bool have_sync)
+{
+	cJSON *s;
+
+	cJSON_AddNumberToObject(root, "outbox_depth", depth);
+	if (!have_sync) {
+		cJSON_AddNullToObject(root, "last_sync");
+		return;
+	}
+	s = cJSON_AddObjectToObject(root, "last_sync");
+	add_json_time(s, "attempt", sync->last_attempt);
+	add_json_time(s, "success", sync->last_success);
+	cJSON_AddNumberToObject(s, "errors", sync->errors);
+}
+
+int verb_status(struct app *a, int argc, char **argv)
+{
+	static const char *const header[] = { "USER",       "FAILURES",    "HOST LOCK", "CLOUD",
+					      "CLOUD SEEN", "FRONTEGG ID", "OUTBOX",    NULL };
+	struct status_ctx c = { a, { 0 }, NULL, 0 };
+	struct pf_sync_status sync;
+	bool have_sync = pf_sync_status_read(&a->st, &sync) == PF_OK;
+	unsigned depth = 0;
+	cJSON *root = NULL;
+
+	if (argc == 1 && !pf_username_valid(argv[0]))
+		return app_fail(a, PF_EXIT_USAGE, "invalid user name");
+	if (pf_outbox_list(&a->st, count_entry, &depth) != PF_OK)
+		return app_fail(a, PF_EXIT_STATE, "cannot read the outbox");
+	if (a->json) {
+		root = cJSON_CreateObject();
+		c.users = cJSON_AddArrayToObject(root, "users");
+	} else {
+		table_init(&c.table, header);
+	}
+	if (argc == 1)
+		status_one(argv[0], &c);
+	else if (pf_store_list(&a->st, status_one, &c) != PF_OK)
+		pf_log(&a->log, LOG_ERR, "cannot list %s/users", a->cfg.state_dir);
+	if (root) {
+		char *text;
+		json_summary(root, depth, &sync, have_sync);
+		text = cJSON_PrintUnformatted(root);
+		printf("%s\n", text ? text : "{}");
+		free(text);
+		cJSON_Delete(root);
+	} else {
+		table_print(&c.table, stdout);
+		table_free(&c.table);
+		print_summary(depth, &sync, have_sync);
+	}
+	return PF_EXIT_OK;
+}
+
+/* Changes the host record of u and queues action for Frontegg, in one transaction. */
+static int change_host(struct app *a, const struct app_user *u, enum pf_action action, bool *queued)
+{
+	int64_t now = pf_now();
+	struct pf_txn txn;
+	enum pf_rc rc = pf_store_begin(&a->st, u->acct.name, u->acct.uid, &txn);
+
+	*queued = false;
+	if (rc != PF_OK && rc != PF_ERR_CORRUPT)
+		return app_fail(a, PF_EXIT_STATE, "cannot update the state of %s", u->acct.name);
+	if (action == PF_ACTION_LOCK)
+		pf_lock_by_admin(&txn.state, now);
+	else
+		pf_clear_tally(&txn.state);
+	rc = pf_store_commit(&txn);
+	if (rc == PF_OK && pf_lockout_pushes(&u->lo))
+		rc = pf_outbox_put(&txn, action, now, queued);
+	pf_store_end(&txn);
+	if (rc != PF_OK)
+		return app_fail(a, PF_EXIT_STATE, "cannot update the state of %s", u->acct.name);
+	pf_log(&a->log, LOG_NOTICE, "%s %sed on this host by root", u->acct.name,
+	       pf_action_str(action));
+	return PF_EXIT_OK;
+}
+
+/* Delivers the queued action now; the outbox keeps it if Frontegg cannot be reached. */
+static int push_now(struct app *a, const struct app_user *u, enum pf_action action)
+{
+	const char *verb = pf_action_str(action);
+	struct pf_outbox_entry e;
+	bool delivered = false;
+	struct cloud c;
+	enum fg_result r = FG_OK;
+	int rc;
+
+	if (pf_outbox_get(&a->st, u->acct.name, &e) != PF_OK) {
+		printf("%s: %sed on this host (Frontegg not in use for this user)\n", u->acct.name,
+		       verb);
+		return PF_EXIT_OK;
+	}
+	rc = cloud_open(a, &c);
+	if (rc == PF_EXIT_OK) {
+		r = cloud_push(&c, &u->lo, &delivered);
+		cloud_close(&c);
+	}
+	if (rc == PF_EXIT_OK && delivered && r == FG_OK) {
+		printf("%s: %sed on this host and in Frontegg\n", u->acct.name, verb);
+		return PF_EXIT_OK;
+	}
+	printf("%s: %sed on this host; the Frontegg %s is queued for the next sync\n", u->acct.name,
+	       verb, verb);
+	return rc != PF_EXIT_OK ? rc : PF_EXIT_CLOUD;
+}
+
+static int admin_change(struct app *a, const char *name, enum pf_action action)
+{
+	struct app_user u;
+	bool queued;
+	int rc = app_user(a, name, &u);
+
+	if (rc == PF_EXIT_OK)
+		rc = change_host(a, &u, action, &queued);
+	return rc == PF_EXIT_OK ? push_now(a, &u, action) : rc;
+}
+
+int verb_lock(struct app *a, int argc, char **argv)
+{
+	(void)argc;
+	return admin_change(a, argv[0], PF_ACTION_LOCK);
+}
+
+int verb_unlock(struct app *a, int argc, char **argv)
+{
+	(void)argc;
+	return admin_change(a, argv[0], PF_ACTION_UNLOCK);
+}
+
+int verb_reset_link(struct app *a, int argc, char **argv)
+{
+	char id[PF_ID_MAX + 1], link[2048];
+	struct app_user u;
+	struct cloud c;
+	enum fg_result r;
+	int rc = app_user(a, argv[0], &u);
+
+	(void)argc;
+	if (rc == PF_EXIT_OK)
+		rc = cloud_open(a, &c);
+	if (rc != PF_EXIT_OK)
+		return rc;
+	r = cloud_resolve_id(&c, &u.lo, id, sizeof(id));
+	if (r == FG_OK)
+		r = fg_reset_link(c.fg, id, link, sizeof(link));
+	cloud_close(&c);
+	if (r == FG_NOT_FOUND || r == FG_INVALID)
+		return app_fail(a, PF_EXIT_FAILURE, "%s has no Frontegg user", u.acct.name);
+	if (r != FG_OK)
+		return app_fail(a, PF_EXIT_CLOUD, "Frontegg did not create a link: %s",
+				fg_result_str(r));
+	/* The link is a credential: stdout only, never the log. */
+	printf("%s\n", link);
+	return PF_EXIT_OK;
+}

@@ -1,0 +1,228 @@
+/* Between the state store and Frontegg. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud.h"
+#include "pam_frontegg/safe_file.h"
+#include "pam_frontegg/usermap.h"
+
+#define TOKEN_FILE "token"
+
+int cloud_open(struct app *a, struct cloud *c)
+{
+	struct fg_options opt;
+
+	memset(c, 0, sizeof(*c));
+	c->app = a;
+	if (!pf_config_cloud_configured(&a->cfg))
+		return app_fail(a, PF_EXIT_CONFIG,
+				"no client_id configured: Frontegg is not in use");
+	if (pf_config_read_secret(&a->cfg, &c->secret, &a->log) != PF_OK)
+		return PF_EXIT_CONFIG;
+	memset(&opt, 0, sizeof(opt));
+	opt.api_url = a->cfg.api_url;
+	opt.client_id = a->cfg.client_id;
+	opt.secret = c->secret;
+	opt.ca_file = a->cfg.ca_file;
+	opt.proxy = a->cfg.proxy;
+	opt.timeout_ms = a->cfg.timeout_ms;
+	opt.token_dirfd = a->st.dirfd;
+	opt.token_file = TOKEN_FILE;
+	opt.log = &a->log;
+	if (fg_client_new(&opt, &c->fg) != 0) {
+		cloud_close(c);
+		return PF_EXIT_CLOUD;
+	}
+	return PF_EXIT_OK;
+}
+
+void cloud_close(struct cloud *c)
+{
+	fg_client_free(c->fg);
+	c->fg = NULL;
+	if (c->secret != NULL) {
+		pf_wipe(c->secret, strlen(c->secret));
+		free(c->secret);
+		c->secret = NULL;
+	}
+}
+
+/* Returns true when the answer cleared the host lock (rule 3). */
+static bool store(struct cloud *c, const struct pf_lockout *lo, enum pf_cloud_seen seen,
+		  const char *id, const char *identity)
+{
+	struct pf_cloud_answer ans = { seen, id, identity };
+	bool cleared = false;
+
+	if (pf_lockout_apply_cloud(lo, &ans, pf_now(), &cleared) != PF_OK)
+		return false;
+	if (cleared)
+		pf_log(&c->app->log, LOG_NOTICE,
+		       "%s was unlocked in Frontegg: host lock and failures cleared", lo->user);
+	return cleared;
+}
+
+bool cloud_store_answer(struct cloud *c, const struct pf_lockout *lo, const struct fg_user *u)
+{
+	return store(c, lo, u->locked ? PF_CLOUD_LOCKED : PF_CLOUD_UNLOCKED, u->id, NULL);
+}
+
+/* Asks Frontegg about the user behind ident, by cached id when there is one. */
+static enum fg_result fetch(struct cloud *c, const struct pf_user_state *s,
+			    const struct pf_identity *ident, struct fg_user *u)
+{
+	bool same_identity = strcmp(s->identity, ident->value) == 0;
+
+	if (same_identity && s->frontegg_id[0] != '\0')
+		return fg_user_by_id(c->fg, s->frontegg_id, u);
+	if (ident->kind == PF_IDENT_ID)
+		return fg_user_by_id(c->fg, ident->value, u);
+	return fg_user_by_email(c->fg, ident->value, u);
+}
+
+static bool negative_cache_hit(const struct pf_user_state *s, const struct pf_identity *ident,
+			       int64_t now)
+{
+	return s->cloud == PF_CLOUD_ABSENT && strcmp(s->identity, ident->value) == 0 &&
+	       now - s->cloud_checked_at < CLOUD_NEGATIVE_TTL && now >= s->cloud_checked_at;
+}
+
+/* The mapping and the cached record of one user. */
+static enum fg_result load_user(struct cloud *c, const struct pf_lockout *lo,
+				struct pf_identity *ident, struct pf_user_state *s)
+{
+	enum pf_rc rc = pf_map_user(lo->cfg, lo->user, ident, lo->log);
+
+	if (rc != PF_OK) {
+		pf_log(&c->app->log, LOG_WARNING, "%s is not mapped to a Frontegg user", lo->user);
+		return FG_INVALID;
+	}
+	rc = pf_store_read(lo->st, lo->user, lo->uid, s);
+	return rc == PF_OK || rc == PF_ERR_NOENT ? FG_OK : FG_INVALID;
+}
+
+enum fg_result cloud_refresh(struct cloud *c, const struct pf_lockout *lo, bool *cleared)
+{
+	struct pf_identity ident;
+	struct pf_user_state s;
+	struct fg_user u;
+	enum fg_result r = load_user(c, lo, &ident, &s);
+	bool dummy;
+
+	if (cleared == NULL)
+		cleared = &dummy;
+	*cleared = false;
+	if (r != FG_OK)
+		return r;
+	if (negative_cache_hit(&s, &ident, pf_now()))
+		return FG_NOT_FOUND;
+	r = fetch(c, &s, &ident, &u);
+	if (r == FG_OK)
+		*cleared =
+		    store(c, lo, u.locked ? PF_CLOUD_LOCKED : PF_CLOUD_UNLOCKED, u.id, ident.value);
+	else if (r == FG_NOT_FOUND)
+		*cleared = store(c, lo, PF_CLOUD_ABSENT, "", ident.value);
+	return r;
+}
+
+/* Records the outcome of a delivery and, when confirmed, removes the entry. */
+static enum pf_rc settle(const struct pf_lockout *lo, const struct pf_outbox_entry *e,
+			 enum fg_result r, const char *id)
+{
+	int64_t now = pf_now();
+	struct pf_txn txn;
+	enum pf_rc rc = pf_store_begin(lo->st, lo->user, lo->uid, &txn);
+
+	if (rc != PF_OK && rc != PF_ERR_CORRUPT)
+		return rc;
+	if (r == FG_OK || r == FG_NOT_FOUND) {
+		bool locked = r == FG_OK && e->action == PF_ACTION_LOCK;
+		txn.state.cloud_lock_pushed = locked;
+		txn.state.cloud_pushed_at = locked ? now : txn.state.cloud_pushed_at;
+		txn.state.cloud = r == FG_NOT_FOUND ? PF_CLOUD_ABSENT
+				  : locked          ? PF_CLOUD_LOCKED
+						    : PF_CLOUD_UNLOCKED;
+		txn.state.cloud_checked_at = now;
+		snprintf(txn.state.frontegg_id, sizeof(txn.state.frontegg_id), "%s", id);
+		txn.state.push_attempts = 0;
+		txn.state.push_last_at = 0;
+	} else {
+		txn.state.push_attempts++;
+		txn.state.push_last_at = now;
+	}
+	rc = pf_store_commit(&txn);
+	/* The state says what Frontegg confirmed before the entry goes away. */
+	if (rc == PF_OK && (r == FG_OK || r == FG_NOT_FOUND))
+		rc = pf_outbox_ack(&txn, e->serial);
+	pf_store_end(&txn);
+	return rc == PF_ERR_BUSY ? PF_OK : rc;
+}
+
+enum fg_result cloud_resolve_id(struct cloud *c, const struct pf_lockout *lo, char *id, size_t size)
+{
+	struct pf_identity ident;
+	struct pf_user_state s;
+	struct fg_user u;
+	enum fg_result r = load_user(c, lo, &ident, &s);
+
+	if (r != FG_OK)
+		return r;
+	if (strcmp(s.identity, ident.value) == 0 && s.frontegg_id[0] != '\0') {
+		snprintf(id, size, "%s", s.frontegg_id);
+		return FG_OK;
+	}
+	if (ident.kind == PF_IDENT_ID) {
+		snprintf(id, size, "%s", ident.value);
+		return FG_OK;
+	}
+	r = fg_user_by_email(c->fg, ident.value, &u);
+	if (r == FG_OK) {
+		store(c, lo, u.locked ? PF_CLOUD_LOCKED : PF_CLOUD_UNLOCKED, u.id, ident.value);
+		snprintf(id, size, "%s", u.id);
+	}
+	return r;
+}
+
+static enum fg_result deliver(struct cloud *c, const struct pf_lockout *lo,
+			      const struct pf_outbox_entry *e, bool *delivered)
+{
+	char id[PF_ID_MAX + 1] = "";
+	enum fg_result r = cloud_resolve_id(c, lo, id, sizeof(id));
+
+	if (r == FG_OK)
+		r = e->action == PF_ACTION_LOCK ? fg_lock(c->fg, id) : fg_unlock(c->fg, id);
+	if (r == FG_OK)
+		pf_log(&c->app->log, LOG_NOTICE, "Frontegg confirmed the %s of %s (%s)",
+		       pf_action_str(e->action), lo->user, id);
+	else if (r == FG_NOT_FOUND || r == FG_INVALID)
+		pf_log(&c->app->log, LOG_WARNING, "%s of %s dropped: no such Frontegg user",
+		       pf_action_str(e->action), lo->user);
+	if (r == FG_INVALID)
+		r = FG_NOT_FOUND; /* unmapped: nothing to deliver, drop the entry */
+	if (settle(lo, e, r, id) == PF_OK && (r == FG_OK || r == FG_NOT_FOUND))
+		*delivered = true;
+	return r;
+}
+
+enum fg_result cloud_push(struct cloud *c, const struct pf_lockout *lo, bool *delivered)
+{
+	struct pf_outbox_entry e;
+	enum fg_result r = FG_OK;
+	int claim = -1;
+	enum pf_rc rc;
+
+	*delivered = false;
+	rc = pf_store_claim(lo->st, lo->user, &claim);
+	if (rc == PF_ERR_BUSY)
+		return FG_OK; /* another process is delivering it */
+	if (rc != PF_OK)
+		return FG_INVALID;
+	/* Read after claiming, so an entry delivered meanwhile is not sent twice. */
+	if (pf_outbox_get(lo->st, lo->user, &e) == PF_OK)
+		r = deliver(c, lo, &e, delivered);
+	pf_store_release_claim(claim);
+	return r;
+}

@@ -1,0 +1,46 @@
+/*
+ * Between the state store and Frontegg: resolving a user's Frontegg id
+ * (cached in the record, with a negative cache), refreshing the cached cloud
+ * state, and delivering outbox entries with trust-but-verify.
+ */
+#ifndef PF_HELPER_CLOUD_H
+#define PF_HELPER_CLOUD_H
+
+#include "app.h"
+#include "frontegg/frontegg.h"
+
+/* "Not in Frontegg" is remembered this long before asking again. */
+#define CLOUD_NEGATIVE_TTL 3600
+
+struct cloud {
+	struct app *app;
+	struct fg_client *fg;
+	char *secret;
+};
+
+/* Reads the secret (root only) and creates the client; PF_EXIT_* on failure. */
+int cloud_open(struct app *a, struct cloud *c);
+void cloud_close(struct cloud *c);
+
+/*
+ * Reads USER from Frontegg and stores the answer (one request when the id is
+ * cached). *cleared (may be NULL): the answer cleared the host lock (rule 3).
+ */
+enum fg_result cloud_refresh(struct cloud *c, const struct pf_lockout *lo, bool *cleared);
+
+/* The user's Frontegg id: cached, from an id mapping, or one e-mail lookup. */
+enum fg_result cloud_resolve_id(struct cloud *c, const struct pf_lockout *lo, char *id,
+				size_t size);
+
+/* Stores an answer already in hand (a listing page, during sync). */
+bool cloud_store_answer(struct cloud *c, const struct pf_lockout *lo, const struct fg_user *u);
+
+/*
+ * Delivers USER's outbox entry, if any: resolve the id, lock or unlock,
+ * re-read, then record the result and acknowledge the entry. *delivered is
+ * true when an entry was confirmed and removed. FG_OK with !*delivered: there
+ * was nothing to do, or another process is delivering it right now.
+ */
+enum fg_result cloud_push(struct cloud *c, const struct pf_lockout *lo, bool *delivered);
+
+#endif

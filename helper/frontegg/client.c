@@ -1,0 +1,393 @@
+/* The public face of the Frontegg client: set-up and the user operations. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef HAVE_GETRANDOM
+#include <sys/random.h>
+#endif
+
+#include <curl/curl.h>
+
+#include "client_internal.h"
+#include "json.h"
+#include "url.h"
+
+#define CRED_MAX 4096
+
+/* ---- the real clock ---------------------------------------------------- */
+
+static int64_t clock_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t real_mono(void *ctx)
+{
+	(void)ctx;
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
+static int64_t real_wall(void *ctx)
+{
+	(void)ctx;
+	return clock_ms(CLOCK_REALTIME);
+}
+
+static void real_sleep(void *ctx, unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	(void)ctx;
+	while (nanosleep(&ts, &ts) != 0)
+		; /* EINTR: sleep the rest */
+}
+
+static const struct fg_clock real_clock = { real_mono, real_wall, real_sleep, NULL };
+
+/* ---- set-up ------------------------------------------------------------- */
+
+static uint64_t seed(void)
+{
+	uint64_t v = 0;
+
+#ifdef HAVE_GETRANDOM
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v) && v != 0)
+		return v;
+#endif
+	v = (uint64_t)clock_ms(CLOCK_REALTIME) ^ ((uint64_t)getpid() << 40);
+	return v != 0 ? v : 1;
+}
+
+static const char *bad_option(const struct fg_options *o)
+{
+	if (fg_url_base_check(o->api_url) != FG_OK)
+		return "api_url must be an https:// URL without query, fragment or credentials";
+	if (o->client_id == NULL || o->client_id[0] == '\0' ||
+	    strnlen(o->client_id, CRED_MAX + 1) > CRED_MAX)
+		return "client_id is missing or too long";
+	if (o->secret == NULL || o->secret[0] == '\0' || strnlen(o->secret, CRED_MAX + 1) > CRED_MAX)
+		return "the client secret is missing or too long";
+	if (o->token_dirfd >= 0 && !fg_token_file_name_ok(o->token_file))
+		return "token_file must be a plain file name";
+	return NULL;
+}
+
+static bool copy_strings(struct fg_client *c, const struct fg_options *o)
+{
+	c->api_url = strndup(o->api_url, fg_url_base_len(o->api_url));
+	c->client_id = strdup(o->client_id);
+	if (c->api_url == NULL || c->client_id == NULL)
+		return false;
+	if (o->token_dirfd < 0)
+		return true;
+	c->token_dirfd = o->token_dirfd;
+	c->token_file = strdup(o->token_file);
+	return c->token_file != NULL && asprintf(&c->lock_file, "%s.lock", o->token_file) >= 0;
+}
+
+static void apply_limits(struct fg_client *c, const struct fg_options *o)
+{
+	c->timeout_ms = o->timeout_ms ? o->timeout_ms : FG_DEFAULT_TIMEOUT_MS;
+	c->connect_timeout_ms =
+		o->connect_timeout_ms ? o->connect_timeout_ms : FG_DEFAULT_CONNECT_TIMEOUT_MS;
+	if (c->connect_timeout_ms > c->timeout_ms)
+		c->connect_timeout_ms = c->timeout_ms;
+	c->max_body = o->max_body ? o->max_body : FG_DEFAULT_MAX_BODY;
+}
+
+int fg_client_new(const struct fg_options *opt, struct fg_client **out)
+{
+	const struct fg_http_config hc = { .ca_file = opt->ca_file, .proxy = opt->proxy };
+	const char *bad = bad_option(opt);
+	char detail[160] = "out of memory";
+	struct fg_client *c;
+
+	*out = NULL;
+	if (bad != NULL) {
+		pf_log(opt->log, LOG_ERR, "frontegg: bad client configuration: %s", bad);
+		return -1;
+	}
+	/* Only the helper runs this; the PAM module never loads libcurl. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		pf_log(opt->log, LOG_ERR, "frontegg: libcurl initialisation failed");
+		return -1;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		curl_global_cleanup();
+		pf_log(opt->log, LOG_ERR, "frontegg: out of memory");
+		return -1;
+	}
+	c->token_dirfd = -1;
+	c->log = opt->log;
+	c->secret = opt->secret;
+	c->clock = opt->clock ? *opt->clock : real_clock;
+	c->rng = seed();
+	apply_limits(c, opt);
+	if (!copy_strings(c, opt) || fg_http_new(&hc, &c->http, detail, sizeof(detail)) != 0) {
+		pf_log(opt->log, LOG_ERR, "frontegg: cannot create the client: %s", detail);
+		fg_client_free(c);
+		return -1;
+	}
+	c->token_key = fg_token_key(c->client_id, c->api_url);
+	*out = c;
+	return 0;
+}
+
+void fg_client_free(struct fg_client *c)
+{
+	if (c == NULL)
+		return;
+	fg_token_clear(&c->token);
+	fg_http_free(c->http);
+	free(c->api_url);
+	free(c->client_id);
+	free(c->token_file);
+	free(c->lock_file);
+	free(c);
+	curl_global_cleanup(); /* balances the init in fg_client_new */
+}
+
+/* ---- operations --------------------------------------------------------- */
+
+static enum fg_result refuse(struct fg_client *c, const char *op, const char *subject,
+			     const char *why)
+{
+	fg_fail(c, op, subject, FG_INVALID, NULL, why, 1);
+	return FG_INVALID;
+}
+
+/* GET a user object; expect names the id or e-mail it must carry (case-insensitive). */
+static enum fg_result get_user(struct fg_client *c, const char *op, const char *subject,
+			       const char *url, bool by_email, struct fg_user *user)
+{
+	struct fg_call call = { .op = op, .subject = subject, .method = "GET", .url = url, .auth = true };
+	struct fg_http_response resp;
+	enum fg_result r = fg_call(c, &call, &resp);
+	const char *got;
+
+	if (r != FG_OK)
+		return r;
+	r = fg_json_user(resp.body, resp.len, user);
+	if (r != FG_OK) {
+		fg_fail(c, op, subject, r, &resp, "the answer is not a user object", 1);
+	} else {
+		/* Never act on a different user than the one asked for. */
+		got = by_email ? user->email : user->id;
+		if (strcasecmp(got, subject) != 0) {
+			r = FG_BAD_RESPONSE;
+			fg_fail(c, op, subject, r, &resp, "the answer is about another user", 1);
+		}
+	}
+	fg_http_response_clear(&resp);
+	return r;
+}
+
+enum fg_result fg_user_by_email(struct fg_client *c, const char *email, struct fg_user *user)
+{
+	static const char op[] = "look up user by e-mail";
+	char url[FG_URL_MAX];
+
+	fg_begin(c);
+	if (fg_url_user_by_email(url, sizeof(url), c->api_url, email) != FG_OK)
+		return refuse(c, op, email ? email : "(null)", "not a usable e-mail address");
+	return get_user(c, op, email, url, true, user);
+}
+
+enum fg_result fg_user_by_id(struct fg_client *c, const char *id, struct fg_user *user)
+{
+	static const char op[] = "get user";
+	char url[FG_URL_MAX];
+
+	fg_begin(c);
+	if (fg_url_user_by_id(url, sizeof(url), c->api_url, id) != FG_OK)
+		return refuse(c, op, id ? id : "(null)", "not a valid Frontegg id");
+	return get_user(c, op, id, url, false, user);
+}
+
+/* A POST on a user; on FG_OK the response (body) is left in resp. */
+static enum fg_result post_action(struct fg_client *c, const char *op, const char *id,
+				  enum fg_user_action action, struct fg_http_response *resp)
+{
+	char url[FG_URL_MAX];
+	struct fg_call call = { .op = op, .subject = id, .method = "POST", .url = url, .auth = true };
+
+	memset(resp, 0, sizeof(*resp));
+	if (fg_url_user_action(url, sizeof(url), c->api_url, id, action) != FG_OK)
+		return refuse(c, op, id ? id : "(null)", "not a valid Frontegg id");
+	return fg_call(c, &call, resp);
+}
+
+/* Trust but verify: Frontegg's 200 is not proof the flag changed. */
+static enum fg_result set_lock(struct fg_client *c, const char *id, bool lock)
+{
+	const char *op = lock ? "lock user" : "unlock user";
+	struct fg_http_response resp;
+	char url[FG_URL_MAX];
+	struct fg_user u;
+	enum fg_result r;
+
+	fg_begin(c);
+	r = post_action(c, op, id, lock ? FG_ACTION_LOCK : FG_ACTION_UNLOCK, &resp);
+	fg_http_response_clear(&resp);
+	if (r != FG_OK)
+		return r;
+	if (fg_url_user_by_id(url, sizeof(url), c->api_url, id) != FG_OK ||
+	    get_user(c, lock ? "verify lock of user" : "verify unlock of user", id, url, false,
+		     &u) != FG_OK)
+		return FG_UNVERIFIED;
+	if (u.locked != lock) {
+		fg_fail(c, op, id, FG_UNVERIFIED, NULL,
+			lock ? "Frontegg accepted the lock but the user still reads as unlocked"
+			     : "Frontegg accepted the unlock but the user still reads as locked",
+			1);
+		return FG_UNVERIFIED;
+	}
+	pf_log(c->log, LOG_INFO, "frontegg: %sed user %s (verified)", lock ? "lock" : "unlock", id);
+	return FG_OK;
+}
+
+enum fg_result fg_lock(struct fg_client *c, const char *id)
+{
+	return set_lock(c, id, true);
+}
+
+enum fg_result fg_unlock(struct fg_client *c, const char *id)
+{
+	return set_lock(c, id, false);
+}
+
+enum fg_result fg_reset_link(struct fg_client *c, const char *id, char *link, size_t size)
+{
+	static const char op[] = "generate password reset link for user";
+	struct fg_http_response resp;
+	enum fg_result r;
+
+	fg_begin(c);
+	if (size > 0)
+		link[0] = '\0';
+	r = post_action(c, op, id, FG_ACTION_RESET_LINK, &resp);
+	if (r == FG_OK) {
+		r = fg_json_reset_link(resp.body, resp.len, link, size);
+		if (r != FG_OK)
+			fg_fail(c, op, id, r, &resp,
+				r == FG_TOO_BIG ? "the link does not fit the buffer"
+						: "the answer carries no https link",
+				1);
+	}
+	fg_http_response_clear(&resp);
+	return r;
+}
+
+/* One page of the listing: fetch, parse, hand the users to fn. */
+static enum fg_result list_page(struct fg_client *c, unsigned limit, unsigned page, fg_user_fn fn,
+				void *arg, struct fg_page_info *info)
+{
+	static const char op[] = "list users";
+	char url[FG_URL_MAX], subject[48];
+	size_t per_page = (size_t)limit * FG_LIST_BYTES_PER_USER;
+	struct fg_call call = { .op = op, .subject = subject, .method = "GET", .url = url,
+				.auth = true,
+				.max_body = per_page > c->max_body ? per_page : c->max_body };
+	struct fg_http_response resp;
+	enum fg_result r;
+
+	fg_begin(c);
+	snprintf(subject, sizeof(subject), "(page %u)", page);
+	if (fg_url_list(url, sizeof(url), c->api_url, limit, page) != FG_OK)
+		return refuse(c, op, subject, "bad page size");
+	r = fg_call(c, &call, &resp);
+	if (r != FG_OK)
+		return r;
+	r = fg_json_list_page(resp.body, resp.len, fn, arg, info);
+	if (r != FG_OK)
+		fg_fail(c, op, subject, r, &resp, "the answer is not a page of users", 1);
+	fg_http_response_clear(&resp);
+	return r;
+}
+
+enum fg_result fg_list_users(struct fg_client *c, unsigned limit, fg_user_fn fn, void *arg,
+			     unsigned *pages_fetched)
+{
+	struct fg_page_info info;
+	uint64_t total_pages = 1; /* unknown until the first page says */
+	unsigned pages = 0, skipped = 0;
+	enum fg_result r = FG_OK;
+
+	if (limit == 0)
+		limit = FG_LIST_LIMIT_MAX;
+	for (unsigned page = 0; page < total_pages; page++) {
+		r = list_page(c, limit, page, fn, arg, &info);
+		if (r != FG_OK)
+			break;
+		pages++;
+		skipped += info.skipped;
+		total_pages = info.total_pages;
+		/* An empty page means the list ended early (users deleted meanwhile). */
+		if (info.stopped || info.items == 0)
+			break;
+	}
+	if (skipped > 0)
+		pf_log(c->log, LOG_WARNING, "frontegg: list users: skipped %u entries that are not valid users",
+		       skipped);
+	if (pages_fetched != NULL)
+		*pages_fetched = pages;
+	return r;
+}
+
+/* ---- accessors ------------------------------------------------------------ */
+
+const struct fg_error *fg_last_error(const struct fg_client *c)
+{
+	return &c->err;
+}
+
+const struct fg_stats *fg_client_stats(const struct fg_client *c)
+{
+	return &c->stats;
+}
+
+const char *fg_result_str(enum fg_result r)
+{
+	switch (r) {
+	case FG_OK:
+		return "ok";
+	case FG_NOT_FOUND:
+		return "not found";
+	case FG_UNAUTHORIZED:
+		return "unauthorized";
+	case FG_FORBIDDEN:
+		return "forbidden";
+	case FG_RATE_LIMITED:
+		return "rate limited";
+	case FG_CLIENT_ERROR:
+		return "request refused";
+	case FG_SERVER_ERROR:
+		return "server error";
+	case FG_NETWORK:
+		return "network error";
+	case FG_TIMEOUT:
+		return "timed out";
+	case FG_TLS:
+		return "TLS error";
+	case FG_BAD_RESPONSE:
+		return "bad response";
+	case FG_TOO_BIG:
+		return "response too large";
+	case FG_UNVERIFIED:
+		return "not verified";
+	case FG_NOMEM:
+		return "out of memory";
+	case FG_INVALID:
+		return "invalid argument";
+	}
+	return "unknown result";
+}

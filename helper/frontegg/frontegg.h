@@ -1,0 +1,139 @@
+/*
+ * The Frontegg REST client of frontegg-lockout (DESIGN §5, FRONTEGG-API.md).
+ *
+ * One client = one reused libcurl handle, one vendor token, one error record.
+ * Not thread-safe; meant for the single-threaded helper, never the PAM module.
+ *
+ * Every call runs inside a time budget (fg_options.timeout_ms, retries and
+ * token fetching included), retries only connection errors, timeouts, 5xx and
+ * 429 (X-Rate-Limit-Reset honoured), renews the token once after a 401, and
+ * logs each failure exactly once through the pf_logger: operation, HTTP
+ * status, errorCode, Frontegg-Trace-Id and the server's message, sanitised.
+ * The client secret and the token are never logged and are wiped when freed.
+ *
+ * Include as "frontegg/frontegg.h" with -I$(top_srcdir)/helper.
+ */
+#ifndef PF_FG_FRONTEGG_H
+#define PF_FG_FRONTEGG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pam_frontegg/common.h"
+#include "pam_frontegg/log.h"
+
+#define FG_DEFAULT_TIMEOUT_MS         3000
+#define FG_DEFAULT_CONNECT_TIMEOUT_MS 2000
+#define FG_DEFAULT_MAX_BODY           (1024 * 1024)
+#define FG_LIST_LIMIT_MAX             200
+/* A list page may be bigger than max_body: up to this much per requested user. */
+#define FG_LIST_BYTES_PER_USER (16 * 1024)
+
+/*
+ * Time as the client sees it; tests inject a fake one so nothing really waits.
+ * mono_ms runs budgets and backoff; wall_ms (Unix epoch, ms) compares with
+ * X-Rate-Limit-Reset and token expiry, which other processes share.
+ */
+struct fg_clock {
+	int64_t (*mono_ms)(void *ctx);
+	int64_t (*wall_ms)(void *ctx);
+	void (*sleep_ms)(void *ctx, unsigned ms);
+	void *ctx;
+};
+
+struct fg_options {
+	const char *api_url;   /* https://... ; trailing slashes tolerated */
+	const char *client_id; /* copied */
+	const char *secret;    /* borrowed: must outlive the client; caller wipes it */
+	const char *ca_file;   /* NULL = system CA store; set = trust only this file */
+	const char *proxy;     /* NULL/"" = direct; the environment is never consulted */
+	unsigned timeout_ms;   /* whole budget of one operation; 0 = default */
+	unsigned connect_timeout_ms; /* per connection attempt; 0 = default */
+	size_t max_body;             /* response cap; 0 = FG_DEFAULT_MAX_BODY */
+	int token_dirfd;             /* directory of the token cache; -1 = memory only */
+	const char *token_file;      /* its name (lock file: name + ".lock"); NULL = none */
+	const struct pf_logger *log;
+	const struct fg_clock *clock; /* NULL = the real clocks */
+};
+
+enum fg_result {
+	FG_OK = 0,
+	FG_NOT_FOUND,     /* 404: no such user */
+	FG_UNAUTHORIZED,  /* 401 even after renewing the token, or bad client credentials */
+	FG_FORBIDDEN,     /* 403 */
+	FG_RATE_LIMITED,  /* 429 and the reset time lies beyond the budget */
+	FG_CLIENT_ERROR,  /* any other 4xx */
+	FG_SERVER_ERROR,  /* 5xx after the retries the budget allowed */
+	FG_NETWORK,       /* could not connect, connection dropped */
+	FG_TIMEOUT,       /* the budget ran out */
+	FG_TLS,           /* certificate or handshake failure (never retried) */
+	FG_BAD_RESPONSE,  /* unexpected status or a body that is not what the API documents */
+	FG_TOO_BIG,       /* response over the size cap (the rest is never read) */
+	FG_UNVERIFIED,    /* lock/unlock accepted but re-reading did not show the new state */
+	FG_NOMEM,
+	FG_INVALID,       /* bad argument or option (nothing was sent) */
+};
+
+struct fg_user {
+	char id[PF_ID_MAX + 1];
+	char email[PF_IDENT_MAX + 1];
+	bool locked; /* isLocked; a missing field means false */
+};
+
+/* Details of the last failure (all "" / 0 when not applicable). */
+struct fg_error {
+	long http_status;
+	char error_code[32]; /* Frontegg's errorCode, e.g. "ER-01017" */
+	char trace_id[64];   /* the Frontegg-Trace-Id response header */
+	char message[160];   /* server message or transport error, sanitised */
+};
+
+struct fg_stats {
+	unsigned requests;       /* HTTP requests sent, token requests included */
+	unsigned token_requests; /* POST /auth/vendor */
+	unsigned retries;        /* attempts repeated after a backoff */
+	unsigned renewals;       /* tokens renewed because of a 401 */
+};
+
+struct fg_client;
+
+/* Returns 0, or -1 with the reason logged (bad option, no memory, libcurl failure). */
+int fg_client_new(const struct fg_options *opt, struct fg_client **out);
+void fg_client_free(struct fg_client *c);
+
+/* GET /identity/resources/users/v1/email?email=... (FG_NOT_FOUND: no such user). */
+enum fg_result fg_user_by_email(struct fg_client *c, const char *email, struct fg_user *user);
+/* GET /identity/resources/vendor-only/users/v1/{id}. */
+enum fg_result fg_user_by_id(struct fg_client *c, const char *id, struct fg_user *user);
+/*
+ * POST .../{id}/lock (unlock), then re-read the user: FG_OK only when isLocked
+ * now reads true (false); FG_UNVERIFIED when it does not or the re-read failed.
+ */
+enum fg_result fg_lock(struct fg_client *c, const char *id);
+enum fg_result fg_unlock(struct fg_client *c, const char *id);
+/*
+ * POST .../{id}/links/generate-password-reset-token (Frontegg answers 201).
+ * Copies the https:// link into link; FG_TOO_BIG when it does not fit.
+ */
+enum fg_result fg_reset_link(struct fg_client *c, const char *id, char *link, size_t size);
+
+/*
+ * Walks GET /identity/resources/users/v3 from page 0 until _metadata.totalPages,
+ * limit users a page (0 = FG_LIST_LIMIT_MAX), calling fn for each user. A
+ * non-zero return from fn stops the walk (the result is still FG_OK). Each
+ * page has its own timeout_ms budget. Items that are not valid users are
+ * skipped with one warning. *pages_fetched (may be NULL) counts pages read.
+ */
+typedef int (*fg_user_fn)(const struct fg_user *user, void *arg);
+enum fg_result fg_list_users(struct fg_client *c, unsigned limit, fg_user_fn fn, void *arg,
+			     unsigned *pages_fetched);
+
+const struct fg_error *fg_last_error(const struct fg_client *c);
+const struct fg_stats *fg_client_stats(const struct fg_client *c);
+const char *fg_result_str(enum fg_result r);
+
+/* A Frontegg id we will put in a URL: 1..PF_ID_MAX of [A-Za-z0-9-]. */
+bool fg_id_valid(const char *id);
+
+#endif

@@ -1,0 +1,214 @@
+/*
+ * frontegg-lockout: the privileged helper of pam_frontegg.so and the
+ * administrator's command line. See frontegg-lockout(8).
+ *
+ * Installed setgid to the helper group. Like unix_chkpwd, a caller whose real
+ * uid is not 0 may only run the module's check/record verbs, and only for its
+ * own account; such a caller never causes the client secret to be read.
+ */
+#include "autoconfig.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "sync.h"
+
+enum verb_flags {
+	V_USER = 1u << 0,     /* takes USER */
+	V_OPT_USER = 1u << 1, /* USER optional */
+	V_ANYONE = 1u << 2,   /* non-root callers may run it for themselves */
+	V_SECRET = 1u << 3,   /* talks to Frontegg: load the client secret */
+	V_LOADS = 1u << 4,    /* loads the configuration itself (doctor reports failures) */
+};
+
+struct verb {
+	const char *name;
+	int (*run)(struct app *a, int argc, char **argv);
+	unsigned flags;
+	const char *args;
+	const char *help;
+};
+
+static const struct verb verbs[] = {
+	{ "status", verb_status, V_OPT_USER, "[USER] [--json]",
+	  "host failures and locks, cloud state, pending outbox entries, last sync" },
+	{ "lock", verb_lock, V_USER | V_SECRET, "USER", "lock USER on this host and in Frontegg" },
+	{ "unlock", verb_unlock, V_USER | V_SECRET, "USER",
+	  "clear USER's host tally and unlock USER in Frontegg" },
+	{ "reset-link", verb_reset_link, V_USER | V_SECRET, "USER",
+	  "print a Frontegg password-reset link for USER (no e-mail is sent)" },
+	{ "sync", verb_sync, V_SECRET, "[--progress] [--metrics-file PATH]",
+	  "deliver the outbox, refresh cloud state, reconcile, expire host locks" },
+	{ "doctor", verb_doctor, V_OPT_USER | V_LOADS, "[USER]",
+	  "check configuration, permissions, CA, connectivity, token (and USER's mapping)" },
+	{ PF_VERB_CHECK, verb_check, V_USER | V_ANYONE, "USER",
+	  "module: print USER's verdict from host state and the cloud cache" },
+	{ PF_VERB_REFRESH, verb_refresh, V_USER | V_SECRET, "USER",
+	  "module: read USER's state from Frontegg, then print the verdict" },
+	{ PF_VERB_RECORD_FAILURE, verb_record_failure, V_USER | V_ANYONE, "USER",
+	  "module: record a failed login (service=, rhost=, tty= lines on stdin)" },
+	{ PF_VERB_RECORD_SUCCESS, verb_record_success, V_USER | V_ANYONE, "USER",
+	  "module: record a successful login (clears the tally unless locked)" },
+	{ PF_VERB_PUSH, verb_push, V_USER | V_SECRET, "USER",
+	  "module: deliver USER's queued cloud action to Frontegg" },
+};
+
+#define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: frontegg-lockout [--conf PATH] VERB [ARGS]\n\n"
+		     "Keeps host lockout (pam_frontegg.so) and Frontegg in step.\n\nVerbs:\n");
+	for (size_t i = 0; i < N_VERBS; i++)
+		fprintf(out, "  %-15s %-36s %s\n", verbs[i].name, verbs[i].args, verbs[i].help);
+	fprintf(out, "\nOptions:\n"
+		     "  --conf PATH     configuration file (default " PF_DEFAULT_CONF ")\n"
+		     "  --json          status: machine-readable output\n"
+		     "  --progress      sync: show progress on a terminal\n"
+		     "  --metrics-file PATH  sync: write Prometheus textfile metrics\n"
+		     "  --help          this text\n"
+		     "  --version       the version\n\n"
+		     "Exit status: 0 ok, 1 failed, 2 usage, 3 not allowed for this caller,\n"
+		     "4 configuration error, 5 state error, 6 Frontegg unreachable or refused.\n");
+}
+
+static void emit(void *ctx, int priority, const char *line)
+{
+	const struct app *a = ctx;
+
+	syslog(priority, "%s", line);
+	if (a->stderr_log && priority <= LOG_WARNING)
+		fprintf(stderr, "frontegg-lockout: %s\n", line);
+}
+
+/* The real caller, by real uid: never trust LOGNAME/USER or the environment. */
+static int identify_caller(struct app *a)
+{
+	struct passwd *pw;
+
+	a->caller_root = getuid() == 0;
+	/* Never keep a set-uid identity: only the group is lent to us. */
+	if (geteuid() != getuid() && setuid(getuid()) != 0)
+		return PF_EXIT_DENIED;
+	pw = getpwuid(getuid());
+	if (pw == NULL || strlen(pw->pw_name) > PF_USER_MAX)
+		return a->caller_root ? PF_EXIT_OK : PF_EXIT_DENIED;
+	snprintf(a->caller, sizeof(a->caller), "%s", pw->pw_name);
+	return PF_EXIT_OK;
+}
+
+static const struct verb *find_verb(const char *name)
+{
+	for (size_t i = 0; i < N_VERBS; i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
+/* Takes the global options out of argv, leaving the verb and its arguments. */
+static int parse_options(struct app *a, int *argc, char **argv)
+{
+	int out = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--conf") == 0 || strcmp(arg, "--metrics-file") == 0) {
+			if (i + 1 >= *argc)
+				return app_fail(a, PF_EXIT_USAGE, "%s needs a path", arg);
+			*(arg[2] == 'c' ? &a->conf_path : &a->metrics_file) = argv[++i];
+		} else if (strcmp(arg, "--json") == 0) {
+			a->json = true;
+		} else if (strcmp(arg, "--progress") == 0) {
+			a->progress = true;
+		} else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			usage(stdout);
+			exit(PF_EXIT_OK);
+		} else if (strcmp(arg, "--version") == 0) {
+			printf("frontegg-lockout %s\n", PACKAGE_VERSION);
+			exit(PF_EXIT_OK);
+		} else if (arg[0] == '-' && arg[1] != '\0') {
+			return app_fail(a, PF_EXIT_USAGE, "unknown option %.40s (see --help)", arg);
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return PF_EXIT_OK;
+}
+
+/* The rules of DESIGN §4 for a caller that is not root. */
+static int check_caller(struct app *a, const struct verb *v, int argc, char **argv)
+{
+	if (a->caller_root)
+		return PF_EXIT_OK;
+	if (!(v->flags & V_ANYONE))
+		return app_fail(a, PF_EXIT_DENIED, "%s: only root may do that", v->name);
+	if (argc < 3 || a->caller[0] == '\0' || strcmp(argv[2], a->caller) != 0)
+		return app_fail(a, PF_EXIT_DENIED, "%s: only for your own account", v->name);
+	return PF_EXIT_OK;
+}
+
+static int check_arity(struct app *a, const struct verb *v, int argc)
+{
+	int args = argc - 2;
+	bool ok = (v->flags & V_USER) ? args == 1 : (v->flags & V_OPT_USER) ? args <= 1 : args == 0;
+
+	if (!ok)
+		return app_fail(a, PF_EXIT_USAGE, "usage: frontegg-lockout %s %s", v->name,
+				v->args);
+	return PF_EXIT_OK;
+}
+
+static int run(struct app *a, int argc, char **argv)
+{
+	const struct verb *v;
+	int rc = parse_options(a, &argc, argv);
+
+	if (rc != PF_EXIT_OK)
+		return rc;
+	if (argc < 2) {
+		usage(stderr);
+		return PF_EXIT_USAGE;
+	}
+	v = find_verb(argv[1]);
+	if (v == NULL)
+		return app_fail(a, PF_EXIT_USAGE, "unknown verb %.40s (see --help)", argv[1]);
+	rc = check_caller(a, v, argc, argv);
+	if (rc == PF_EXIT_OK)
+		rc = check_arity(a, v, argc);
+	if (rc == PF_EXIT_OK && !(v->flags & V_LOADS))
+		rc = app_load(a, (v->flags & V_SECRET) != 0);
+	if (rc == PF_EXIT_OK)
+		rc = v->run(a, argc - 2, argv + 2);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct app a;
+	int rc;
+
+	/* First of all: nothing from the caller's environment reaches us. */
+	clearenv();
+	umask(077);
+	memset(&a, 0, sizeof(a));
+	a.log = (struct pf_logger){ emit, &a, false };
+	a.stderr_log = true;
+	openlog("frontegg-lockout", LOG_PID, LOG_AUTHPRIV);
+	rc = identify_caller(&a);
+	if (rc != PF_EXIT_OK) {
+		fprintf(stderr, "frontegg-lockout: cannot identify the caller\n");
+		return rc;
+	}
+	rc = run(&a, argc, argv);
+	app_close(&a);
+	closelog();
+	return rc;
+}

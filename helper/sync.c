@@ -1,0 +1,326 @@
+/*
+ * frontegg-lockout sync, in four passes over the users with state:
+ *   1. end expired host locks (rule 5 queues a cloud unlock when configured)
+ *      and re-queue host locks whose cloud lock never made it to the outbox;
+ *   2. deliver the outbox (idempotent; failed entries back off);
+ *   3. refresh the cloud state of every user: a paged listing when that costs
+ *      fewer requests than one read per user, else per-user reads (rule 2, 3);
+ *   4. record the run in sync-status and, if asked, the metrics file.
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "pam_frontegg/sync_status.h"
+#include "pam_frontegg/usermap.h"
+#include "sync.h"
+
+/* One host user in the run. */
+struct member {
+	char name[PF_USER_MAX + 1];
+	struct pf_lockout lo;
+	char key[PF_IDENT_MAX + 1]; /* Frontegg id if known, else the lowercased e-mail */
+	bool cloud;                 /* cloud state applies to this user */
+	bool seen;                  /* found in the listing */
+};
+
+struct run {
+	struct app *a;
+	struct cloud cloud;
+	bool have_cloud;
+	struct member *m;
+	size_t n, cap;
+	struct sync_report rep;
+	size_t want; /* users whose cloud state applies */
+	size_t seen; /* of those, found in the listing so far */
+	bool tty;
+};
+
+static void progress(struct run *r, const char *what, size_t done, size_t total)
+{
+	if (!r->tty)
+		return;
+	fprintf(stderr, "\rsync: %-22s %zu/%zu", what, done, total);
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+static void count_error(struct run *r, enum fg_result res)
+{
+	if (res != FG_OK && res != FG_NOT_FOUND && (unsigned)res <= FG_INVALID) {
+		r->rep.errors[res]++;
+		r->rep.cloud_ok = false;
+	}
+}
+
+static void lower(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+static void member_key(struct member *m, const struct pf_user_state *s)
+{
+	struct pf_identity ident;
+
+	m->key[0] = '\0';
+	if (pf_map_user(m->lo.cfg, m->name, &ident, NULL) != PF_OK)
+		return;
+	if (s->frontegg_id[0] && strcmp(s->identity, ident.value) == 0)
+		snprintf(m->key, sizeof(m->key), "%s", s->frontegg_id);
+	else
+		snprintf(m->key, sizeof(m->key), "%s", ident.value);
+	lower(m->key);
+}
+
+static int collect(const char *name, void *arg)
+{
+	struct run *r = arg;
+	struct pf_account acct;
+	struct member *m;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 256;
+		struct member *bigger = realloc(r->m, cap * sizeof(*r->m));
+		if (bigger == NULL)
+			return 1;
+		r->m = bigger;
+		r->cap = cap;
+	}
+	m = &r->m[r->n++];
+	memset(m, 0, sizeof(*m));
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	if (pf_account_lookup(&r->a->cfg, name, &acct) != PF_OK)
+		acct = (struct pf_account){ .uid = (uid_t)-1 };
+	m->lo = (struct pf_lockout){ &r->a->cfg, &r->a->st,      m->name,
+				     acct.uid,   acct.root_like, &r->a->log };
+	return 0;
+}
+
+/* Pass 1 for one user: expire, then make sure a host lock reaches the outbox. */
+static void settle_host(struct run *r, struct member *m)
+{
+	int64_t now = pf_now();
+	struct pf_outbox_entry e;
+	struct pf_policy p;
+	struct pf_txn txn;
+	bool changed, locked;
+
+	if (pf_store_begin(&r->a->st, m->name, m->lo.uid, &txn) != PF_OK)
+		return;
+	changed = pf_lockout_expire(&txn, &r->a->cfg, now);
+	r->rep.expired += changed;
+	pf_policy_for(&r->a->cfg, m->lo.root_like, &p);
+	locked = !p.exempt && pf_host_locked(&txn.state, now);
+	if (locked && !txn.state.cloud_lock_pushed && pf_lockout_pushes(&m->lo) &&
+	    pf_outbox_get(&r->a->st, m->name, &e) == PF_ERR_NOENT) {
+		bool queued = false;
+		if (pf_outbox_put(&txn, PF_ACTION_LOCK, now, &queued) == PF_OK && queued)
+			r->rep.requeued++;
+	}
+	if (changed && pf_store_commit(&txn) != PF_OK)
+		pf_log(&r->a->log, LOG_ERR, "cannot end the expired lock of %s", m->name);
+	pf_store_end(&txn);
+	m->cloud = pf_lockout_cloud_applies(&m->lo);
+	member_key(m, &txn.state);
+}
+
+/* A failure of the service itself: the rest of the outbox would fail alike. */
+static bool service_down(enum fg_result res)
+{
+	return res == FG_NETWORK || res == FG_TIMEOUT || res == FG_TLS || res == FG_SERVER_ERROR ||
+	       res == FG_RATE_LIMITED || res == FG_UNAUTHORIZED;
+}
+
+/* Pass 2: deliver every entry; stop at the first sign Frontegg is down or busy. */
+static void flush_outbox(struct run *r)
+{
+	for (size_t i = 0; i < r->n && r->have_cloud; i++) {
+		struct member *m = &r->m[i];
+		struct pf_outbox_entry e;
+		bool delivered = false;
+		enum fg_result res;
+
+		if (pf_outbox_get(&r->a->st, m->name, &e) != PF_OK)
+			continue;
+		res = cloud_push(&r->cloud, &m->lo, &delivered);
+		count_error(r, res);
+		r->rep.delivered += delivered;
+		if (service_down(res))
+			break;
+		progress(r, "delivering", i + 1, r->n);
+	}
+}
+
+static int by_key(const void *x, const void *y)
+{
+	const struct member *a = x, *b = y;
+
+	return strcmp(a->key, b->key);
+}
+
+static struct member *find_key(struct run *r, const char *key)
+{
+	struct member probe;
+
+	snprintf(probe.key, sizeof(probe.key), "%s", key);
+	lower(probe.key);
+	return bsearch(&probe, r->m, r->n, sizeof(*r->m), by_key);
+}
+
+static int list_item(const struct fg_user *u, void *arg)
+{
+	struct run *r = arg;
+	struct member *m = find_key(r, u->id);
+
+	if (m == NULL)
+		m = find_key(r, u->email);
+	if (m != NULL && m->cloud && !m->seen) {
+		m->seen = true;
+		r->rep.cleared += cloud_store_answer(&r->cloud, &m->lo, u);
+		r->rep.refreshed++;
+		progress(r, "refreshing", ++r->seen, r->want);
+	}
+	return r->seen == r->want; /* everyone found: stop paging */
+}
+
+/* Pass 3 by listing: every page, matching users by cached id or e-mail. */
+static enum fg_result refresh_by_listing(struct run *r)
+{
+	enum fg_result res;
+
+	qsort(r->m, r->n, sizeof(*r->m), by_key);
+	res = fg_list_users(r->cloud.fg, FG_LIST_LIMIT_MAX, list_item, r, &r->rep.list_pages);
+	count_error(r, res);
+	if (res != FG_OK)
+		return res;
+	for (size_t i = 0; i < r->n; i++) {
+		struct member *m = &r->m[i];
+		struct pf_cloud_answer gone = { PF_CLOUD_ABSENT, "", NULL };
+		bool cleared;
+		if (m->cloud && !m->seen &&
+		    pf_lockout_apply_cloud(&m->lo, &gone, pf_now(), &cleared) == PF_OK)
+			r->rep.refreshed++;
+	}
+	return FG_OK;
+}
+
+static void refresh_one_by_one(struct run *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		enum fg_result res;
+		bool cleared = false;
+		if (!r->m[i].cloud)
+			continue;
+		res = cloud_refresh(&r->cloud, &r->m[i].lo, &cleared);
+		count_error(r, res);
+		r->rep.refreshed += res == FG_OK || res == FG_NOT_FOUND;
+		r->rep.cleared += cleared;
+		if (service_down(res))
+			break;
+		progress(r, "refreshing", i + 1, r->n);
+	}
+}
+
+/*
+ * Listing costs one request per 200 Frontegg users and stops once every host
+ * user was seen; reads cost one request per host user. With more than 50
+ * users to refresh, list.
+ */
+static void refresh_cloud(struct run *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		r->want += r->m[i].cloud;
+	if (!r->have_cloud || r->want == 0)
+		return;
+	if (r->want > FG_LIST_LIMIT_MAX / 4 && refresh_by_listing(r) == FG_OK)
+		return;
+	refresh_one_by_one(r);
+}
+
+static int count_entry(const struct pf_outbox_entry *e, void *arg)
+{
+	(void)e;
+	++*(unsigned *)arg;
+	return 0;
+}
+
+static void tally(struct run *r)
+{
+	int64_t now = pf_now();
+
+	r->rep.users = (unsigned)r->n;
+	if (pf_outbox_list(&r->a->st, count_entry, &r->rep.outbox_left) != PF_OK)
+		pf_log(&r->a->log, LOG_ERR, "cannot read the outbox");
+	for (size_t i = 0; i < r->n; i++) {
+		struct pf_user_state s;
+		struct pf_policy p;
+		if (pf_store_read(&r->a->st, r->m[i].name, r->m[i].lo.uid, &s) != PF_OK)
+			continue;
+		pf_policy_for(&r->a->cfg, r->m[i].lo.root_like, &p);
+		r->rep.host_locked += !p.exempt && pf_host_locked(&s, now);
+		r->rep.cloud_locked += s.cloud == PF_CLOUD_LOCKED;
+	}
+}
+
+static int finish(struct run *r, int64_t started)
+{
+	struct pf_sync_status st;
+	unsigned errors = 0;
+
+	for (size_t k = 0; k <= FG_INVALID; k++)
+		errors += r->rep.errors[k];
+	if (pf_sync_status_read(&r->a->st, &st) != PF_OK)
+		memset(&st, 0, sizeof(st));
+	st.last_attempt = started;
+	if (r->rep.cloud_ok)
+		st.last_success = started;
+	st.users = r->rep.users;
+	st.delivered = r->rep.delivered;
+	st.errors = errors;
+	if (pf_sync_status_write(&r->a->st, &st) != PF_OK)
+		pf_log(&r->a->log, LOG_ERR, "cannot write %s/sync-status", r->a->cfg.state_dir);
+	if (r->a->metrics_file &&
+	    sync_write_metrics(r->a->metrics_file, &r->rep, st.last_success) != 0)
+		pf_log(&r->a->log, LOG_ERR, "cannot write the metrics file %s", r->a->metrics_file);
+	pf_log(&r->a->log, LOG_INFO,
+	       "sync: %u users, %u delivered, %u waiting, %u refreshed (%u pages), %u expired, "
+	       "%u cleared by Frontegg, %u API errors",
+	       r->rep.users, r->rep.delivered, r->rep.outbox_left, r->rep.refreshed,
+	       r->rep.list_pages, r->rep.expired, r->rep.cleared, errors);
+	return errors == 0 ? PF_EXIT_OK : PF_EXIT_CLOUD;
+}
+
+int verb_sync(struct app *a, int argc, char **argv)
+{
+	struct run r = { .a = a };
+	int64_t started = pf_now();
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	r.rep.cloud_ok = true;
+	r.tty = a->progress && isatty(STDERR_FILENO);
+	if (pf_store_list(&a->st, collect, &r) != PF_OK) {
+		free(r.m);
+		return app_fail(a, PF_EXIT_STATE, "cannot list %s/users", a->cfg.state_dir);
+	}
+	if (pf_config_cloud_configured(&a->cfg))
+		r.have_cloud = cloud_open(a, &r.cloud) == PF_EXIT_OK;
+	r.rep.cloud_ok = r.have_cloud || !pf_config_cloud_configured(&a->cfg);
+	for (size_t i = 0; i < r.n; i++)
+		settle_host(&r, &r.m[i]);
+	flush_outbox(&r);
+	refresh_cloud(&r);
+	if (r.have_cloud)
+		cloud_close(&r.cloud);
+	tally(&r);
+	rc = finish(&r, started);
+	free(r.m);
+	return rc;
+}

@@ -91,9 +91,10 @@ enum pf_rc pf_outbox_parse(const char *text, size_t len, struct pf_outbox_entry 
 	return rc;
 }
 
-static enum pf_rc read_entry(struct pf_store *st, const char *user, struct pf_outbox_entry *out)
+static enum pf_rc read_entry(struct pf_store *st, const char *user, uid_t owner,
+			     struct pf_outbox_entry *out)
 {
-	struct pf_file_rules rules = { 0007, (uid_t)-1, PF_OUTBOX_MAX_SIZE };
+	struct pf_file_rules rules = { 0007, owner, PF_OUTBOX_MAX_SIZE };
 	char why[256];
 	char *text = NULL;
 	size_t len = 0;
@@ -117,9 +118,10 @@ static enum pf_rc read_entry(struct pf_store *st, const char *user, struct pf_ou
 	return rc == PF_ERR_TOOBIG ? PF_ERR_CORRUPT : rc;
 }
 
-enum pf_rc pf_outbox_get(struct pf_store *st, const char *user, struct pf_outbox_entry *out)
+enum pf_rc pf_outbox_get(struct pf_store *st, const char *user, uid_t owner,
+			 struct pf_outbox_entry *out)
 {
-	return read_entry(st, user, out);
+	return read_entry(st, user, owner, out);
 }
 
 enum pf_rc pf_outbox_put(struct pf_txn *txn, enum pf_action action, int64_t now, bool *queued)
@@ -133,7 +135,7 @@ enum pf_rc pf_outbox_put(struct pf_txn *txn, enum pf_action action, int64_t now,
 		*queued = false;
 	if (action != PF_ACTION_LOCK && action != PF_ACTION_UNLOCK)
 		return PF_ERR_INVAL;
-	rc = read_entry(txn->st, txn->user, &e);
+	rc = read_entry(txn->st, txn->user, txn->owner, &e);
 	if (rc == PF_OK && e.action == action)
 		return PF_OK; /* already queued: coalesce */
 	if (rc != PF_OK && rc != PF_ERR_NOENT && rc != PF_ERR_CORRUPT)
@@ -154,7 +156,7 @@ enum pf_rc pf_outbox_put(struct pf_txn *txn, enum pf_action action, int64_t now,
 enum pf_rc pf_outbox_ack(struct pf_txn *txn, uint64_t serial)
 {
 	struct pf_outbox_entry e;
-	enum pf_rc rc = read_entry(txn->st, txn->user, &e);
+	enum pf_rc rc = read_entry(txn->st, txn->user, txn->owner, &e);
 
 	if (rc != PF_OK)
 		return rc;
@@ -176,7 +178,7 @@ static int list_one(const char *user, void *arg)
 	struct list_ctx *c = arg;
 	struct pf_outbox_entry e;
 
-	return read_entry(c->st, user, &e) == PF_OK ? c->fn(&e, c->arg) : 0;
+	return read_entry(c->st, user, pf_nss_uid(user), &e) == PF_OK ? c->fn(&e, c->arg) : 0;
 }
 
 enum pf_rc pf_outbox_list(struct pf_store *st, pf_outbox_fn fn, void *arg)

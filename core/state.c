@@ -197,6 +197,7 @@ enum pf_rc pf_store_begin(struct pf_store *st, const char *user, uid_t owner, st
 	if (rc != PF_OK)
 		return rc;
 	snprintf(txn->user, sizeof(txn->user), "%s", user);
+	txn->owner = owner;
 	rc = open_lockfile(st, st->locksfd, user, owner, &txn->lockfd);
 	if (rc != PF_OK)
 		return rc;

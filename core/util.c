@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef HAVE_GETRANDOM
@@ -23,6 +24,16 @@ uint64_t pf_random_u64(void)
 #endif
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 48) ^ 1u;
+}
+
+uid_t pf_nss_uid(const char *name)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
+		return (uid_t)-1;
+	return pw.pw_uid;
 }
 
 enum pf_rc pf_dir_each_user(int dirfd, int (*fn)(const char *name, void *arg), void *arg)

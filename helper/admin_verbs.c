@@ -42,7 +42,7 @@ static void view_user(struct app *a, const char *name, struct user_view *v)
 	pf_policy_for(&a->cfg, owner == 0 || acct.root_like, &p);
 	v->recent = pf_recent_failures(&v->s, &p, now);
 	v->host_locked = !p.exempt && pf_host_locked(&v->s, now);
-	v->outbox = pf_outbox_get(&a->st, name, &e) == PF_OK ? e.action : PF_ACTION_NONE;
+	v->outbox = pf_outbox_get(&a->st, name, owner, &e) == PF_OK ? e.action : PF_ACTION_NONE;
 }
 
 static void add_json_time(cJSON *o, const char *key, int64_t t)
@@ -233,7 +233,7 @@ static int push_now(struct app *a, const struct app_user *u, enum pf_action acti
 	enum fg_result r = FG_OK;
 	int rc;
 
-	if (pf_outbox_get(&a->st, u->acct.name, &e) != PF_OK) {
+	if (pf_outbox_get(&a->st, u->acct.name, u->acct.uid, &e) != PF_OK) {
 		printf("%s: %sed on this host (Frontegg not in use for this user)\n", u->acct.name,
 		       verb);
 		return PF_EXIT_OK;

@@ -221,7 +221,7 @@ enum fg_result cloud_push(struct cloud *c, const struct pf_lockout *lo, bool *de
 	if (rc != PF_OK)
 		return FG_INVALID;
 	/* Read after claiming, so an entry delivered meanwhile is not sent twice. */
-	if (pf_outbox_get(lo->st, lo->user, &e) == PF_OK)
+	if (pf_outbox_get(lo->st, lo->user, lo->uid, &e) == PF_OK)
 		r = deliver(c, lo, &e, delivered);
 	pf_store_release_claim(claim);
 	return r;

@@ -118,7 +118,7 @@ static void settle_host(struct run *r, struct member *m)
 	pf_policy_for(&r->a->cfg, m->lo.root_like, &p);
 	locked = !p.exempt && pf_host_locked(&txn.state, now);
 	if (locked && !txn.state.cloud_lock_pushed && pf_lockout_pushes(&m->lo) &&
-	    pf_outbox_get(&r->a->st, m->name, &e) == PF_ERR_NOENT) {
+	    pf_outbox_get(&r->a->st, m->name, m->lo.uid, &e) == PF_ERR_NOENT) {
 		bool queued = false;
 		if (pf_outbox_put(&txn, PF_ACTION_LOCK, now, &queued) == PF_OK && queued)
 			r->rep.requeued++;
@@ -146,7 +146,7 @@ static void flush_outbox(struct run *r)
 		bool delivered = false;
 		enum fg_result res;
 
-		if (pf_outbox_get(&r->a->st, m->name, &e) != PF_OK)
+		if (pf_outbox_get(&r->a->st, m->name, m->lo.uid, &e) != PF_OK)
 			continue;
 		res = cloud_push(&r->cloud, &m->lo, &delivered);
 		count_error(r, res);

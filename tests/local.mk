@@ -1,5 +1,10 @@
 # tests/: unit tests (Check, TAP), PAM-stack tests, the Frontegg emulator.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+TEST_EXTENSIONS = .py .sh
+PY_LOG_DRIVER = $(LOG_DRIVER)
+PY_LOG_COMPILER = $(PYTHON)
+SH_LOG_DRIVER = $(LOG_DRIVER)
+SH_LOG_COMPILER = $(SHELL)
 TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
@@ -63,5 +68,17 @@ tests_unit_test_protocol_LDADD = $(UNIT_LDADD)
 tests_unit_test_account_SOURCES = tests/unit/test_account.c
 tests_unit_test_account_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_account_LDADD = $(UNIT_LDADD)
+
+# Python-driven tests: the real frontegg-lockout against the Frontegg emulator.
+PY_TESTS = \
+	tests/emulator/test_emulator.py \
+	tests/helper/test_cli.py
+TESTS += $(PY_TESTS)
+EXTRA_DIST += $(PY_TESTS) \
+	tests/emulator/README.md \
+	tests/emulator/emulator_client.py \
+	tests/emulator/emulatorctl.py \
+	tests/emulator/frontegg_emulator.py \
+	tests/lib/pftest.py
 
 include tests/pam/pam.mk

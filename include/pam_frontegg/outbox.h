@@ -30,8 +30,11 @@ const char *pf_action_str(enum pf_action a);
  */
 PF_NODISCARD enum pf_rc pf_outbox_put(struct pf_txn *txn, enum pf_action action, int64_t now,
 				      bool *queued);
-/* Reads user's entry without locking; PF_ERR_NOENT when none. */
-PF_NODISCARD enum pf_rc pf_outbox_get(struct pf_store *st, const char *user,
+/*
+ * Reads user's entry without locking; PF_ERR_NOENT when none. owner: the uid
+ * besides root that may own it (the user's, when the setgid helper wrote it).
+ */
+PF_NODISCARD enum pf_rc pf_outbox_get(struct pf_store *st, const char *user, uid_t owner,
 				      struct pf_outbox_entry *out);
 /* Removes the entry if it still carries serial (caller holds the user's lock). */
 PF_NODISCARD enum pf_rc pf_outbox_ack(struct pf_txn *txn, uint64_t serial);

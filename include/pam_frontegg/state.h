@@ -87,6 +87,7 @@ PF_NODISCARD enum pf_rc pf_store_read(struct pf_store *st, const char *user, uid
 struct pf_txn {
 	struct pf_store *st;
 	char user[PF_USER_MAX + 1];
+	uid_t owner; /* besides root, who may own the user's files */
 	int lockfd;
 	bool existed;
 	struct pf_user_state state;

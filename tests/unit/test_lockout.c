@@ -88,7 +88,7 @@ START_TEST(lock_transition_queues_one_cloud_lock)
 	struct pf_failure_result r = fail_auth(T0 + 2);
 	ck_assert_int_eq(r.outcome, PF_FAIL_LOCKED_NOW);
 	ck_assert(r.push_queued);
-	ck_assert_int_eq(pf_outbox_get(&st, "alice", &e), PF_OK);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &e), PF_OK);
 	ck_assert_int_eq(e.action, PF_ACTION_LOCK);
 	for (int i = 3; i < 20; i++)
 		ck_assert(!fail_auth(T0 + i).push_queued);
@@ -184,7 +184,7 @@ static enum pf_action expire_and_outbox(void)
 	ck_assert(pf_lockout_expire(&txn, &cfg, T0 + 600));
 	ck_assert_int_eq(pf_store_commit(&txn), PF_OK);
 	pf_store_end(&txn);
-	return pf_outbox_get(&st, "alice", &e) == PF_OK ? e.action : PF_ACTION_NONE;
+	return pf_outbox_get(&st, "alice", (uid_t)-1, &e) == PF_OK ? e.action : PF_ACTION_NONE;
 }
 
 START_TEST(expiry_unlocks_cloud_only_when_configured)
@@ -209,7 +209,7 @@ START_TEST(expiry_unlocks_cloud_only_when_configured)
 	ck_assert(pf_lockout_expire(&txn, &cfg, T0 + 1300));
 	pf_store_end(&txn);
 	struct pf_outbox_entry e;
-	ck_assert_int_eq(pf_outbox_get(&st, "alice", &e), PF_OK);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &e), PF_OK);
 	ck_assert_int_eq(e.action, PF_ACTION_UNLOCK);
 }
 END_TEST

@@ -51,10 +51,10 @@ START_TEST(put_then_get)
 	struct pf_outbox_entry e;
 	bool queued;
 
-	ck_assert_int_eq(pf_outbox_get(&st, "alice", &e), PF_ERR_NOENT);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &e), PF_ERR_NOENT);
 	put("alice", PF_ACTION_LOCK, &queued);
 	ck_assert(queued);
-	ck_assert_int_eq(pf_outbox_get(&st, "alice", &e), PF_OK);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &e), PF_OK);
 	ck_assert_int_eq(e.action, PF_ACTION_LOCK);
 	ck_assert_str_eq(e.user, "alice");
 	ck_assert_int_eq(e.queued_at, 1700000000);
@@ -68,10 +68,10 @@ START_TEST(same_intent_coalesces)
 	bool queued;
 
 	put("alice", PF_ACTION_LOCK, &queued);
-	ck_assert_int_eq(pf_outbox_get(&st, "alice", &a), PF_OK);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &a), PF_OK);
 	put("alice", PF_ACTION_LOCK, &queued);
 	ck_assert(!queued);
-	ck_assert_int_eq(pf_outbox_get(&st, "alice", &b), PF_OK);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &b), PF_OK);
 	ck_assert_uint_eq(a.serial, b.serial);
 }
 END_TEST
@@ -82,17 +82,17 @@ START_TEST(newer_intent_replaces_and_old_ack_keeps_it)
 	bool queued;
 
 	put("alice", PF_ACTION_LOCK, &queued);
-	ck_assert_int_eq(pf_outbox_get(&st, "alice", &lock), PF_OK);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &lock), PF_OK);
 	put("alice", PF_ACTION_UNLOCK, &queued);
 	ck_assert(queued);
-	ck_assert_int_eq(pf_outbox_get(&st, "alice", &unlock), PF_OK);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &unlock), PF_OK);
 	ck_assert_int_eq(unlock.action, PF_ACTION_UNLOCK);
 	ck_assert_uint_ne(unlock.serial, lock.serial);
 	/* The push of the old lock finishing late must not drop the unlock. */
 	ck_assert_int_eq(ack("alice", lock.serial), PF_ERR_BUSY);
-	ck_assert_int_eq(pf_outbox_get(&st, "alice", &unlock), PF_OK);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &unlock), PF_OK);
 	ck_assert_int_eq(ack("alice", unlock.serial), PF_OK);
-	ck_assert_int_eq(pf_outbox_get(&st, "alice", &unlock), PF_ERR_NOENT);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &unlock), PF_ERR_NOENT);
 	ck_assert_int_eq(ack("alice", unlock.serial), PF_ERR_NOENT); /* replay is harmless */
 }
 END_TEST
@@ -132,7 +132,7 @@ START_TEST(entry_for_another_user_is_corrupt)
 	pf_outbox_format(&e, buf, sizeof(buf));
 	snprintf(sub, sizeof(sub), "%s/outbox", dir);
 	p = pf_test_write(sub, "alice", buf, 0600);
-	ck_assert_int_eq(pf_outbox_get(&st, "alice", &e), PF_ERR_CORRUPT);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &e), PF_ERR_CORRUPT);
 	free(p);
 }
 END_TEST

@@ -1,0 +1,372 @@
+#!/usr/bin/env python3
+"""frontegg-lockout as administrators and the module use it: every verb's
+output and exit code against the Frontegg emulator over real TLS, doctor's
+diagnoses, and the privilege rules of DESIGN §4."""
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import pftest  # noqa: E402
+from pftest import Host, eq, test  # noqa: E402
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_DENIED, EXIT_CONFIG, EXIT_STATE, EXIT_CLOUD = range(7)
+
+
+def user_in_cloud(ctx, email):
+    return ctx["emu"].user_by_email(email)
+
+
+@test
+def help_documents_every_verb(ctx):
+    p = subprocess.run([pftest.HELPER, "--help"], capture_output=True, text=True)
+    eq(p.returncode, 0)
+    for verb in ("status", "lock", "unlock", "reset-link", "sync", "doctor", "check",
+                 "refresh", "record-failure", "record-success", "push"):
+        assert "\n  %s " % verb in p.stdout, verb
+    p = subprocess.run([pftest.HELPER, "--version"], capture_output=True, text=True)
+    eq(p.returncode, 0)
+    assert p.stdout.startswith("frontegg-lockout "), p.stdout
+
+
+@test
+def unknown_verb_and_bad_arity_are_usage_errors(ctx):
+    h = ctx["host"]
+    p = h.run("frobnicate")
+    eq(p.returncode, EXIT_USAGE)
+    eq(len(p.stderr.strip().splitlines()), 1, "one line on stderr")
+    eq(h.run("lock").returncode, EXIT_USAGE)
+    eq(h.run("lock", "a", "b").returncode, EXIT_USAGE)
+    eq(h.run("status", "../etc/passwd").returncode, EXIT_USAGE)
+
+
+@test
+def lock_and_unlock_reach_frontegg(ctx):
+    h, emu = ctx["host"], ctx["emu"]
+    emu.add_user("daemon@example.com")
+    p = h.run("lock", "daemon", check=EXIT_OK)
+    assert "locked on this host and in Frontegg" in p.stdout, p.stdout
+    assert user_in_cloud(ctx, "daemon@example.com")["isLocked"] is True
+    st = h.user_status("daemon")
+    eq(st["host_locked"], True)
+    eq(st["locked_until"], None)
+    eq(st["cloud"], "locked")
+    eq(st["cloud_lock_pushed"], True)
+    p = h.run("unlock", "daemon", check=EXIT_OK)
+    assert "unlocked on this host and in Frontegg" in p.stdout, p.stdout
+    assert user_in_cloud(ctx, "daemon@example.com")["isLocked"] is False
+    eq(h.user_status("daemon")["host_locked"], False)
+
+
+@test
+def status_json_is_stable(ctx):
+    h = ctx["host"]
+    h.fail("bin", 2)
+    doc = h.status()
+    assert set(doc) == {"users", "outbox_depth", "last_sync"}, doc.keys()
+    users = {u["user"]: u for u in doc["users"]}
+    bin_ = users["bin"]
+    eq(set(bin_), {"user", "state", "failures", "failures_total", "host_locked", "lock_since",
+                   "locked_until", "cloud", "cloud_checked_at", "frontegg_id",
+                   "cloud_lock_pushed", "outbox"})
+    eq(bin_["failures"], 2)
+    eq(bin_["state"], "ok")
+    p = h.run("status", check=EXIT_OK)
+    header = p.stdout.splitlines()[0].split()
+    eq(header[:2], ["USER", "FAILURES"])
+    assert "outbox:" in p.stdout and "last sync:" in p.stdout
+
+
+@test
+def record_verbs_follow_the_protocol(ctx):
+    h = ctx["host"]
+    eq(h.fail("sys", 2), ["counted 1", "counted 2"])
+    out = h.fail("sys")[0]
+    assert out.startswith("locked "), out
+    eq(h.fail("sys")[0], "while-locked 4")
+    p = h.run("check", "sys", check=EXIT_OK)
+    assert p.stdout.startswith("host-locked "), p.stdout
+    eq(h.run("record-success", "sys", check=EXIT_OK).stdout, "locked\n")
+    h.run("unlock", "sys")
+    eq(h.run("record-success", "sys", check=EXIT_OK).stdout, "cleared\n")
+    eq(h.run("record-failure", "sys", stdin="x" * 5000).returncode, EXIT_USAGE)
+
+
+@test
+def lock_transition_queues_and_push_delivers(ctx):
+    h, emu = ctx["host"], ctx["emu"]
+    emu.add_user("games@example.com")
+    emu.reset_counters()
+    h.fail("games", 3)
+    eq(h.user_status("games")["outbox"], "lock")
+    eq(h.run("push", "games", check=EXIT_OK).stdout, "pushed\n")
+    eq(h.user_status("games")["outbox"], None)
+    eq(emu.counters()["requests"]["lock"], 1)
+    assert user_in_cloud(ctx, "games@example.com")["isLocked"] is True
+
+
+@test
+def reset_link_prints_the_link(ctx):
+    h, emu = ctx["host"], ctx["emu"]
+    emu.add_user("man@example.com")
+    p = h.run("reset-link", "man", check=EXIT_OK)
+    assert p.stdout.startswith("https://") and "token=" in p.stdout, p.stdout
+    eq(h.run("reset-link", "lp").returncode, EXIT_FAILURE)  # no Frontegg user
+
+
+@test
+def refresh_sees_a_portal_lock(ctx):
+    h, emu = ctx["host"], ctx["emu"]
+    u = emu.add_user("mail@example.com")
+    eq(h.run("refresh", "mail", check=EXIT_OK).stdout, "allow\n")
+    emu.admin_lock(u["id"])
+    eq(h.run("refresh", "mail", check=EXIT_OK).stdout, "cloud-locked\n")
+    eq(h.run("check", "mail", check=EXIT_OK).stdout, "cloud-locked\n")
+
+
+@test
+def sync_runs_and_is_recorded(ctx):
+    h = ctx["host"]
+    metrics = os.path.join(h.dir, "metrics.prom")
+    h.run("sync", "--metrics-file", metrics, check=EXIT_OK)
+    doc = h.status()
+    assert doc["last_sync"]["success"] is not None
+    text = open(metrics).read()
+    assert "pam_frontegg_outbox_depth 0" in text, text
+    assert 'pam_frontegg_sync_api_errors{kind="network"} 0' in text
+
+
+@test
+def doctor_all_ok(ctx):
+    h, emu = ctx["host"], ctx["emu"]
+    emu.add_user("news@example.com")
+    p = h.run("doctor", "news", check=EXIT_OK)
+    lines = p.stdout.splitlines()
+    assert all(line.startswith("OK") for line in lines), p.stdout
+    for check in ("config", "secret", "ca", "connectivity", "token", "mapping"):
+        assert any(line.split()[1] == check for line in lines), check
+
+
+def failing_checks(p):
+    return [line.split()[1] for line in p.stdout.splitlines() if line.startswith("FAIL")]
+
+
+@test
+def doctor_names_a_bad_secret_mode(ctx):
+    h = Host(ctx["emu"], name="badsecret")
+    try:
+        os.chmod(h.secret_file, 0o644)
+        p = h.run("doctor")
+        eq(p.returncode, EXIT_FAILURE)
+        eq(failing_checks(p), ["secret"])
+        assert "0644" in p.stdout, p.stdout
+    finally:
+        h.cleanup()
+
+
+@test
+def doctor_names_a_wrong_ca(ctx):
+    h = Host(ctx["emu"], name="wrongca", ca_file=ctx["emu"].other_ca_file)
+    try:
+        p = h.run("doctor")
+        eq(p.returncode, EXIT_FAILURE)
+        eq(failing_checks(p), ["ca"])
+    finally:
+        h.cleanup()
+
+
+@test
+def doctor_names_an_unreachable_host(ctx):
+    h = Host(ctx["emu"], name="unreachable", api_url="https://127.0.0.1:9", timeout="0.5")
+    try:
+        started = time.monotonic()
+        p = h.run("doctor")
+        eq(p.returncode, EXIT_FAILURE)
+        eq(failing_checks(p), ["connectivity"])
+        assert time.monotonic() - started < 10
+    finally:
+        h.cleanup()
+
+
+@test
+def doctor_names_an_unmapped_user(ctx):
+    h = Host(ctx["emu"], name="unmapped", user_email=None)
+    try:
+        p = h.run("doctor", "daemon")
+        eq(p.returncode, EXIT_FAILURE)
+        eq(failing_checks(p), ["mapping"])
+    finally:
+        h.cleanup()
+
+
+@test
+def bad_config_is_one_clear_line(ctx):
+    h = Host(ctx["emu"], name="badconf", deny="0")
+    try:
+        p = h.run("status")
+        eq(p.returncode, EXIT_CONFIG)
+        assert "pam_frontegg.conf:" in p.stderr and "deny" in p.stderr, p.stderr
+        h.set(deny=3)
+        os.chmod(h.conf, 0o666)
+        eq(h.run("status").returncode, EXIT_CONFIG)
+    finally:
+        h.cleanup()
+
+
+# --- privilege: a non-root caller through a setgid copy, as the package installs it
+
+
+def setgid_copy(ctx):
+    """The helper installed setgid to a group 'nobody' is not in, like the package does."""
+    d = pftest.tmpdir("pf-sgid-")
+    path = os.path.join(d, "frontegg-lockout")
+    shutil.copy(pftest.HELPER, path)
+    os.chown(path, 0, ctx["group_gid"])
+    os.chmod(path, 0o2755)
+    return path
+
+
+def shared_host(ctx):
+    """A host whose state directory the helper group may write (tmpfiles layout)."""
+    h = Host(ctx["emu"], name="shared")
+    os.chown(h.state_dir, 0, ctx["group_gid"])
+    os.chmod(h.state_dir, 0o2750)
+    h.run("status", check=EXIT_OK)  # root creates the subdirectories (group-shared)
+    return h
+
+
+@test
+def non_root_records_only_its_own_failures(ctx):
+    h = shared_host(ctx)
+    helper = setgid_copy(ctx)
+    try:
+        p = h.run("record-failure", "nobody", stdin="service=xlock\nrhost=\ntty=:0\n",
+                  user="nobody", helper=helper)
+        eq(p.returncode, EXIT_OK, p.stderr)
+        eq(p.stdout, "counted 1\n")
+        # nobody's cloud state is unknown and a non-root caller never asks Frontegg
+        eq(h.run("check", "nobody", user="nobody", helper=helper, check=EXIT_OK).stdout,
+           "cloud-stale\n")
+        eq(h.user_status("nobody")["failures"], 1)  # root reads what the helper wrote
+        for verb in ("check", "record-success"):
+            p = h.run(verb, "root", user="nobody", helper=helper)
+            eq(p.returncode, EXIT_DENIED, verb)
+        for verb in ("lock", "unlock", "reset-link", "refresh", "push"):
+            p = h.run(verb, "nobody", user="nobody", helper=helper)
+            eq(p.returncode, EXIT_DENIED, verb)
+        for args in (("status",), ("sync",), ("doctor",)):
+            eq(h.run(*args, user="nobody", helper=helper).returncode, EXIT_DENIED, args)
+    finally:
+        h.cleanup()
+        shutil.rmtree(os.path.dirname(helper), ignore_errors=True)
+
+
+@test
+def non_root_lock_waits_in_the_outbox(ctx):
+    h = shared_host(ctx)
+    helper = setgid_copy(ctx)
+    emu = ctx["emu"]
+    try:
+        emu.add_user("nobody@example.com")
+        emu.reset_counters()
+        for _ in range(3):
+            h.run("record-failure", "nobody", stdin="service=xlock\n", user="nobody",
+                  helper=helper, check=EXIT_OK)
+        eq(emu.counters()["total"], 0, "a non-root caller never talks to Frontegg")
+        eq(h.user_status("nobody")["outbox"], "lock")
+        h.run("sync", check=EXIT_OK)
+        assert emu.user_by_email("nobody@example.com")["isLocked"] is True
+    finally:
+        h.cleanup()
+        shutil.rmtree(os.path.dirname(helper), ignore_errors=True)
+
+
+@test
+def environment_is_ignored(ctx):
+    h, emu = ctx["host"], ctx["emu"]
+    emu.add_user("proxy@example.com")
+    hostile = {
+        "https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
+        "ALL_PROXY": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+        "CURL_CA_BUNDLE": ctx["emu"].other_ca_file, "SSL_CERT_FILE": ctx["emu"].other_ca_file,
+        "CURL_HOME": "/nonexistent", "LD_LIBRARY_PATH": "/nonexistent",
+    }
+    p = h.run("lock", "proxy", env=hostile)
+    eq(p.returncode, EXIT_OK, p.stderr)
+    assert emu.user_by_email("proxy@example.com")["isLocked"] is True
+
+
+@test
+def ld_preload_is_not_honoured_for_non_root(ctx):
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        return  # nothing to build the probe with
+    d = pftest.tmpdir("pf-preload-")
+    marker = os.path.join(d, "loaded")
+    src = os.path.join(d, "evil.c")
+    lib = os.path.join(d, "evil.so")
+    pftest.write(src, '#include <fcntl.h>\n__attribute__((constructor)) static void pwn(void)'
+                 '{ open("%s", O_CREAT | O_WRONLY, 0666); }\n' % marker)
+    subprocess.run([cc, "-shared", "-fPIC", "-o", lib, src], check=True)
+    os.chmod(d, 0o777)
+    h = shared_host(ctx)
+    helper = setgid_copy(ctx)
+    try:
+        h.run("check", "nobody", user="nobody", helper=helper,
+              env={"LD_PRELOAD": lib, "LD_LIBRARY_PATH": d})
+        assert not os.path.exists(marker), "LD_PRELOAD was honoured by the setgid helper"
+    finally:
+        h.cleanup()
+        shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(os.path.dirname(helper), ignore_errors=True)
+
+
+@test
+def secret_never_in_logs_argv_or_environment(ctx):
+    h, emu = ctx["host"], ctx["emu"]
+    emu.add_user("secret@example.com")
+    emu.add_fault("hang", route="lock")
+    proc = subprocess.Popen([pftest.HELPER, "--conf", h.conf, "lock", "secret"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={})
+    try:
+        seen = b""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and emu.counters()["requests"]["lock"] == 0:
+            time.sleep(0.05)  # polling the emulator, not waiting for a race
+        for name in ("cmdline", "environ"):
+            with open("/proc/%d/%s" % (proc.pid, name), "rb") as f:
+                seen += f.read()
+        assert pftest.SECRET.encode() not in seen
+    finally:
+        emu.clear_faults()
+        out, err = proc.communicate(timeout=30)
+    assert pftest.SECRET.encode() not in out + err
+    token = os.path.join(h.state_dir, "token")
+    eq(stat.S_IMODE(os.stat(token).st_mode), 0o600)
+    eq(os.stat(token).st_uid, 0)
+
+
+def setup():
+    import grp
+    pftest.require_root()
+    emu = pftest.start_emulator()
+    host = Host(emu)
+    try:
+        gid = grp.getgrnam("daemon").gr_gid
+    except KeyError:
+        gid = grp.getgrnam("adm").gr_gid
+    return {"emu": emu, "host": host, "group_gid": gid}
+
+
+def teardown(ctx):
+    ctx["host"].cleanup()
+    ctx["emu"].stop()
+    shutil.rmtree(ctx["emu"].dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    pftest.run(setup, teardown)

@@ -82,3 +82,6 @@ EXTRA_DIST += $(PY_TESTS) \
 	tests/lib/pftest.py
 
 include tests/pam/pam.mk
+
+TESTS += tests/data/test_units.sh
+EXTRA_DIST += tests/data/test_units.sh

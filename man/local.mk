@@ -1,0 +1,1 @@
+# man/: man pages (scdoc sources, generated roff shipped in the tarball).

@@ -25,9 +25,11 @@ static int print_check(const struct pf_lockout *lo, int code)
 	char line[PF_REPLY_MAX];
 	struct pf_check c;
 
+	size_t len;
+
 	pf_lockout_check(lo, pf_now(), pf_lockout_cloud_applies(lo), &c);
-	return print_line(line, pf_reply_check_format(&c, line, sizeof(line)),
-			  c.verdict == PF_VERDICT_ERROR ? PF_EXIT_STATE : code);
+	len = pf_reply_check_format(&c, line, sizeof(line));
+	return print_line(line, len, c.verdict == PF_VERDICT_ERROR ? PF_EXIT_STATE : code);
 }
 
 int verb_check(struct app *a, int argc, char **argv)
@@ -86,7 +88,8 @@ int verb_record_failure(struct app *a, int argc, char **argv)
 	if (res.outcome == PF_FAIL_LOCKED_NOW)
 		pf_log(&a->log, LOG_WARNING, "%s locked on this host%s", u.acct.name,
 		       res.push_queued ? "; cloud lock queued" : "");
-	return print_line(line, pf_reply_failure_format(&res, line, sizeof(line)), PF_EXIT_OK);
+	len = pf_reply_failure_format(&res, line, sizeof(line));
+	return print_line(line, len, PF_EXIT_OK);
 }
 
 int verb_record_success(struct app *a, int argc, char **argv)

@@ -168,6 +168,7 @@ static struct member *find_key(struct run *r, const char *key)
 {
 	struct member probe;
 
+	memset(&probe, 0, sizeof(probe));
 	snprintf(probe.key, sizeof(probe.key), "%s", key);
 	lower(probe.key);
 	return bsearch(&probe, r->m, r->n, sizeof(*r->m), by_key);

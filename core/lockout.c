@@ -142,6 +142,7 @@ enum pf_rc pf_lockout_record_success(const struct pf_lockout *lo, int64_t now)
 	struct pf_user_state peek;
 	struct pf_policy p;
 	struct pf_txn txn;
+	bool expired;
 	enum pf_rc rc;
 
 	/* The common case costs one read and no lock. */
@@ -152,10 +153,11 @@ enum pf_rc pf_lockout_record_success(const struct pf_lockout *lo, int64_t now)
 	if (rc != PF_OK)
 		return rc;
 	policy_of(lo, &p);
-	pf_lockout_expire(&txn, lo->cfg, now);
+	/* An expired lock is cleared by the expiry itself: that too must be written. */
+	expired = pf_lockout_expire(&txn, lo->cfg, now);
 	if (!p.exempt && pf_host_locked(&txn.state, now)) {
 		rc = PF_ERR_BUSY;
-	} else if (!nothing_to_clear(&txn.state) || !txn.existed) {
+	} else if (expired || !nothing_to_clear(&txn.state) || !txn.existed) {
 		pf_clear_tally(&txn.state);
 		rc = pf_store_commit(&txn);
 	}

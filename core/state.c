@@ -160,6 +160,7 @@ static enum pf_rc open_lockfile(struct pf_store *st, int dirfd, const char *user
 				int *fd)
 {
 	struct pf_file_rules rules = { 0007, owner, 0 };
+	struct stat sb;
 	enum pf_rc rc;
 
 	*fd = openat(dirfd, user, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
@@ -168,6 +169,9 @@ static enum pf_rc open_lockfile(struct pf_store *st, int dirfd, const char *user
 		pf_log(st->log, LOG_ERR, "lock file for %s: %s", user, strerror(errno));
 		return errno == ELOOP ? PF_ERR_PERM : PF_ERR_IO;
 	}
+	/* The creator's umask must not take the group's access away from the setgid helper. */
+	if (fstat(*fd, &sb) == 0 && sb.st_uid == geteuid() && (sb.st_mode & 0777) != st->file_mode)
+		fchmod(*fd, st->file_mode);
 	rc = pf_check_fd(*fd, &rules, NULL, 0);
 	if (rc != PF_OK) {
 		pf_log(st->log, LOG_ERR, "lock file for %s is unsafe", user);

@@ -24,7 +24,8 @@ enum pf_ident_kind pf_ident_classify(const char *value)
 	size_t len = strlen(value), at = 0, ats = 0;
 	bool id_chars = len > 0 && len <= PF_ID_MAX;
 
-	if (len == 0 || len > PF_IDENT_MAX)
+	/* "-" stands for "none" in the state record: as a value it would not read back. */
+	if (len == 0 || len > PF_IDENT_MAX || strcmp(value, "-") == 0)
 		return PF_IDENT_NONE;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)value[i];

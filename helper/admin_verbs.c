@@ -198,9 +198,16 @@ int verb_status(struct app *a, int argc, char **argv)
 	return PF_EXIT_OK;
 }
 
-/* Changes the host record of u and queues action for Frontegg, in one transaction. */
-static int change_host(struct app *a, const struct app_user *u, enum pf_action action, bool *queued)
+/*
+ * Changes the host record of u and queues action for Frontegg, in one
+ * transaction. A lock is recorded before it is queued (sync re-queues a host
+ * lock missing from the outbox); an unlock is queued before it is recorded (a
+ * delivered unlock clears the host), so a crash in between loses neither.
+ */
+static int change_host(struct app *a, const struct app_user *u, enum pf_action action,
+		       bool *queued)
 {
+	bool to_cloud = pf_lockout_pushes(&u->lo);
 	int64_t now = pf_now();
 	struct pf_txn txn;
 	enum pf_rc rc = pf_store_begin(&a->st, u->acct.name, u->acct.uid, &txn);
@@ -208,12 +215,16 @@ static int change_host(struct app *a, const struct app_user *u, enum pf_action a
 	*queued = false;
 	if (rc != PF_OK && rc != PF_ERR_CORRUPT)
 		return app_fail(a, PF_EXIT_STATE, "cannot update the state of %s", u->acct.name);
+	rc = PF_OK;
+	if (action == PF_ACTION_UNLOCK && to_cloud)
+		rc = pf_outbox_put(&txn, action, now, queued);
 	if (action == PF_ACTION_LOCK)
 		pf_lock_by_admin(&txn.state, now);
 	else
 		pf_clear_tally(&txn.state);
-	rc = pf_store_commit(&txn);
-	if (rc == PF_OK && pf_lockout_pushes(&u->lo))
+	if (rc == PF_OK)
+		rc = pf_store_commit(&txn);
+	if (rc == PF_OK && action == PF_ACTION_LOCK && to_cloud)
 		rc = pf_outbox_put(&txn, action, now, queued);
 	pf_store_end(&txn);
 	if (rc != PF_OK)

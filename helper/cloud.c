@@ -128,37 +128,62 @@ enum fg_result cloud_refresh(struct cloud *c, const struct pf_lockout *lo, bool 
 	return r;
 }
 
-/* Records the outcome of a delivery and, when confirmed, removes the entry. */
+/* What Frontegg confirmed, in the user's record. */
+static void record_confirmed(struct pf_user_state *s, enum pf_action action, enum fg_result r,
+			     const char *id, int64_t now)
+{
+	bool locked = r == FG_OK && action == PF_ACTION_LOCK;
+
+	s->cloud_lock_pushed = locked;
+	s->cloud_pushed_at = locked ? now : s->cloud_pushed_at;
+	s->cloud = r == FG_NOT_FOUND ? PF_CLOUD_ABSENT : locked ? PF_CLOUD_LOCKED : PF_CLOUD_UNLOCKED;
+	s->cloud_checked_at = now;
+	snprintf(s->frontegg_id, sizeof(s->frontegg_id), "%s", id);
+	s->push_attempts = 0;
+	s->push_last_at = 0;
+}
+
+/* Is e still the user's latest intent (not replaced while it was delivered)? */
+static bool still_current(const struct pf_txn *txn, const struct pf_outbox_entry *e)
+{
+	struct pf_outbox_entry cur;
+
+	return pf_outbox_get(txn->st, txn->user, txn->owner, &cur) == PF_OK &&
+	       cur.serial == e->serial;
+}
+
+/*
+ * Records the outcome of a delivery and, when confirmed, removes the entry.
+ * A confirmed unlock also clears the host tally: whoever queued it (an
+ * administrator's unlock, an expiry) wanted the user let in, and a crash
+ * between queueing and clearing must not leave the host locked alone.
+ */
 static enum pf_rc settle(const struct pf_lockout *lo, const struct pf_outbox_entry *e,
 			 enum fg_result r, const char *id)
 {
+	bool confirmed = r == FG_OK || r == FG_NOT_FOUND;
 	int64_t now = pf_now();
 	struct pf_txn txn;
+	bool current;
 	enum pf_rc rc = pf_store_begin(lo->st, lo->user, lo->uid, &txn);
 
 	if (rc != PF_OK && rc != PF_ERR_CORRUPT)
 		return rc;
-	if (r == FG_OK || r == FG_NOT_FOUND) {
-		bool locked = r == FG_OK && e->action == PF_ACTION_LOCK;
-		txn.state.cloud_lock_pushed = locked;
-		txn.state.cloud_pushed_at = locked ? now : txn.state.cloud_pushed_at;
-		txn.state.cloud = r == FG_NOT_FOUND ? PF_CLOUD_ABSENT
-				  : locked          ? PF_CLOUD_LOCKED
-						    : PF_CLOUD_UNLOCKED;
-		txn.state.cloud_checked_at = now;
-		snprintf(txn.state.frontegg_id, sizeof(txn.state.frontegg_id), "%s", id);
-		txn.state.push_attempts = 0;
-		txn.state.push_last_at = 0;
+	current = still_current(&txn, e);
+	if (confirmed) {
+		record_confirmed(&txn.state, e->action, r, id, now);
+		if (current && e->action == PF_ACTION_UNLOCK)
+			pf_clear_tally(&txn.state);
 	} else {
 		txn.state.push_attempts++;
 		txn.state.push_last_at = now;
 	}
 	rc = pf_store_commit(&txn);
 	/* The state says what Frontegg confirmed before the entry goes away. */
-	if (rc == PF_OK && (r == FG_OK || r == FG_NOT_FOUND))
+	if (rc == PF_OK && confirmed && current)
 		rc = pf_outbox_ack(&txn, e->serial);
 	pf_store_end(&txn);
-	return rc == PF_ERR_BUSY ? PF_OK : rc;
+	return rc;
 }
 
 enum fg_result cloud_resolve_id(struct cloud *c, const struct pf_lockout *lo, char *id, size_t size)

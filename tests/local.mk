@@ -72,6 +72,7 @@ tests_unit_test_account_LDADD = $(UNIT_LDADD)
 # Python-driven tests: the real frontegg-lockout against the Frontegg emulator.
 PY_TESTS = \
 	tests/emulator/test_emulator.py \
+	tests/fleet/test_fleet.py \
 	tests/helper/test_cli.py
 TESTS += $(PY_TESTS)
 EXTRA_DIST += $(PY_TESTS) \
@@ -85,3 +86,9 @@ include tests/pam/pam.mk
 
 TESTS += tests/data/test_units.sh
 EXTRA_DIST += tests/data/test_units.sh
+
+# pam-driver: PAM transactions in a loop (storm tests, benchmarks).
+check_PROGRAMS += tests/lib/pam-driver
+tests_lib_pam_driver_SOURCES = tests/lib/pam_driver.c
+tests_lib_pam_driver_CPPFLAGS = $(AM_CPPFLAGS) $(PAM_CFLAGS)
+tests_lib_pam_driver_LDADD = $(PAM_LIBS)

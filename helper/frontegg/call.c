@@ -52,7 +52,7 @@ static void fill_error(struct fg_client *c, const struct fg_http_response *resp)
 void fg_fail(struct fg_client *c, const char *op, const char *subject, enum fg_result r,
 	     const struct fg_http_response *resp, const char *detail, unsigned attempts)
 {
-	char http[160] = "", tries[40] = "";
+	char http[200] = "", tries[40] = "";
 	int prio = r == FG_NOT_FOUND ? LOG_WARNING : LOG_ERR;
 
 	memset(&c->err, 0, sizeof(c->err));
@@ -68,12 +68,12 @@ void fg_fail(struct fg_client *c, const char *op, const char *subject, enum fg_r
 		snprintf(tries, sizeof(tries), " after %u attempts", attempts);
 	/* Server text only ever travels as an argument, never as the format. */
 	pf_log(c->log, prio, "frontegg: %s%s%s failed%s: %s%s%s%s", op, subject ? " " : "",
-	       subject ? subject : "", tries, fg_result_str(r), http,
-	       c->err.message[0] ? ": " : "", c->err.message);
+	       subject ? subject : "", tries, fg_result_str(r), http, c->err.message[0] ? ": " : "",
+	       c->err.message);
 }
 
-/* "Authorization: Bearer <token>" in a buffer the caller wipes. */
-static enum fg_result auth_header(struct fg_client *c, char **out)
+/* "Authorization: Bearer <token>" in a buffer the caller wipes; failures are reported. */
+static enum fg_result auth_header(struct fg_client *c, const struct fg_call *call, char **out)
 {
 	const char *token;
 	enum fg_result r = fg_token_get(c, &token);
@@ -84,8 +84,10 @@ static enum fg_result auth_header(struct fg_client *c, char **out)
 		return r;
 	n = sizeof(BEARER) + strlen(token);
 	*out = malloc(n);
-	if (*out == NULL)
+	if (*out == NULL) {
+		fg_fail(c, call->op, call->subject, FG_NOMEM, NULL, NULL, 1);
 		return FG_NOMEM;
+	}
 	snprintf(*out, n, BEARER "%s", token);
 	return FG_OK;
 }
@@ -110,7 +112,8 @@ static void send_once(struct fg_client *c, const struct fg_call *call, char *aut
 		.body = call->body,
 		.body_len = call->body_len,
 		.timeout_ms = budget,
-		.connect_timeout_ms = budget < c->connect_timeout_ms ? budget : c->connect_timeout_ms,
+		.connect_timeout_ms =
+		    budget < c->connect_timeout_ms ? budget : c->connect_timeout_ms,
 		.max_body = call->max_body ? call->max_body : c->max_body,
 	};
 
@@ -132,8 +135,8 @@ static int64_t backoff_for(struct fg_client *c, enum fg_result r, unsigned attem
 		.random = next_random(c),
 	};
 
-	if (r == FG_RATE_LIMITED && !fg_rate_reset_parse(resp->rate_reset, in.now_wall_ms,
-							 &in.rate_reset_wall_ms))
+	if (r == FG_RATE_LIMITED &&
+	    !fg_rate_reset_parse(resp->rate_reset, in.now_wall_ms, &in.rate_reset_wall_ms))
 		in.rate_reset_wall_ms = 0;
 	return fg_retry_delay(&in);
 }
@@ -150,8 +153,9 @@ enum fg_result fg_call(struct fg_client *c, const struct fg_call *call,
 		char *auth = NULL;
 		int64_t left;
 
-		if (call->auth && (r = auth_header(c, &auth)) != FG_OK)
-			return r; /* the token code has reported it */
+		fg_http_response_clear(resp);
+		if (call->auth && (r = auth_header(c, call, &auth)) != FG_OK)
+			return r;
 		left = c->deadline - fg_mono(c);
 		if (left <= 0) {
 			free_secret(&auth);
@@ -159,10 +163,10 @@ enum fg_result fg_call(struct fg_client *c, const struct fg_call *call,
 				"time budget used up before the request", attempt);
 			return FG_TIMEOUT;
 		}
-		fg_http_response_clear(resp);
 		send_once(c, call, auth, left, resp);
 		free_secret(&auth);
-		r = resp->transport == FG_OK ? fg_http_status_result(resp->status) : resp->transport;
+		r = resp->transport == FG_OK ? fg_http_status_result(resp->status)
+					     : resp->transport;
 		if (r == FG_OK)
 			return FG_OK;
 		if (r == FG_UNAUTHORIZED && call->auth && !renewed) {
@@ -170,7 +174,8 @@ enum fg_result fg_call(struct fg_client *c, const struct fg_call *call,
 			renewed = true;
 			c->stats.renewals++;
 			fg_token_reject(c);
-			pf_log(c->log, LOG_DEBUG, "frontegg: %s: token refused, renewing it", call->op);
+			pf_log(c->log, LOG_DEBUG, "frontegg: %s: token refused, renewing it",
+			       call->op);
 			continue;
 		}
 		wait = backoff_for(c, r, attempt, resp);
@@ -180,8 +185,8 @@ enum fg_result fg_call(struct fg_client *c, const struct fg_call *call,
 			return r;
 		}
 		c->stats.retries++;
-		pf_log(c->log, LOG_DEBUG, "frontegg: %s: %s (HTTP %ld), retrying in %lld ms", call->op,
-		       fg_result_str(r), resp->status, (long long)wait);
+		pf_log(c->log, LOG_DEBUG, "frontegg: %s: %s (HTTP %ld), retrying in %lld ms",
+		       call->op, fg_result_str(r), resp->status, (long long)wait);
 		c->clock.sleep_ms(c->clock.ctx, (unsigned)wait);
 	}
 }

@@ -73,10 +73,11 @@ static const char *bad_option(const struct fg_options *o)
 	if (o->client_id == NULL || o->client_id[0] == '\0' ||
 	    strnlen(o->client_id, CRED_MAX + 1) > CRED_MAX)
 		return "client_id is missing or too long";
-	if (o->secret == NULL || o->secret[0] == '\0' || strnlen(o->secret, CRED_MAX + 1) > CRED_MAX)
+	if (o->secret == NULL || o->secret[0] == '\0' ||
+	    strnlen(o->secret, CRED_MAX + 1) > CRED_MAX)
 		return "the client secret is missing or too long";
-	if (o->token_dirfd >= 0 && !fg_token_file_name_ok(o->token_file))
-		return "token_file must be a plain file name";
+	if (o->token_file != NULL && (o->token_dirfd < 0 || !fg_token_file_name_ok(o->token_file)))
+		return "token_file must be a plain file name in an open directory";
 	return NULL;
 }
 
@@ -86,7 +87,7 @@ static bool copy_strings(struct fg_client *c, const struct fg_options *o)
 	c->client_id = strdup(o->client_id);
 	if (c->api_url == NULL || c->client_id == NULL)
 		return false;
-	if (o->token_dirfd < 0)
+	if (o->token_file == NULL)
 		return true;
 	c->token_dirfd = o->token_dirfd;
 	c->token_file = strdup(o->token_file);
@@ -97,7 +98,7 @@ static void apply_limits(struct fg_client *c, const struct fg_options *o)
 {
 	c->timeout_ms = o->timeout_ms ? o->timeout_ms : FG_DEFAULT_TIMEOUT_MS;
 	c->connect_timeout_ms =
-		o->connect_timeout_ms ? o->connect_timeout_ms : FG_DEFAULT_CONNECT_TIMEOUT_MS;
+	    o->connect_timeout_ms ? o->connect_timeout_ms : FG_DEFAULT_CONNECT_TIMEOUT_MS;
 	if (c->connect_timeout_ms > c->timeout_ms)
 		c->connect_timeout_ms = c->timeout_ms;
 	c->max_body = o->max_body ? o->max_body : FG_DEFAULT_MAX_BODY;
@@ -169,7 +170,9 @@ static enum fg_result refuse(struct fg_client *c, const char *op, const char *su
 static enum fg_result get_user(struct fg_client *c, const char *op, const char *subject,
 			       const char *url, bool by_email, struct fg_user *user)
 {
-	struct fg_call call = { .op = op, .subject = subject, .method = "GET", .url = url, .auth = true };
+	struct fg_call call = {
+		.op = op, .subject = subject, .method = "GET", .url = url, .auth = true
+	};
 	struct fg_http_response resp;
 	enum fg_result r = fg_call(c, &call, &resp);
 	const char *got;
@@ -218,7 +221,9 @@ static enum fg_result post_action(struct fg_client *c, const char *op, const cha
 				  enum fg_user_action action, struct fg_http_response *resp)
 {
 	char url[FG_URL_MAX];
-	struct fg_call call = { .op = op, .subject = id, .method = "POST", .url = url, .auth = true };
+	struct fg_call call = {
+		.op = op, .subject = id, .method = "POST", .url = url, .auth = true
+	};
 
 	memset(resp, 0, sizeof(*resp));
 	if (fg_url_user_action(url, sizeof(url), c->api_url, id, action) != FG_OK)
@@ -294,7 +299,10 @@ static enum fg_result list_page(struct fg_client *c, unsigned limit, unsigned pa
 	static const char op[] = "list users";
 	char url[FG_URL_MAX], subject[48];
 	size_t per_page = (size_t)limit * FG_LIST_BYTES_PER_USER;
-	struct fg_call call = { .op = op, .subject = subject, .method = "GET", .url = url,
+	struct fg_call call = { .op = op,
+				.subject = subject,
+				.method = "GET",
+				.url = url,
 				.auth = true,
 				.max_body = per_page > c->max_body ? per_page : c->max_body };
 	struct fg_http_response resp;
@@ -336,7 +344,8 @@ enum fg_result fg_list_users(struct fg_client *c, unsigned limit, fg_user_fn fn,
 			break;
 	}
 	if (skipped > 0)
-		pf_log(c->log, LOG_WARNING, "frontegg: list users: skipped %u entries that are not valid users",
+		pf_log(c->log, LOG_WARNING,
+		       "frontegg: list users: skipped %u entries that are not valid users",
 		       skipped);
 	if (pages_fetched != NULL)
 		*pages_fetched = pages;

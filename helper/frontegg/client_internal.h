@@ -7,7 +7,7 @@
 #include "token_cache.h"
 
 struct fg_client {
-	char *api_url;   /* without trailing slashes */
+	char *api_url; /* without trailing slashes */
 	char *client_id;
 	const char *secret; /* borrowed */
 	unsigned timeout_ms;
@@ -23,6 +23,7 @@ struct fg_client {
 	struct fg_token token; /* the token in use (wall-clock times) */
 	uint64_t token_key;    /* fg_token_key(client_id, api_url) */
 	uint64_t rejected;     /* FNV-1a of the last token answered with 401; 0 = none */
+	bool cache_warned;     /* a bad cache file is reported once per client */
 	int64_t deadline;      /* monotonic ms: end of the running operation's budget */
 	struct fg_error err;
 	struct fg_stats stats;

@@ -43,36 +43,36 @@ struct fg_clock {
 };
 
 struct fg_options {
-	const char *api_url;   /* https://... ; trailing slashes tolerated */
-	const char *client_id; /* copied */
-	const char *secret;    /* borrowed: must outlive the client; caller wipes it */
-	const char *ca_file;   /* NULL = system CA store; set = trust only this file */
-	const char *proxy;     /* NULL/"" = direct; the environment is never consulted */
-	unsigned timeout_ms;   /* whole budget of one operation; 0 = default */
+	const char *api_url;         /* https://... ; trailing slashes tolerated */
+	const char *client_id;       /* copied */
+	const char *secret;          /* borrowed: must outlive the client; caller wipes it */
+	const char *ca_file;         /* NULL = system CA store; set = trust only this file */
+	const char *proxy;           /* NULL/"" = direct; the environment is never consulted */
+	unsigned timeout_ms;         /* whole budget of one operation; 0 = default */
 	unsigned connect_timeout_ms; /* per connection attempt; 0 = default */
 	size_t max_body;             /* response cap; 0 = FG_DEFAULT_MAX_BODY */
-	int token_dirfd;             /* directory of the token cache; -1 = memory only */
-	const char *token_file;      /* its name (lock file: name + ".lock"); NULL = none */
+	int token_dirfd;             /* directory of the token cache (with token_file) */
+	const char *token_file;      /* its name (lock: name + ".lock"); NULL = memory only */
 	const struct pf_logger *log;
 	const struct fg_clock *clock; /* NULL = the real clocks */
 };
 
 enum fg_result {
 	FG_OK = 0,
-	FG_NOT_FOUND,     /* 404: no such user */
-	FG_UNAUTHORIZED,  /* 401 even after renewing the token, or bad client credentials */
-	FG_FORBIDDEN,     /* 403 */
-	FG_RATE_LIMITED,  /* 429 and the reset time lies beyond the budget */
-	FG_CLIENT_ERROR,  /* any other 4xx */
-	FG_SERVER_ERROR,  /* 5xx after the retries the budget allowed */
-	FG_NETWORK,       /* could not connect, connection dropped */
-	FG_TIMEOUT,       /* the budget ran out */
-	FG_TLS,           /* certificate or handshake failure (never retried) */
-	FG_BAD_RESPONSE,  /* unexpected status or a body that is not what the API documents */
-	FG_TOO_BIG,       /* response over the size cap (the rest is never read) */
-	FG_UNVERIFIED,    /* lock/unlock accepted but re-reading did not show the new state */
+	FG_NOT_FOUND,    /* 404: no such user */
+	FG_UNAUTHORIZED, /* 401 even after renewing the token, or bad client credentials */
+	FG_FORBIDDEN,    /* 403 */
+	FG_RATE_LIMITED, /* 429 and the reset time lies beyond the budget */
+	FG_CLIENT_ERROR, /* any other 4xx */
+	FG_SERVER_ERROR, /* 5xx after the retries the budget allowed */
+	FG_NETWORK,      /* could not connect, connection dropped */
+	FG_TIMEOUT,      /* the budget ran out */
+	FG_TLS,          /* certificate or handshake failure (never retried) */
+	FG_BAD_RESPONSE, /* unexpected status or a body that is not what the API documents */
+	FG_TOO_BIG,      /* response over the size cap (the rest is never read) */
+	FG_UNVERIFIED,   /* lock/unlock accepted but re-reading did not show the new state */
 	FG_NOMEM,
-	FG_INVALID,       /* bad argument or option (nothing was sent) */
+	FG_INVALID, /* bad argument or option (nothing was sent) */
 };
 
 struct fg_user {

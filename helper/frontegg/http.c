@@ -132,10 +132,10 @@ static bool set_https_only(CURL *curl)
 
 static bool set_tls(CURL *curl, const char *ca_file)
 {
-	bool ok = curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
-		  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
-		  curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) ==
-			  CURLE_OK;
+	bool ok =
+	    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+	    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+	    curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) == CURLE_OK;
 
 	if (ok && ca_file != NULL && ca_file[0] != '\0')
 		/* A configured CA is the only trust anchor: drop the default directory too. */
@@ -169,8 +169,9 @@ int fg_http_new(const struct fg_http_config *cfg, struct fg_http **out, char *de
 	if (h == NULL || (h->curl = curl_easy_init()) == NULL || !set_fixed(h, cfg)) {
 		if (detail != NULL && detail_size > 0)
 			snprintf(detail, detail_size, "%s",
-				 h == NULL ? "out of memory"
-					   : "libcurl lacks a required option (HTTPS, TLS 1.2, proxy)");
+				 h == NULL
+				     ? "out of memory"
+				     : "libcurl lacks a required option (HTTPS, TLS 1.2, proxy)");
 		fg_http_free(h);
 		return -1;
 	}
@@ -278,14 +279,14 @@ static bool set_request(struct fg_http *h, const struct fg_http_request *req,
 	     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK &&
 	     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms) == CURLE_OK &&
 	     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_timeout_ms) ==
-		     CURLE_OK &&
+		 CURLE_OK &&
 	     curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body) ==
-		     CURLE_OK;
+		 CURLE_OK;
 	if (ok && post)
 		ok = curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
 				      (curl_off_t)req->body_len) == CURLE_OK &&
 		     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body ? req->body : "") ==
-			     CURLE_OK;
+			 CURLE_OK;
 	else if (ok)
 		ok = curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L) == CURLE_OK;
 	return ok;

@@ -25,10 +25,10 @@ struct fg_http_config {
 };
 
 struct fg_http_request {
-	const char *method;      /* "GET" or "POST" */
-	const char *url;         /* https://... */
-	char *auth_header;       /* "Authorization: Bearer ..." or NULL (curl only reads it) */
-	const char *body;        /* POST body (JSON) or NULL for none */
+	const char *method; /* "GET" or "POST" */
+	const char *url;    /* https://... */
+	char *auth_header;  /* "Authorization: Bearer ..." or NULL (curl only reads it) */
+	const char *body;   /* POST body (JSON) or NULL for none */
 	size_t body_len;
 	unsigned timeout_ms;         /* whole exchange, >= 1 */
 	unsigned connect_timeout_ms; /* connection set-up, >= 1 */
@@ -40,8 +40,8 @@ struct fg_http_response {
 	long status;              /* HTTP status, 0 when none arrived */
 	char *body;               /* NUL-terminated (may be NULL when empty) */
 	size_t len;
-	char trace_id[64];   /* Frontegg-Trace-Id, sanitised */
-	char rate_reset[64]; /* X-Rate-Limit-Reset, sanitised */
+	char trace_id[64];               /* Frontegg-Trace-Id, sanitised */
+	char rate_reset[64];             /* X-Rate-Limit-Reset, sanitised */
 	char detail[FG_HTTP_DETAIL_MAX]; /* transport failure text (libcurl) */
 };
 

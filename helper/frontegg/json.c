@@ -14,9 +14,9 @@
 #define LIST_PAGES_MAX 10000000u /* 2 * 10^9 users; anything above is nonsense */
 #define CRED_MAX       4096      /* longest client id or secret we send */
 
-#define CJSON_AT_LEAST(a, b, c)                                                               \
-	(CJSON_VERSION_MAJOR * 10000 + CJSON_VERSION_MINOR * 100 + CJSON_VERSION_PATCH >=     \
-	 (a) * 10000 + (b) * 100 + (c))
+#define CJSON_AT_LEAST(a, b, c)                                                                    \
+	(CJSON_VERSION_MAJOR * 10000 + CJSON_VERSION_MINOR * 100 + CJSON_VERSION_PATCH >=          \
+	 (a)*10000 + (b)*100 + (c))
 
 static bool json_space(char ch)
 {
@@ -119,8 +119,8 @@ bool fg_token_chars_ok(const char *tok)
 	size_t n = strnlen(tok, FG_TOKEN_MAX + 1);
 
 	return n > 0 && n <= FG_TOKEN_MAX &&
-	       strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=-") ==
-		   n;
+	       strspn(tok,
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=-") == n;
 }
 
 enum fg_result fg_json_token(const char *body, size_t len, char **token, int64_t *expires_in_s)

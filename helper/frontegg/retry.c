@@ -27,7 +27,8 @@ static int64_t rate_limit_wait(const struct fg_retry_input *in)
 	int64_t wait;
 
 	if (in->rate_reset_wall_ms == 0)
-		return FG_RETRY_429_DEFAULT_MS + (int64_t)(in->random % (FG_RETRY_429_JITTER_MS + 1));
+		return FG_RETRY_429_DEFAULT_MS +
+		       (int64_t)(in->random % (FG_RETRY_429_JITTER_MS + 1));
 	wait = in->rate_reset_wall_ms - in->now_wall_ms;
 	if (wait <= 0)
 		return backoff(in->attempt, in->random);
@@ -42,7 +43,8 @@ int64_t fg_retry_delay(const struct fg_retry_input *in)
 	if (!fg_retry_retryable(in->result) || in->attempt == 0 ||
 	    in->attempt >= FG_RETRY_MAX_ATTEMPTS)
 		return -1;
-	wait = in->result == FG_RATE_LIMITED ? rate_limit_wait(in) : backoff(in->attempt, in->random);
+	wait =
+	    in->result == FG_RATE_LIMITED ? rate_limit_wait(in) : backoff(in->attempt, in->random);
 	if (in->now_ms + wait + FG_RETRY_MIN_WINDOW_MS > in->deadline_ms)
 		return -1;
 	return wait;

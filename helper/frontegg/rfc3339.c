@@ -110,8 +110,7 @@ bool fg_rfc3339_parse(const char *s, int64_t *epoch_ms)
 	    !expect(&p, ':', ':') || !digits(&p, 2, &sec) || !fraction(&p, &ms) ||
 	    !offset(&p, &off) || *p != '\0')
 		return false;
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
-	    sec > 60)
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60)
 		return false;
 	secs = fg_days_from_civil((int64_t)y, mo, d) * 86400 + (int64_t)h * 3600 +
 	       (int64_t)mi * 60 + (int64_t)sec - (int64_t)off * 60;

@@ -47,14 +47,15 @@ static bool adopt_cached(struct fg_client *c)
 {
 	struct fg_token t;
 	char why[160] = "";
-	enum pf_rc rc = fg_token_cache_load(c->token_dirfd, c->token_file, c->token_key, &t, why,
-					    sizeof(why));
+	enum pf_rc rc =
+	    fg_token_cache_load(c->token_dirfd, c->token_file, c->token_key, &t, why, sizeof(why));
 
 	if (rc != PF_OK) {
-		if (rc != PF_ERR_NOENT)
+		if (rc != PF_ERR_NOENT && !c->cache_warned)
 			pf_log(c->log, LOG_WARNING,
 			       "frontegg: token cache %s %s; fetching a new token and replacing it",
 			       c->token_file, why);
+		c->cache_warned = c->cache_warned || rc != PF_ERR_NOENT;
 		return false;
 	}
 	if (!usable(c, &t, fg_wall(c))) {
@@ -146,7 +147,8 @@ static enum fg_result fetch(struct fg_client *c)
 
 static void store(struct fg_client *c)
 {
-	enum pf_rc rc = fg_token_cache_store(c->token_dirfd, c->token_file, c->token_key, &c->token);
+	enum pf_rc rc =
+	    fg_token_cache_store(c->token_dirfd, c->token_file, c->token_key, &c->token);
 
 	if (rc != PF_OK)
 		pf_log(c->log, LOG_WARNING, "frontegg: cannot write token cache %s: %s",

@@ -215,8 +215,7 @@ enum pf_rc fg_token_cache_load(int dirfd, const char *name, uint64_t key, struct
 	return parsed == FG_CACHE_PARSED ? PF_OK : PF_ERR_NOENT;
 }
 
-enum pf_rc fg_token_cache_store(int dirfd, const char *name, uint64_t key,
-				const struct fg_token *t)
+enum pf_rc fg_token_cache_store(int dirfd, const char *name, uint64_t key, const struct fg_token *t)
 {
 	size_t len = 0;
 	char *text = fg_token_cache_format(t, key, &len);
@@ -233,11 +232,12 @@ enum pf_rc fg_token_cache_store(int dirfd, const char *name, uint64_t key,
 int fg_token_lock_open(int dirfd, const char *name, char *why, size_t whysize)
 {
 	const struct pf_file_rules rules = { .forbidden_mode = 077, .extra_owner = (uid_t)-1 };
-	int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
-			0600);
+	int fd = openat(dirfd, name,
+			O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
 
 	if (fd < 0) {
-		snprintf(why, whysize, "%s", errno == ELOOP ? "is a symbolic link" : strerror(errno));
+		snprintf(why, whysize, "%s",
+			 errno == ELOOP ? "is a symbolic link" : strerror(errno));
 		return -1;
 	}
 	/* Whoever can open the lock file can hold it: same rules as the cache. */

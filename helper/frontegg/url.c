@@ -166,8 +166,7 @@ enum fg_result fg_url_user_action(char *buf, size_t size, const char *base, cons
 	return compose(buf, size, base, IDENTITY "/users/v1/%s/%s", id, tail);
 }
 
-enum fg_result fg_url_list(char *buf, size_t size, const char *base, unsigned limit,
-			   unsigned page)
+enum fg_result fg_url_list(char *buf, size_t size, const char *base, unsigned limit, unsigned page)
 {
 	if (size > 0)
 		buf[0] = '\0';

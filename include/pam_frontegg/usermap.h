@@ -33,7 +33,10 @@ PF_NODISCARD enum pf_rc pf_map_lookup_text(const char *text, size_t len, const c
 PF_NODISCARD enum pf_rc pf_map_expand_template(const char *tmpl, const char *user,
 					       struct pf_identity *out);
 
-/* Classifies a map value: an e-mail has one '@', an id is [A-Za-z0-9-]. */
+/*
+ * Classifies a map value: an e-mail has one '@', an id is [A-Za-z0-9-].
+ * "-" is neither: the state record writes it for "no id / no identity".
+ */
 enum pf_ident_kind pf_ident_classify(const char *value);
 
 #endif

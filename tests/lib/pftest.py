@@ -166,3 +166,171 @@ def eq(a, b, what=""):
 
 def start_emulator():
     return Emulator.start(tmpdir("pf-emu-"))
+
+
+# --- real PAM stacks under pam_wrapper + nss_wrapper, driven by pamtester
+
+def _pamtest_env():
+    """configure's findings, written by tests/pam/pam.mk for the shell tests."""
+    env = {}
+    path = os.path.join(BUILDDIR, "tests", "pam", "pamtest.env")
+    if os.path.exists(path):
+        for line in open(path):
+            if "=" in line:
+                k, v = line.strip().split("=", 1)
+                env[k] = v.strip("'")
+    return env
+
+
+PAMENV = _pamtest_env()
+MODULE = os.path.join(BUILDDIR, "pam_module", ".libs", "pam_frontegg.so")
+CLOCK_SHIM = os.path.join(BUILDDIR, "tests", "pam", ".libs", "libpfclock.so")
+
+
+def nss_wrapper_lib():
+    lib = PAMENV.get("NSS_WRAPPER_LIB") or ""
+    if not os.path.exists(lib):
+        lib = os.path.join(os.path.dirname(PAMENV.get("PAM_WRAPPER_LIB", "")), "libnss_wrapper.so")
+    return lib
+
+
+def asan_runtime():
+    """The sanitizer build's module needs libasan first in a non-ASan pamtester."""
+    if PAMENV.get("PF_SANITIZERS") != "yes":
+        return None
+    out = subprocess.run(["ldd", MODULE], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if "libasan" in line and "=>" in line:
+            return line.split("=>")[1].split()[0]
+    return None
+
+
+def require_pam():
+    require_root()
+    if PAMENV.get("HAVE_PAMTEST") != "yes" or not os.path.exists(PAMENV.get("PAM_WRAPPER_LIB", "")):
+        skip_all("pam_wrapper not found by configure")
+    if not os.path.exists(nss_wrapper_lib()):
+        skip_all("nss_wrapper (libnss-wrapper) not installed")
+    if not shutil.which("pamtester"):
+        skip_all("pamtester not installed")
+    if not os.path.exists(MODULE):
+        skip_all("pam_frontegg.so not built")
+
+
+FIRST_UID = 2000
+
+
+class PamHost(Host):
+    """A host with real PAM stacks: 'good' (password right) and 'bad' (wrong),
+    both the man page's stack with pam_permit / pam_deny in pam_unix's place."""
+
+    def __init__(self, emu, users, name="host", **settings):
+        settings.setdefault("helper", HELPER)
+        super().__init__(emu, name=name, **settings)
+        self.users = list(users)
+        self.services = os.path.join(self.dir, "services")
+        os.makedirs(self.services, exist_ok=True)
+        self.write_nss()
+        self.write_services()
+
+    def write_nss(self):
+        with open(os.path.join(self.dir, "passwd"), "w") as f:
+            f.write("root:x:0:0:root:/root:/bin/sh\n")
+            for i, u in enumerate(self.users):
+                f.write("%s:x:%d:%d::/home/%s:/bin/sh\n" % (u, FIRST_UID + i, FIRST_UID + i, u))
+        with open(os.path.join(self.dir, "group"), "w") as f:
+            f.write("root:x:0:\n")
+            for i, u in enumerate(self.users):
+                f.write("%s:x:%d:\n" % (u, FIRST_UID + i))
+
+    def write_services(self):
+        mod = "%s conf=%s" % (MODULE, self.conf)
+        sysdir = PAMENV["SYSTEM_PAM_MODULE_DIR"]
+        for service, pw in (("good", "pam_permit"), ("bad", "pam_deny")):
+            write(os.path.join(self.services, service),
+                  "auth     required      %s preauth\n"
+                  "auth     sufficient    %s/%s.so\n"
+                  "auth     [default=die] %s authfail\n"
+                  "auth     sufficient    %s authsucc\n"
+                  "account  required      %s\n"
+                  "account  required      %s/pam_permit.so\n"
+                  % (mod, sysdir, pw, mod, mod, mod, sysdir))
+        # libpam falls back to "other" for unknown services: make it refuse.
+        write(os.path.join(self.services, "other"),
+              "auth required %s/pam_deny.so\naccount required %s/pam_deny.so\n"
+              % (sysdir, sysdir))
+
+    def pam_env(self, fake_clock=None):
+        preload = [PAMENV["PAM_WRAPPER_LIB"], nss_wrapper_lib()]
+        asan = asan_runtime()
+        env = {
+            "PAM_WRAPPER": "1",
+            "PAM_WRAPPER_SERVICE_DIR": self.services,
+            "NSS_WRAPPER_PASSWD": os.path.join(self.dir, "passwd"),
+            "NSS_WRAPPER_GROUP": os.path.join(self.dir, "group"),
+            "PATH": "/usr/bin:/bin",
+        }
+        if asan:
+            preload.insert(0, asan)
+            env["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=0"
+        if fake_clock:
+            preload.append(CLOCK_SHIM)
+            env["PF_FAKE_CLOCK_FILE"] = fake_clock
+        env["LD_PRELOAD"] = " ".join(preload)
+        return env
+
+    def pamtester(self, service, user, *ops, rhost="192.0.2.10", fake_clock=None):
+        cmd = ["pamtester", "-I", "rhost=%s" % rhost, "-I", "tty=ssh", service, user] + list(ops)
+        return subprocess.run(cmd, input="", capture_output=True, text=True,
+                              env=self.pam_env(fake_clock), timeout=60)
+
+    def login(self, user, password_ok=True, **kw):
+        """sshd with a password: auth, then account. Returns True when let in."""
+        p = self.pamtester("good" if password_ok else "bad", user, "authenticate",
+                           "acct_mgmt", **kw)
+        return p.returncode == 0
+
+    def key_login(self, user, **kw):
+        """sshd with a public key: no auth phase, only account."""
+        return self.pamtester("good", user, "acct_mgmt", **kw).returncode == 0
+
+
+def wait_for(predicate, timeout=15.0, what="condition"):
+    """Polls an asynchronous outcome (a detached push) up to a deadline."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for %s" % what)
+
+
+DRIVER = os.path.join(BUILDDIR, "tests", "lib", "pam-driver")
+
+
+def drive(host, service, prefix, users, count, first=0):
+    """Starts pam-driver on host (returns the Popen)."""
+    env = host.pam_env()
+    if PAMENV.get("PF_SANITIZERS") == "yes":
+        env["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=0"
+    return subprocess.Popen([DRIVER, service, prefix, str(users), str(count), str(first)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def pushes_running(user):
+    """Detached `frontegg-lockout push USER` processes still alive."""
+    n = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        while argv and argv[-1] == b"":
+            argv.pop()
+        if len(argv) >= 3 and argv[0].endswith(b"frontegg-lockout") and argv[-2] == b"push" \
+                and argv[-1] == user.encode():
+            n += 1
+    return n

@@ -1,0 +1,81 @@
+/*
+ * The audit trail: every line goes to pam_syslog (LOG_AUTHPRIV) through
+ * core's logger, which strips control characters once for all callers.
+ * Fields that come from the network or the user (rhost, tty, service) are
+ * also made space-free, so they cannot forge "key=value" pairs in a line.
+ */
+#include "autoconfig.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include <security/pam_ext.h>
+
+#include "module.h"
+
+static void emit(void *ctx, int priority, const char *line)
+{
+	pam_syslog((pam_handle_t *)ctx, priority, "%s", line);
+}
+
+void pf_audit_logger_init(struct pf_module *m)
+{
+	m->log.emit = emit;
+	m->log.ctx = m->pamh;
+	m->log.debug = false; /* until the configuration says otherwise */
+}
+
+static const char *service_of(const struct pf_module *m, char *buf, size_t size)
+{
+	const void *item = NULL;
+
+	if (pam_get_item(m->pamh, PAM_SERVICE, &item) != PAM_SUCCESS)
+		item = NULL;
+	pf_field_copy(buf, size, item);
+	return buf;
+}
+
+void pf_audit_failure(const struct pf_module *m, const struct pf_auth_event *ev,
+		      const struct pf_failure_result *r)
+{
+	char service[PF_SERVICE_MAX + 1], rhost[PF_RHOST_MAX + 1], tty[PF_TTY_MAX + 1];
+
+	pf_field_copy(service, sizeof(service), ev->service);
+	pf_field_copy(rhost, sizeof(rhost), ev->rhost);
+	pf_field_copy(tty, sizeof(tty), ev->tty);
+	pf_log(&m->log, LOG_NOTICE,
+	       "authentication failure recorded: user=%s service=%s rhost=%s tty=%s failures=%u",
+	       m->user, service, rhost, tty, r->recent_failures);
+	if (r->outcome == PF_FAIL_LOCKED_NOW && r->lock_until != 0)
+		pf_log(&m->log, LOG_WARNING, "host lock: user=%s locked until %" PRId64, m->user,
+		       r->lock_until);
+	else if (r->outcome == PF_FAIL_LOCKED_NOW)
+		pf_log(&m->log, LOG_WARNING,
+		       "host lock: user=%s locked until an administrator unlocks", m->user);
+	if (r->push_queued)
+		pf_log(&m->log, LOG_NOTICE, "cloud lock queued: user=%s", m->user);
+}
+
+void pf_audit_refused(const struct pf_module *m, const char *reason)
+{
+	char service[PF_SERVICE_MAX + 1];
+
+	pf_log(&m->log, LOG_NOTICE, "refused: user=%s service=%s reason=%s", m->user,
+	       service_of(m, service, sizeof(service)), reason);
+}
+
+void pf_audit_fail_open(const struct pf_module *m, const char *what)
+{
+	char service[PF_SERVICE_MAX + 1];
+
+	pf_log(&m->log, LOG_WARNING, "fail-open (failmode=open): user=%s service=%s: %s: %s",
+	       m->user, service_of(m, service, sizeof(service)), what, m->why);
+}
+
+void pf_audit_fail_closed(const struct pf_module *m, const char *what)
+{
+	char service[PF_SERVICE_MAX + 1];
+
+	pf_log(&m->log, LOG_ERR, "refused (failmode=closed): user=%s service=%s: %s: %s", m->user,
+	       service_of(m, service, sizeof(service)), what, m->why);
+}

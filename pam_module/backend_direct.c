@@ -1,0 +1,148 @@
+/*
+ * The lockout operations as root: the state store is read and written
+ * through core/ in this process, so a login's success path costs a file read
+ * and no exec. The helper is run only for network work: a synchronous
+ * refresh of a stale cloud state, and the detached push of a lock.
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "helper_exec.h"
+#include "module.h"
+
+static bool store_ready(struct pf_module *m)
+{
+	enum pf_rc rc;
+
+	if (m->store_open)
+		return true;
+	rc = pf_store_open(&m->store, m->cfg.state_dir, PF_STORE_CREATE, &m->log);
+	if (rc != PF_OK) {
+		snprintf(m->why, sizeof(m->why), "state_dir %s: %s", m->cfg.state_dir,
+			 pf_rc_str(rc));
+		return false;
+	}
+	m->store_open = true;
+	return true;
+}
+
+static void lockout_of(struct pf_module *m, struct pf_lockout *lo)
+{
+	*lo = (struct pf_lockout){ &m->cfg, &m->store, m->user, m->uid, m->root_like, &m->log };
+}
+
+static void store_failed(struct pf_module *m, const char *what, enum pf_rc rc)
+{
+	snprintf(m->why, sizeof(m->why), "%s the state of %s: %s", what, m->user, pf_rc_str(rc));
+}
+
+void pf_direct_check(struct pf_module *m, struct pf_check *out)
+{
+	struct pf_lockout lo;
+	enum pf_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	out->verdict = PF_VERDICT_ERROR;
+	if (!store_ready(m))
+		return;
+	lockout_of(m, &lo);
+	rc = pf_lockout_check(&lo, pf_now(), m->cloud, out);
+	if (rc != PF_OK) {
+		out->verdict = PF_VERDICT_ERROR;
+		store_failed(m, "cannot read", rc);
+	}
+}
+
+bool pf_direct_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
+			      struct pf_failure_result *out)
+{
+	struct pf_lockout lo;
+	enum pf_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!store_ready(m))
+		return false;
+	lockout_of(m, &lo);
+	rc = pf_lockout_record_failure(&lo, ev, out);
+	if (rc != PF_OK)
+		store_failed(m, "cannot update", rc);
+	return rc == PF_OK;
+}
+
+enum pf_success pf_direct_record_success(struct pf_module *m)
+{
+	struct pf_lockout lo;
+	enum pf_rc rc;
+
+	if (!store_ready(m))
+		return PF_SUCCESS_FAILED;
+	lockout_of(m, &lo);
+	rc = pf_lockout_record_success(&lo, pf_now());
+	if (rc == PF_ERR_BUSY)
+		return PF_SUCCESS_LOCKED; /* a lock started since the check */
+	if (rc != PF_OK) {
+		store_failed(m, "cannot clear", rc);
+		return PF_SUCCESS_FAILED;
+	}
+	return PF_SUCCESS_CLEARED;
+}
+
+const char *pf_helper_conf(const struct pf_module *m)
+{
+	/* Root may point the helper at another file; an unprivileged caller may not. */
+	if (!m->privileged || m->cfg.conf_path == NULL ||
+	    strcmp(m->cfg.conf_path, PF_DEFAULT_CONF) == 0)
+		return NULL;
+	return m->cfg.conf_path;
+}
+
+static void helper_req(const struct pf_module *m, const char *verb, struct pf_helper_req *req)
+{
+	*req = (struct pf_helper_req){ m->cfg.helper, pf_helper_conf(m), verb, m->user,
+				       NULL,          m->cfg.timeout_ms };
+}
+
+bool pf_direct_refresh(struct pf_module *m, struct pf_check *out)
+{
+	struct pf_helper_req req;
+	struct pf_helper_reply rep;
+	struct pf_check answer;
+	char why[PF_WHY_MAX - 32];
+
+	helper_req(m, PF_VERB_REFRESH, &req);
+	if (!pf_helper_run(&req, &rep, why, sizeof(why))) {
+		snprintf(m->why, sizeof(m->why), "refresh: %s", why);
+		return false;
+	}
+	if (pf_reply_check_parse(rep.line, &answer) != PF_OK) {
+		snprintf(m->why, sizeof(m->why), "refresh: malformed reply from the helper");
+		return false;
+	}
+	if (answer.verdict == PF_VERDICT_ERROR || answer.verdict == PF_VERDICT_CLOUD_STALE) {
+		snprintf(m->why, sizeof(m->why), "refresh: Frontegg did not answer");
+		return false;
+	}
+	/* The store is the truth: read what the helper wrote. */
+	pf_direct_check(m, out);
+	return out->verdict != PF_VERDICT_ERROR;
+}
+
+void pf_direct_push(struct pf_module *m)
+{
+	struct pf_helper_req req;
+	char why[PF_WHY_MAX];
+
+	helper_req(m, PF_VERB_PUSH, &req);
+	if (!pf_helper_spawn_detached(&req, why, sizeof(why)))
+		pf_log(&m->log, LOG_WARNING, "cloud lock of %s stays queued for sync: %s", m->user,
+		       why);
+}
+
+void pf_direct_close(struct pf_module *m)
+{
+	if (m->store_open)
+		pf_store_close(&m->store);
+	m->store_open = false;
+}

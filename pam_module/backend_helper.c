@@ -1,0 +1,84 @@
+/*
+ * The lockout operations for an unprivileged caller (a screen locker): the
+ * setgid helper does them, one exec per operation, and answers with one
+ * line of the protocol in protocol.h. The helper decides which user the
+ * caller may act for; we only pass the name and parse the answer.
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "helper_exec.h"
+#include "module.h"
+
+static bool call(struct pf_module *m, const char *verb, const char *input,
+		 struct pf_helper_reply *rep)
+{
+	struct pf_helper_req req = { m->cfg.helper, NULL, verb, m->user, input, m->cfg.timeout_ms };
+	char why[PF_WHY_MAX - 32];
+
+	if (pf_helper_run(&req, rep, why, sizeof(why)))
+		return true;
+	snprintf(m->why, sizeof(m->why), "%s: %s", verb, why);
+	return false;
+}
+
+static void malformed(struct pf_module *m, const char *verb)
+{
+	snprintf(m->why, sizeof(m->why), "%s: malformed reply from the helper", verb);
+}
+
+void pf_delegate_check(struct pf_module *m, struct pf_check *out)
+{
+	struct pf_helper_reply rep;
+
+	memset(out, 0, sizeof(*out));
+	out->verdict = PF_VERDICT_ERROR;
+	if (!call(m, PF_VERB_CHECK, NULL, &rep))
+		return;
+	if (pf_reply_check_parse(rep.line, out) != PF_OK) {
+		out->verdict = PF_VERDICT_ERROR;
+		malformed(m, PF_VERB_CHECK);
+	} else if (out->verdict == PF_VERDICT_ERROR) {
+		snprintf(m->why, sizeof(m->why), "check: the helper cannot read the state");
+	} else if (out->verdict == PF_VERDICT_CLOUD_STALE && !m->cloud) {
+		out->verdict = PF_VERDICT_ALLOW; /* we do not consult the cloud for this user */
+	}
+}
+
+bool pf_delegate_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
+				struct pf_failure_result *out)
+{
+	struct pf_helper_reply rep;
+	char event[PF_EVENT_MAX];
+
+	memset(out, 0, sizeof(*out));
+	if (pf_event_format(ev, event, sizeof(event)) == 0) {
+		snprintf(m->why, sizeof(m->why), "record-failure: event does not fit");
+		return false;
+	}
+	if (!call(m, PF_VERB_RECORD_FAILURE, event, &rep))
+		return false;
+	if (pf_reply_failure_parse(rep.line, out) != PF_OK) {
+		malformed(m, PF_VERB_RECORD_FAILURE);
+		return false;
+	}
+	/* The helper queued any cloud lock; an unprivileged caller never pushes. */
+	out->push_queued = false;
+	return true;
+}
+
+enum pf_success pf_delegate_record_success(struct pf_module *m)
+{
+	struct pf_helper_reply rep;
+
+	if (!call(m, PF_VERB_RECORD_SUCCESS, NULL, &rep))
+		return PF_SUCCESS_FAILED;
+	if (strcmp(rep.line, "cleared\n") == 0)
+		return PF_SUCCESS_CLEARED;
+	if (strcmp(rep.line, "locked\n") == 0)
+		return PF_SUCCESS_LOCKED;
+	malformed(m, PF_VERB_RECORD_SUCCESS);
+	return PF_SUCCESS_FAILED;
+}

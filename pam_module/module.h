@@ -1,0 +1,91 @@
+/*
+ * Private interface of pam_frontegg.so: one struct pf_module per PAM call,
+ * built by pam_frontegg.c, acted on by module_flow.c through the lockout
+ * operations of backend_direct.c (root) or backend_helper.c (helper).
+ */
+#ifndef PAM_FRONTEGG_MODULE_H
+#define PAM_FRONTEGG_MODULE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <security/pam_modules.h>
+
+#include "pam_frontegg/config.h"
+#include "pam_frontegg/lockout.h"
+#include "pam_frontegg/state.h"
+
+enum pf_mode { PF_MODE_NONE, PF_MODE_PREAUTH, PF_MODE_AUTHFAIL, PF_MODE_AUTHSUCC, PF_MODE_ACCOUNT };
+
+/* Longest reason kept for a fail-open/fail-closed log line. */
+#define PF_WHY_MAX 256
+
+struct pf_module {
+	pam_handle_t *pamh;
+	enum pf_mode mode;
+	struct pf_config cfg;
+	bool cfg_loaded;
+	struct pf_logger log; /* every line goes to pam_syslog (authpriv) */
+	bool silent;          /* "silent" or PAM_SILENT: no conversation messages */
+	bool privileged;      /* euid 0: use the state store directly */
+	const char *user;     /* PAM_USER, validated by pf_username_valid */
+	uid_t uid;
+	bool root_like; /* uid 0 or a member of admin_group */
+	/*
+	 * Cloud handling for this user: consult the cached cloud state (cloud),
+	 * or the mapping failed so the cloud state is unknowable (cloud_error).
+	 */
+	bool cloud;
+	bool cloud_error;
+	struct pf_store store;
+	bool store_open;
+	char why[PF_WHY_MAX]; /* why the last operation failed */
+};
+
+/* ---- module_flow.c: what each entry point does ------------------------- */
+int pf_flow_preauth(struct pf_module *m);
+int pf_flow_authfail(struct pf_module *m);
+int pf_flow_authsucc(struct pf_module *m);
+int pf_flow_account(struct pf_module *m);
+/* Remembers in the PAM handle that auth ran for m->user (faillock PR #921). */
+void pf_flow_mark_auth(struct pf_module *m);
+
+/* ---- the lockout operations, direct or through the helper --------------- */
+enum pf_success { PF_SUCCESS_CLEARED, PF_SUCCESS_LOCKED, PF_SUCCESS_FAILED };
+
+/* A failed check has verdict PF_VERDICT_ERROR and m->why set. */
+void pf_direct_check(struct pf_module *m, struct pf_check *out);
+bool pf_direct_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
+			      struct pf_failure_result *out);
+enum pf_success pf_direct_record_success(struct pf_module *m);
+/* Runs "refresh" and re-reads the store; false (m->why set) when that failed. */
+bool pf_direct_refresh(struct pf_module *m, struct pf_check *out);
+/* Starts the detached push of the user's outbox entry. */
+void pf_direct_push(struct pf_module *m);
+void pf_direct_close(struct pf_module *m);
+
+void pf_delegate_check(struct pf_module *m, struct pf_check *out);
+bool pf_delegate_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
+				struct pf_failure_result *out);
+enum pf_success pf_delegate_record_success(struct pf_module *m);
+
+/* The --conf the helper needs when run by root (NULL: its default). */
+const char *pf_helper_conf(const struct pf_module *m);
+
+/* ---- conversation.c ----------------------------------------------------- */
+/* The one text shown when the account phase refuses a locked user. */
+#define PF_MSG_LOCKED "Access denied: this account is locked. Contact your administrator."
+/* The text shown when failmode=closed refuses because the state is unknown. */
+#define PF_MSG_UNAVAILABLE                                                                         \
+	"Access denied: the account status cannot be checked right now. Try again later."
+void pf_conv_error(const struct pf_module *m, const char *text);
+
+/* ---- audit.c ------------------------------------------------------------ */
+void pf_audit_logger_init(struct pf_module *m);
+void pf_audit_failure(const struct pf_module *m, const struct pf_auth_event *ev,
+		      const struct pf_failure_result *r);
+void pf_audit_refused(const struct pf_module *m, const char *reason);
+void pf_audit_fail_open(const struct pf_module *m, const char *what);
+void pf_audit_fail_closed(const struct pf_module *m, const char *what);
+
+#endif

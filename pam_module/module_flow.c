@@ -1,0 +1,236 @@
+/*
+ * What each entry point does, in terms of the lockout operations and the
+ * return-value table at the top of pam_frontegg.c. The operations run in
+ * this process as root and through the helper otherwise; nothing here knows
+ * which.
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <security/pam_ext.h>
+
+#include "module.h"
+
+/* The PAM data item naming the user that auth ran for in this handle. */
+#define AUTH_RAN_KEY "pam_frontegg.auth_ran_for"
+
+/* ---- the operations, direct or delegated ------------------------------- */
+
+static void op_check(struct pf_module *m, struct pf_check *out)
+{
+	if (m->privileged)
+		pf_direct_check(m, out);
+	else
+		pf_delegate_check(m, out);
+}
+
+static bool op_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
+			      struct pf_failure_result *out)
+{
+	if (m->privileged)
+		return pf_direct_record_failure(m, ev, out);
+	return pf_delegate_record_failure(m, ev, out);
+}
+
+static enum pf_success op_record_success(struct pf_module *m)
+{
+	if (m->privileged)
+		return pf_direct_record_success(m);
+	return pf_delegate_record_success(m);
+}
+
+/* ---- faillock PR #921: clear only after auth in the same handle ---------- */
+
+static void free_data(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	free(data);
+}
+
+void pf_flow_mark_auth(struct pf_module *m)
+{
+	char *user = strdup(m->user);
+
+	/* Without the mark account merely does not clear the tally: the safe side. */
+	if (user != NULL && pam_set_data(m->pamh, AUTH_RAN_KEY, user, free_data) != PAM_SUCCESS)
+		free(user);
+}
+
+static bool auth_ran(const struct pf_module *m)
+{
+	const void *data = NULL;
+
+	/* The user is compared too: a module may have changed PAM_USER since. */
+	return pam_get_data(m->pamh, AUTH_RAN_KEY, &data) == PAM_SUCCESS && data != NULL &&
+	       strcmp(data, m->user) == 0;
+}
+
+/* ---- outcomes ------------------------------------------------------------ */
+
+/*
+ * The state could not be learned (m->why says why): failmode=open abstains
+ * (PAM_IGNORE, never PAM_SUCCESS) and logs it every time; closed refuses.
+ */
+static int unknown_state(struct pf_module *m, const char *what, bool tell)
+{
+	if (m->cfg.failmode == PF_FAILMODE_OPEN) {
+		pf_audit_fail_open(m, what);
+		return PAM_IGNORE;
+	}
+	pf_audit_fail_closed(m, what);
+	if (tell)
+		pf_conv_error(m, PF_MSG_UNAVAILABLE);
+	return PAM_AUTHINFO_UNAVAIL;
+}
+
+static const char *lock_reason(enum pf_verdict v)
+{
+	return v == PF_VERDICT_CLOUD_LOCKED ? "cloud-locked" : "host-locked";
+}
+
+static bool is_locked(enum pf_verdict v)
+{
+	return v == PF_VERDICT_HOST_LOCKED || v == PF_VERDICT_CLOUD_LOCKED;
+}
+
+/* ---- auth ------------------------------------------------------------------ */
+
+int pf_flow_preauth(struct pf_module *m)
+{
+	struct pf_check c;
+
+	pf_flow_mark_auth(m);
+	op_check(m, &c);
+	if (is_locked(c.verdict)) {
+		/* No message: before the password a word would confirm the account exists. */
+		pf_audit_refused(m, lock_reason(c.verdict));
+		return PAM_AUTH_ERR;
+	}
+	if (c.verdict == PF_VERDICT_ERROR)
+		return unknown_state(m, "lockout state unknown", false);
+	/* A stale cloud state is not refreshed before the password; account does that. */
+	return PAM_SUCCESS;
+}
+
+static const char *item_string(const struct pf_module *m, int item)
+{
+	const void *v = NULL;
+
+	return pam_get_item(m->pamh, item, &v) == PAM_SUCCESS ? v : NULL;
+}
+
+int pf_flow_authfail(struct pf_module *m)
+{
+	struct pf_auth_event ev = { item_string(m, PAM_SERVICE), item_string(m, PAM_RHOST),
+				    item_string(m, PAM_TTY), pf_now() };
+	struct pf_failure_result r;
+
+	pf_flow_mark_auth(m);
+	if (!op_record_failure(m, &ev, &r)) {
+		pf_log(&m->log, LOG_ERR, "failure of %s not recorded: %s", m->user, m->why);
+		return PAM_AUTH_ERR;
+	}
+	pf_audit_failure(m, &ev, &r);
+	if (r.push_queued && m->privileged)
+		pf_direct_push(m);
+	/* Reached only after a failed password: never anything that reads as success. */
+	return PAM_AUTH_ERR;
+}
+
+int pf_flow_authsucc(struct pf_module *m)
+{
+	struct pf_check c;
+
+	pf_flow_mark_auth(m);
+	op_check(m, &c);
+	if (is_locked(c.verdict)) {
+		pf_audit_refused(m, lock_reason(c.verdict));
+		return PAM_AUTH_ERR;
+	}
+	if (c.verdict == PF_VERDICT_ERROR)
+		return unknown_state(m, "lockout state unknown", false);
+	switch (op_record_success(m)) {
+	case PF_SUCCESS_CLEARED:
+		return PAM_SUCCESS;
+	case PF_SUCCESS_LOCKED:
+		pf_audit_refused(m, "host-locked");
+		return PAM_AUTH_ERR;
+	case PF_SUCCESS_FAILED:
+		break;
+	}
+	return unknown_state(m, "cannot clear the failure count", false);
+}
+
+/* ---- account ---------------------------------------------------------------- */
+
+static bool needs_cloud_answer(const struct pf_module *m, const struct pf_check *c)
+{
+	return c->verdict == PF_VERDICT_CLOUD_STALE ||
+	       (c->verdict == PF_VERDICT_ALLOW && m->cloud_error);
+}
+
+/* One synchronous refresh, bounded by `timeout`; false (m->why set) when none came. */
+static bool refresh_cloud(struct pf_module *m, struct pf_check *c)
+{
+	if (m->cloud_error)
+		return false; /* m->why holds the mapping error */
+	if (!m->privileged) {
+		snprintf(m->why, sizeof(m->why),
+			 "the cached cloud state is stale and only root can refresh it");
+		return false;
+	}
+	if (!pf_direct_refresh(m, c))
+		return false;
+	if (c->verdict != PF_VERDICT_CLOUD_STALE)
+		return true;
+	snprintf(m->why, sizeof(m->why),
+		 "the refresh left the cloud state stale (does the helper use this state_dir?)");
+	return false;
+}
+
+static int refuse_account(struct pf_module *m, const char *reason)
+{
+	pf_audit_refused(m, reason);
+	pf_conv_error(m, PF_MSG_LOCKED);
+	return PAM_PERM_DENIED;
+}
+
+/* The user may log in: clear the tally if auth ran in this handle. */
+static int admit(struct pf_module *m, int rv)
+{
+	if (!auth_ran(m))
+		return rv;
+	switch (op_record_success(m)) {
+	case PF_SUCCESS_CLEARED:
+		return rv;
+	case PF_SUCCESS_LOCKED:
+		return refuse_account(m, "host-locked");
+	case PF_SUCCESS_FAILED:
+		break;
+	}
+	return unknown_state(m, "cannot clear the failure count", true);
+}
+
+int pf_flow_account(struct pf_module *m)
+{
+	struct pf_check c;
+	int rv = PAM_SUCCESS;
+
+	op_check(m, &c);
+	if (needs_cloud_answer(m, &c) && !refresh_cloud(m, &c)) {
+		/* The host allows; only the cloud is unknown. */
+		rv = unknown_state(m, "cloud state unknown", true);
+		if (rv != PAM_IGNORE)
+			return rv;
+		c.verdict = PF_VERDICT_ALLOW;
+	}
+	if (is_locked(c.verdict))
+		return refuse_account(m, lock_reason(c.verdict));
+	if (c.verdict == PF_VERDICT_ERROR)
+		return unknown_state(m, "lockout state unknown", true);
+	return admit(m, rv);
+}

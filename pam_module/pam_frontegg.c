@@ -1,0 +1,257 @@
+/*
+ * pam_frontegg.so: the PAM entry points and their arguments.
+ *
+ * Stack model (pam_faillock's):
+ *
+ *   auth     required      pam_frontegg.so preauth
+ *   auth     sufficient    pam_unix.so
+ *   auth     [default=die] pam_frontegg.so authfail
+ *   auth     sufficient    pam_frontegg.so authsucc     # optional
+ *   account  required      pam_frontegg.so
+ *
+ * Arguments are configuration settings (conf=PATH and every key of
+ * pam_frontegg.conf), applied after the file, plus one mode word in auth.
+ * The configuration is loaded on every call: no state outlives a call except
+ * the "auth ran" mark kept in the PAM handle.
+ *
+ * RETURN VALUES (also pam_module/RETURN-VALUES.md, for the man page)
+ *
+ * situation                                   preauth   authfail  authsucc  account
+ * ------------------------------------------  --------  --------  --------  ------------
+ * bad arguments or configuration              SERVICE_  SERVICE_  SERVICE_  SERVICE_ERR
+ * pam_get_user failed                         its code (PAM_CONV_AGAIN -> PAM_INCOMPLETE)
+ * empty or invalid name, ignore_users,        IGNORE    IGNORE    IGNORE    IGNORE
+ *   user unknown to NSS
+ * not locked                                  SUCCESS   AUTH_ERR  SUCCESS   SUCCESS
+ * locked on the host                          AUTH_ERR  AUTH_ERR  AUTH_ERR  PERM_DENIED
+ * locked in Frontegg (fresh cached state)     AUTH_ERR  AUTH_ERR  AUTH_ERR  PERM_DENIED
+ * cloud state stale                           SUCCESS   AUTH_ERR  SUCCESS   refresh, then
+ *                                                                           as above
+ * state or cloud unknown, failmode=open       IGNORE    AUTH_ERR  IGNORE    IGNORE
+ * state or cloud unknown, failmode=closed     AUTHINFO_ AUTH_ERR  AUTHINFO_ AUTHINFO_UNAVAIL
+ * failure could not be recorded               -         AUTH_ERR  -         -
+ *
+ * "unknown" covers an unreadable or unsafe state store, a helper that fails,
+ * hangs past `timeout`, crashes or answers garbage, a user map that cannot be
+ * read, and (for unprivileged callers) a stale cloud state. authfail is only
+ * reached after a failed password, so it answers PAM_AUTH_ERR for every user
+ * it tracks: even a `required` line by mistake cannot turn the failure into
+ * success. No error path returns PAM_SUCCESS; failmode=open abstains with
+ * PAM_IGNORE and logs a warning each time. pam_sm_setcred returns PAM_SUCCESS.
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PAM_SM_AUTH
+#define PAM_SM_ACCOUNT
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <security/pam_modutil.h>
+
+#include "module.h"
+#include "pam_frontegg/username.h"
+#include "pam_frontegg/usermap.h"
+
+#define PF_EXPORT __attribute__((visibility("default")))
+
+/* ---- arguments -------------------------------------------------------------- */
+
+static enum pf_mode mode_word(const char *arg)
+{
+	if (strcmp(arg, "preauth") == 0)
+		return PF_MODE_PREAUTH;
+	if (strcmp(arg, "authfail") == 0)
+		return PF_MODE_AUTHFAIL;
+	if (strcmp(arg, "authsucc") == 0)
+		return PF_MODE_AUTHSUCC;
+	return PF_MODE_NONE;
+}
+
+/*
+ * Takes the mode words out of argv into m->mode; the rest, settings for the
+ * config parser, go into *settings (heap, caller frees). auth needs exactly
+ * one mode word; account takes none.
+ */
+static int split_args(struct pf_module *m, bool auth, int argc, const char **argv,
+		      const char ***settings, int *n)
+{
+	enum pf_mode mode = PF_MODE_NONE;
+
+	*n = 0;
+	*settings = calloc((size_t)argc + 1, sizeof(**settings));
+	if (*settings == NULL)
+		return PAM_BUF_ERR;
+	for (int i = 0; i < argc; i++) {
+		enum pf_mode w = mode_word(argv[i]);
+
+		if (w == PF_MODE_NONE) {
+			(*settings)[(*n)++] = argv[i];
+		} else if (!auth || (mode != PF_MODE_NONE && mode != w)) {
+			pf_log(&m->log, LOG_ERR, "'%s' is out of place here", argv[i]);
+			return PAM_SERVICE_ERR;
+		} else {
+			mode = w;
+		}
+	}
+	if (auth && mode == PF_MODE_NONE) {
+		pf_log(&m->log, LOG_ERR, "auth needs one of preauth, authfail or authsucc");
+		return PAM_SERVICE_ERR;
+	}
+	m->mode = auth ? mode : PF_MODE_ACCOUNT;
+	return PAM_SUCCESS;
+}
+
+static int load_config(struct pf_module *m, bool auth, int flags, int argc, const char **argv)
+{
+	const char **settings = NULL;
+	int n = 0, rv = split_args(m, auth, argc, argv, &settings, &n);
+	enum pf_rc rc;
+
+	if (rv == PAM_SUCCESS) {
+		rc = pf_config_load(&m->cfg, n, settings, 0, &m->log);
+		m->cfg_loaded = rc == PF_OK;
+		rv = rc == PF_OK ? PAM_SUCCESS : rc == PF_ERR_NOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
+	}
+	free(settings);
+	if (rv != PAM_SUCCESS)
+		return rv;
+	m->log.debug = m->cfg.debug;
+	m->silent = m->cfg.silent || (flags & (int)PAM_SILENT) != 0;
+	return PAM_SUCCESS;
+}
+
+/* ---- the user ------------------------------------------------------------------ */
+
+/* admin_group members count as root: primary group or listed member. */
+static bool in_admin_group(const struct pf_module *m)
+{
+	return m->cfg.admin_group != NULL &&
+	       pam_modutil_user_in_group_nam_nam(m->pamh, m->user, m->cfg.admin_group) == 1;
+}
+
+/*
+ * Decides whether the cloud state counts for this user. A user who maps to
+ * no Frontegg identity is a plain local faillock user (core then queues no
+ * cloud lock for them either); a map that cannot be read leaves the cloud
+ * state unknowable, which failmode decides at account.
+ */
+static void resolve_cloud(struct pf_module *m)
+{
+	struct pf_identity id;
+	enum pf_rc rc;
+
+	if (!m->cfg.cloud_check || !pf_config_cloud_configured(&m->cfg))
+		return;
+	rc = pf_map_user(&m->cfg, m->user, &id, &m->log);
+	if (rc == PF_OK) {
+		m->cloud = true;
+		return;
+	}
+	if (rc == PF_ERR_NOENT)
+		return;
+	m->cloud_error = true;
+	snprintf(m->why, sizeof(m->why), "user mapping failed: %s", pf_rc_str(rc));
+}
+
+static int get_user(struct pf_module *m)
+{
+	const char *user = NULL;
+	int rv = pam_get_user(m->pamh, &user, NULL);
+
+	if (rv != PAM_SUCCESS)
+		return rv == PAM_CONV_AGAIN ? PAM_INCOMPLETE : rv;
+	if (user == NULL || user[0] == '\0')
+		return PAM_IGNORE;
+	/* Checked before anything else sees it: the name goes into paths. */
+	if (!pf_username_valid(user)) {
+		pf_log(&m->log, LOG_NOTICE, "user name not supported by pam_frontegg, ignored");
+		return PAM_IGNORE;
+	}
+	m->user = user;
+	return PAM_SUCCESS;
+}
+
+static int resolve_user(struct pf_module *m)
+{
+	const struct passwd *pw;
+	int rv = get_user(m);
+
+	if (rv != PAM_SUCCESS)
+		return rv;
+	if (pf_config_ignores_user(&m->cfg, m->user)) {
+		pf_log(&m->log, LOG_DEBUG, "%s is in ignore_users", m->user);
+		return PAM_IGNORE;
+	}
+	pw = pam_modutil_getpwnam(m->pamh, m->user);
+	if (pw == NULL) {
+		/* No name: users type passwords into the login prompt by mistake. */
+		pf_log(&m->log, LOG_NOTICE, "user unknown");
+		return PAM_IGNORE;
+	}
+	m->uid = pw->pw_uid;
+	m->root_like = pw->pw_uid == 0 || in_admin_group(m);
+	resolve_cloud(m);
+	return PAM_SUCCESS;
+}
+
+/* ---- one call ---------------------------------------------------------------------- */
+
+static int dispatch(struct pf_module *m)
+{
+	switch (m->mode) {
+	case PF_MODE_PREAUTH:
+		return pf_flow_preauth(m);
+	case PF_MODE_AUTHFAIL:
+		return pf_flow_authfail(m);
+	case PF_MODE_AUTHSUCC:
+		return pf_flow_authsucc(m);
+	case PF_MODE_ACCOUNT:
+		return pf_flow_account(m);
+	case PF_MODE_NONE:
+		break;
+	}
+	return PAM_SERVICE_ERR;
+}
+
+static int run(pam_handle_t *pamh, bool auth, int flags, int argc, const char **argv)
+{
+	struct pf_module m;
+	int rv;
+
+	memset(&m, 0, sizeof(m));
+	m.pamh = pamh;
+	m.privileged = geteuid() == 0;
+	pf_audit_logger_init(&m);
+	rv = load_config(&m, auth, flags, argc, argv);
+	if (rv == PAM_SUCCESS)
+		rv = resolve_user(&m);
+	if (rv == PAM_SUCCESS)
+		rv = dispatch(&m);
+	pf_direct_close(&m);
+	if (m.cfg_loaded)
+		pf_config_free(&m.cfg);
+	return rv;
+}
+
+PF_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return run(pamh, true, flags, argc, argv);
+}
+
+PF_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}
+
+PF_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return run(pamh, false, flags, argc, argv);
+}

@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""Host and cloud in step (DESIGN §6): two simulated hosts — two state
+directories and configs, real PAM stacks under pam_wrapper — and one
+Frontegg emulator prove every rule, each as its own test."""
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import pftest  # noqa: E402
+from pftest import PamHost, eq, test, wait_for  # noqa: E402
+
+USERS = ["u%02d" % i for i in range(60)]
+_next = iter(USERS)
+
+
+def fresh_user(ctx):
+    """A user nobody has touched yet, known to both hosts and to Frontegg."""
+    name = next(_next)
+    u = ctx["emu"].add_user("%s@example.com" % name)
+    return name, u["id"]
+
+
+def cloud_locked(ctx, uid):
+    return ctx["emu"].user(uid)["isLocked"]
+
+
+def lock_calls(ctx, uid):
+    return ctx["emu"].counters()["by_user"].get(uid, {}).get("lock", 0)
+
+
+def lock_on_a(ctx, name, uid):
+    """deny wrong passwords on host A, then the detached push reaches Frontegg."""
+    a = ctx["a"]
+    for _ in range(3):
+        assert not a.login(name, password_ok=False)
+    wait_for(lambda: cloud_locked(ctx, uid), what="the detached push of %s" % name)
+    wait_for(lambda: a.user_status(name)["outbox"] is None, what="the outbox to empty")
+
+
+@test
+def rule1_host_lock_locks_frontegg_once_and_every_host_refuses(ctx):
+    a, b = ctx["a"], ctx["b"]
+    name, uid = fresh_user(ctx)
+    assert a.login(name)
+    lock_on_a(ctx, name, uid)
+    eq(lock_calls(ctx, uid), 1, "cloud lock calls")
+    assert not a.login(name), "A lets a locked user in"
+    # B never saw a failure; its cached cloud state is stale: it refreshes.
+    assert not b.key_login(name), "B lets the user in by SSH key"
+    assert not b.login(name), "B lets the user in by password"
+    for _ in range(5):
+        a.login(name, password_ok=False)
+    a.run("sync", check=0)
+    eq(lock_calls(ctx, uid), 1, "cloud lock calls after more failures and a sync")
+
+
+@test
+def rule1_user_who_never_failed_on_b_is_refused_at_account(ctx):
+    b = ctx["b"]
+    name, uid = fresh_user(ctx)
+    lock_on_a(ctx, name, uid)
+    eq(b.status()["users"], [u for u in b.status()["users"] if u["user"] != name])
+    assert not b.key_login(name)
+    eq(b.user_status(name)["cloud"], "locked")
+
+
+@test
+def rule2_frontegg_own_lock_is_refused_everywhere_and_never_undone(ctx):
+    a, b, emu = ctx["a"], ctx["b"], ctx["emu"]
+    name, uid = fresh_user(ctx)
+    emu.admin_lock(uid)  # e.g. Frontegg's own lockout policy
+    assert not a.key_login(name) and not b.login(name)
+    a.run("sync", check=0)
+    b.run("sync", check=0)
+    assert cloud_locked(ctx, uid), "a host undid a lock it did not make"
+    eq(emu.counters()["by_user"].get(uid, {}).get("unlock", 0), 0)
+    emu.admin_unlock(uid)
+    a.run("sync", check=0)
+    b.run("sync", check=0)
+    assert a.login(name) and b.key_login(name), "not let in after the refresh"
+
+
+@test
+def rule3_unlock_in_frontegg_clears_the_host_that_pushed(ctx):
+    a, b, emu = ctx["a"], ctx["b"], ctx["emu"]
+    name, uid = fresh_user(ctx)
+    lock_on_a(ctx, name, uid)
+    assert a.user_status(name)["host_locked"]
+    emu.admin_unlock(uid)  # the administrator, in the Frontegg portal
+    a.run("sync", check=0)
+    eq(a.user_status(name)["host_locked"], False)
+    eq(a.user_status(name)["failures"], 0)
+    b.run("sync", check=0)
+    assert a.login(name) and b.login(name)
+
+
+@test
+def rule4_unlock_on_a_host_unlocks_frontegg(ctx):
+    a, b = ctx["a"], ctx["b"]
+    name, uid = fresh_user(ctx)
+    lock_on_a(ctx, name, uid)
+    a.run("unlock", name, check=0)
+    assert not cloud_locked(ctx, uid)
+    b.run("sync", check=0)
+    assert a.login(name) and b.login(name)
+
+
+def expire_on(ctx, host, name, uid):
+    """Locks name on host, then runs sync 61 s later on an injected clock."""
+    for _ in range(3):
+        host.login(name, password_ok=False)
+    wait_for(lambda: cloud_locked(ctx, uid), what="the push")
+    wait_for(lambda: host.user_status(name)["outbox"] is None, what="the outbox to empty")
+    clock = os.path.join(host.dir, "clock")
+    pftest.write(clock, "%d\n" % (int(time.time()) + 61))
+    env = {"LD_PRELOAD": pftest.CLOCK_SHIM, "PF_FAKE_CLOCK_FILE": clock,
+           "ASAN_OPTIONS": "verify_asan_link_order=0"}
+    host.run("sync", env=env, check=0)
+    os.unlink(clock)
+
+
+@test
+def rule5_expiry_unlocks_frontegg_with_cloud_unlock_on_expiry(ctx):
+    h = PamHost(ctx["emu"], USERS, name="expiry-on", unlock_time=60,
+                cloud_unlock_on_expiry="yes")
+    try:
+        name, uid = fresh_user(ctx)
+        expire_on(ctx, h, name, uid)
+        eq(h.user_status(name)["host_locked"], False)
+        assert not cloud_locked(ctx, uid), "cloud lock kept after the host lock expired"
+    finally:
+        h.cleanup()
+
+
+@test
+def rule5_expiry_keeps_frontegg_locked_by_default(ctx):
+    h = PamHost(ctx["emu"], USERS, name="expiry-off", unlock_time=60)
+    try:
+        name, uid = fresh_user(ctx)
+        expire_on(ctx, h, name, uid)
+        eq(h.user_status(name)["host_locked"], False)
+        assert cloud_locked(ctx, uid), "cloud unlocked although cloud_unlock_on_expiry is off"
+    finally:
+        h.cleanup()
+
+
+@test
+def rule6_offline_locks_locally_queues_and_converges_once(ctx):
+    a, b, emu = ctx["a"], ctx["b"], ctx["emu"]
+    name, uid = fresh_user(ctx)
+    other, _ = fresh_user(ctx)
+    emu.reset_counters()
+    emu.outage(True)
+    try:
+        for _ in range(3):
+            assert not a.login(name, password_ok=False)
+        assert not a.login(name), "the host lock must work without the cloud"
+        eq(a.user_status(name)["outbox"], "lock")
+        # failmode=open: a stale cloud check that cannot be made lets in, within timeout
+        started = time.monotonic()
+        assert b.key_login(other)
+        waited = time.monotonic() - started
+        assert waited < float(b.settings["timeout"]) + 1.0, "login waited %.2fs" % waited
+        # the detached push gives up within its budget while the cloud is down
+        wait_for(lambda: pftest.pushes_running(name) == 0, what="the push to give up")
+    finally:
+        emu.outage(False)
+    eq(emu.counters()["requests"]["lock"], 0)
+    a.run("sync", check=0)
+    assert cloud_locked(ctx, uid), "the queued lock was lost"
+    eq(a.user_status(name)["outbox"], None)
+    a.run("sync", check=0)
+    eq(emu.counters()["requests"]["lock"], 1, "lock calls")
+
+
+@test
+def rule6_failmode_closed_refuses_when_the_cloud_cannot_answer(ctx):
+    h = PamHost(ctx["emu"], USERS, name="closed", failmode="closed", timeout="0.5")
+    try:
+        name, _ = fresh_user(ctx)
+        ctx["emu"].outage(True)
+        try:
+            assert not h.key_login(name)
+        finally:
+            ctx["emu"].outage(False)
+        assert h.key_login(name)
+    finally:
+        h.cleanup()
+
+
+@test
+def rule6_hung_cloud_costs_at_most_timeout(ctx):
+    h = PamHost(ctx["emu"], USERS, name="hung", timeout="1")
+    try:
+        name, _ = fresh_user(ctx)
+        ctx["emu"].add_fault("hang", count=-1)
+        try:
+            started = time.monotonic()
+            assert h.key_login(name)  # failmode=open
+            waited = time.monotonic() - started
+        finally:
+            ctx["emu"].clear_faults()
+        assert waited < 1.0 + 1.0, "account check took %.2fs with timeout=1" % waited
+    finally:
+        h.cleanup()
+
+
+def hosts_match_frontegg(ctx, host, names):
+    for name in names:
+        st = host.user_status(name)
+        uid = ctx["ids"][name]
+        want = st["host_locked"]
+        eq(cloud_locked(ctx, uid), want, "%s in Frontegg" % name)
+
+
+@test
+def crash_sigkill_during_sync_and_push_loses_nothing(ctx):
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="crash")
+    names = []
+    try:
+        for _ in range(6):
+            name, uid = fresh_user(ctx)
+            ctx["ids"][name] = uid
+            names.append(name)
+        emu.add_fault("latency", delay_ms=15, count=-1)
+        rnd = random.Random(4242)
+        for i in range(200):
+            name = rnd.choice(names)
+            verb = rnd.choice(["lock", "unlock", "sync", "push"])
+            args = [verb] if verb == "sync" else [verb, name]
+            p = subprocess.Popen([pftest.HELPER, "--conf", h.conf] + args, env={},
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                p.wait(timeout=rnd.uniform(0.0, 0.08))
+            except subprocess.TimeoutExpired:
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+        emu.clear_faults()
+        doc = h.status()  # every record and entry is readable
+        assert all(u["state"] == "ok" for u in doc["users"]), doc
+        h.run("sync", check=0)
+        eq(h.status()["outbox_depth"], 0)
+        hosts_match_frontegg(ctx, h, names)
+    finally:
+        emu.clear_faults()
+        h.cleanup()
+
+
+@test
+def storm_one_lock_per_user_one_lookup_one_token(ctx):
+    emu = ctx["emu"]
+    storm_users = ["s%d" % i for i in range(50)]  # pam-driver names them so
+    h = PamHost(emu, storm_users, name="storm")
+    try:
+        emu.put_users([{"email": "%s@example.com" % u} for u in storm_users])
+        ids = {u: emu.user_by_email("%s@example.com" % u)["id"] for u in storm_users}
+        emu.reset_counters()
+        clients = [pftest.drive(h, "bad", "s", 50, 250, first=0) for _ in range(8)]
+        for c in clients:
+            out, err = c.communicate(timeout=600)
+            eq(c.returncode, 0, err)
+            assert "failed 250" in out, out
+        wait_for(lambda: all(emu.user(i)["isLocked"] for i in ids.values()), timeout=60,
+                 what="every storm user locked in Frontegg")
+        wait_for(lambda: h.status()["outbox_depth"] == 0, timeout=60, what="the outbox")
+        c = emu.counters()
+        for u, i in ids.items():
+            eq(c["by_user"].get(i, {}).get("lock", 0), 1, "lock calls for %s" % u)
+            assert c["by_email"].get("%s@example.com" % u, {}).get("email_lookup", 0) <= 1, u
+        eq(c["requests"]["lock"], 50)
+        eq(c["requests"]["token"], 1, "token requests")
+    finally:
+        h.cleanup()
+
+
+def setup():
+    pftest.require_pam()
+    emu = pftest.start_emulator()
+    return {"emu": emu, "ids": {},
+            "a": PamHost(emu, USERS, name="a"), "b": PamHost(emu, USERS, name="b")}
+
+
+def teardown(ctx):
+    ctx["a"].cleanup()
+    ctx["b"].cleanup()
+    ctx["emu"].stop()
+
+
+if __name__ == "__main__":
+    pftest.run(setup, teardown)

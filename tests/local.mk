@@ -92,3 +92,11 @@ check_PROGRAMS += tests/lib/pam-driver
 tests_lib_pam_driver_SOURCES = tests/lib/pam_driver.c
 tests_lib_pam_driver_CPPFLAGS = $(AM_CPPFLAGS) $(PAM_CFLAGS)
 tests_lib_pam_driver_LDADD = $(PAM_LIBS)
+
+# make demo: the story of the README on the embedded default (the emulator
+# and two hosts with real PAM stacks under pam_wrapper).
+EXTRA_DIST += tests/demo/demo.py
+demo: all tests/pam/pamtest.env
+	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	  $(PYTHON) $(abs_top_srcdir)/tests/demo/demo.py
+.PHONY: demo

@@ -42,80 +42,61 @@ size_t pf_outbox_format(const struct pf_outbox_entry *e, char *buf, size_t size)
 	return w.ok ? w.used : 0;
 }
 
-struct entry_parse {
-	struct pf_outbox_entry *e;
-	unsigned seen;
-};
-
-static bool parse_entry_line(char **t, size_t n, void *arg)
+static bool parse_entry_line(char **t, size_t n, void *out, unsigned *seen)
 {
 	static const char *const keys[] = { "action", "user", "queued", "serial" };
-	struct entry_parse *p = arg;
+	struct pf_outbox_entry *e = out;
 	size_t k;
 
 	for (k = 0; k < 4 && strcmp(t[0], keys[k]) != 0; k++)
 		;
-	if (k == 4 || n != 2 || (p->seen & (1u << k)))
+	if (k == 4 || n != 2 || !pf_rec_once(seen, 1u << k))
 		return false;
-	p->seen |= 1u << k;
 	switch (k) {
 	case 0:
 		if (strcmp(t[1], "lock") == 0)
-			p->e->action = PF_ACTION_LOCK;
+			e->action = PF_ACTION_LOCK;
 		else if (strcmp(t[1], "unlock") == 0)
-			p->e->action = PF_ACTION_UNLOCK;
-		return p->e->action != PF_ACTION_NONE;
+			e->action = PF_ACTION_UNLOCK;
+		return e->action != PF_ACTION_NONE;
 	case 1:
 		if (!pf_username_valid(t[1]))
 			return false;
-		snprintf(p->e->user, sizeof(p->e->user), "%s", t[1]);
+		snprintf(e->user, sizeof(e->user), "%s", t[1]);
 		return true;
 	case 2:
-		return pf_rec_time(t[1], &p->e->queued_at);
+		return pf_rec_time(t[1], &e->queued_at);
 	default:
-		return pf_rec_hex64(t[1], &p->e->serial);
+		return pf_rec_hex64(t[1], &e->serial);
 	}
 }
 
+const struct pf_rec_kind pf_outbox_kind = { OUTBOX_MAGIC, PF_OUTBOX_MAX_SIZE, 0xfu,
+					    sizeof(struct pf_outbox_entry), parse_entry_line };
+
 enum pf_rc pf_outbox_parse(const char *text, size_t len, struct pf_outbox_entry *out)
 {
-	struct entry_parse p = { out, 0 };
-	enum pf_rc rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = pf_rec_parse(text, len, OUTBOX_MAGIC, PF_OUTBOX_MAX_SIZE, parse_entry_line, &p);
-	if (rc == PF_OK && p.seen != 0xfu)
-		rc = PF_ERR_CORRUPT;
-	if (rc != PF_OK)
-		memset(out, 0, sizeof(*out));
-	return rc;
+	return pf_rec_decode(&pf_outbox_kind, text, len, out);
 }
 
 static enum pf_rc read_entry(struct pf_store *st, const char *user, uid_t owner,
 			     struct pf_outbox_entry *out)
 {
-	struct pf_file_rules rules = { 0007, owner, PF_OUTBOX_MAX_SIZE };
-	char why[256];
-	char *text = NULL;
-	size_t len = 0;
+	char why[256] = "";
 	enum pf_rc rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!pf_username_valid(user))
 		return PF_ERR_INVAL;
-	rc = pf_read_file_checked(st->outboxfd, user, &rules, &text, &len, why, sizeof(why));
-	if (rc == PF_ERR_NOENT)
-		return rc;
-	if (rc == PF_OK) {
-		rc = pf_outbox_parse(text, len, out);
-		free(text);
-		if (rc == PF_OK && strcmp(out->user, user) != 0)
-			rc = PF_ERR_CORRUPT;
-		snprintf(why, sizeof(why), "corrupt");
+	rc = pf_rec_load(&pf_outbox_kind, st->outboxfd, user, owner, out, why, sizeof(why));
+	if (rc == PF_OK && strcmp(out->user, user) != 0) {
+		memset(out, 0, sizeof(*out));
+		snprintf(why, sizeof(why), "names another user");
+		rc = PF_ERR_CORRUPT;
 	}
-	if (rc != PF_OK)
+	if (rc != PF_OK && rc != PF_ERR_NOENT)
 		pf_log(st->log, LOG_ERR, "outbox entry %s/outbox/%s: %s", st->path, user, why);
-	return rc == PF_ERR_TOOBIG ? PF_ERR_CORRUPT : rc;
+	return rc;
 }
 
 enum pf_rc pf_outbox_get(struct pf_store *st, const char *user, uid_t owner,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pam_frontegg/safe_file.h"
 #include "record.h"
 
 void pf_rec_printf(struct pf_record_writer *w, const char *fmt, ...)
@@ -100,10 +101,19 @@ static bool tokenize(char *line, char **tokens, size_t *n)
 	return true;
 }
 
-enum pf_rc pf_rec_parse(const char *text, size_t len, const char *magic, size_t max,
-			pf_rec_line_fn fn, void *arg)
+bool pf_rec_once(unsigned *seen, unsigned bit)
 {
-	size_t mlen = strlen(magic), pos;
+	if (*seen & bit)
+		return false;
+	*seen |= bit;
+	return true;
+}
+
+static enum pf_rc decode_lines(const struct pf_rec_kind *k, const char *text, size_t len, void *out,
+			       unsigned *seen)
+{
+	const char *magic = k->magic;
+	size_t mlen = strlen(magic), max = k->max, pos;
 	char *copy, *line;
 	enum pf_rc rc = PF_ERR_CORRUPT;
 
@@ -124,7 +134,7 @@ enum pf_rc pf_rec_parse(const char *text, size_t len, const char *magic, size_t 
 
 		if (nl)
 			*nl = '\0';
-		if (!tokenize(line, tokens, &n) || !fn(tokens, n, arg))
+		if (!tokenize(line, tokens, &n) || !k->line(tokens, n, out, seen))
 			goto out;
 		if (nl == NULL)
 			break;
@@ -133,5 +143,40 @@ enum pf_rc pf_rec_parse(const char *text, size_t len, const char *magic, size_t 
 	rc = PF_OK;
 out:
 	free(copy);
+	return rc;
+}
+
+enum pf_rc pf_rec_decode(const struct pf_rec_kind *k, const char *text, size_t len, void *out)
+{
+	unsigned seen = 0;
+	enum pf_rc rc;
+
+	memset(out, 0, k->out_size);
+	rc = decode_lines(k, text, len, out, &seen);
+	if (rc == PF_OK && seen != k->all_keys)
+		rc = PF_ERR_CORRUPT;
+	if (rc != PF_OK)
+		memset(out, 0, k->out_size);
+	return rc;
+}
+
+enum pf_rc pf_rec_load(const struct pf_rec_kind *k, int dirfd, const char *name, uid_t owner,
+		       void *out, char *why, size_t whysize)
+{
+	struct pf_file_rules rules = { 0007, owner, k->max };
+	char *text = NULL;
+	size_t len = 0;
+	enum pf_rc rc;
+
+	memset(out, 0, k->out_size);
+	rc = pf_read_file_checked(dirfd, name, &rules, &text, &len, why, whysize);
+	if (rc == PF_ERR_TOOBIG)
+		return PF_ERR_CORRUPT;
+	if (rc != PF_OK)
+		return rc;
+	rc = pf_rec_decode(k, text, len, out);
+	free(text);
+	if (rc != PF_OK && why != NULL)
+		snprintf(why, whysize, "corrupt");
 	return rc;
 }

@@ -7,6 +7,8 @@
 #ifndef PAM_FRONTEGG_CORE_RECORD_H
 #define PAM_FRONTEGG_CORE_RECORD_H
 
+#include <sys/types.h>
+
 #include "pam_frontegg/common.h"
 
 #define PF_REC_MAX_TOKENS 6
@@ -25,13 +27,40 @@ bool pf_rec_u64(const char *tok, uint64_t *out);
 bool pf_rec_uint(const char *tok, unsigned *out);
 bool pf_rec_hex64(const char *tok, uint64_t *out); /* exactly 16 lowercase hex digits */
 
-typedef bool (*pf_rec_line_fn)(char **tokens, size_t n, void *arg);
+/*
+ * One kind of record. line() takes one body line into out and sets the bit
+ * of its key in *seen (false when the line is wrong or its key repeats); a
+ * record is whole when *seen == all_keys.
+ */
+struct pf_rec_kind {
+	const char *magic;
+	size_t max;
+	unsigned all_keys;
+	size_t out_size;
+	bool (*line)(char **tokens, size_t n, void *out, unsigned *seen);
+};
+
+/* Marks key bit in *seen; false when it was already there. */
+bool pf_rec_once(unsigned *seen, unsigned bit);
 
 /*
- * Checks the frame (size, magic, "end") and hands each body line, split into
- * tokens, to fn. PF_ERR_TOOBIG over max, PF_ERR_CORRUPT on any defect.
+ * Checks the frame (size, magic, "end"), decodes every line into out and
+ * checks every key was there. PF_ERR_TOOBIG over max, PF_ERR_CORRUPT on any
+ * defect; out is zeroed unless PF_OK.
  */
-enum pf_rc pf_rec_parse(const char *text, size_t len, const char *magic, size_t max,
-			pf_rec_line_fn fn, void *arg);
+enum pf_rc pf_rec_decode(const struct pf_rec_kind *k, const char *text, size_t len, void *out);
+
+/*
+ * Reads dirfd/name safely (regular, not a link, owner root or owner, no
+ * access for others) and decodes it. PF_ERR_NOENT when absent; otherwise
+ * why says what is wrong.
+ */
+enum pf_rc pf_rec_load(const struct pf_rec_kind *k, int dirfd, const char *name, uid_t owner,
+		       void *out, char *why, size_t whysize);
+
+/* The kinds core reads and writes. */
+extern const struct pf_rec_kind pf_state_kind;
+extern const struct pf_rec_kind pf_outbox_kind;
+extern const struct pf_rec_kind pf_sync_kind;
 
 #endif

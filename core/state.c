@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "record.h"
 #include "pam_frontegg/safe_file.h"
 #include "pam_frontegg/state.h"
 #include "pam_frontegg/username.h"
@@ -130,29 +131,18 @@ static enum pf_rc check_name(struct pf_store *st, const char *user)
 enum pf_rc pf_store_read(struct pf_store *st, const char *user, uid_t owner,
 			 struct pf_user_state *out)
 {
-	struct pf_file_rules rules = { 0007, owner, PF_STATE_MAX_SIZE };
-	char why[256];
-	char *text = NULL;
-	size_t len = 0;
+	char why[256] = "";
 	enum pf_rc rc;
 
 	memset(out, 0, sizeof(*out));
 	rc = check_name(st, user);
 	if (rc != PF_OK)
 		return rc;
-	rc = pf_read_file_checked(st->usersfd, user, &rules, &text, &len, why, sizeof(why));
-	if (rc == PF_ERR_NOENT)
-		return rc;
-	if (rc == PF_OK) {
-		rc = pf_state_parse(text, len, out);
-		free(text);
-		if (rc == PF_OK)
-			return rc;
-		snprintf(why, sizeof(why), "%s", rc == PF_ERR_TOOBIG ? "oversized" : "corrupt");
-		rc = PF_ERR_CORRUPT;
-	}
-	pf_log(st->log, LOG_ERR, "state of %s (%s/users/%s): %s", user, st->path, user, why);
-	return rc == PF_ERR_TOOBIG ? PF_ERR_CORRUPT : rc;
+	rc = pf_rec_load(&pf_state_kind, st->usersfd, user, owner, out, why, sizeof(why));
+	if (rc != PF_OK && rc != PF_ERR_NOENT)
+		pf_log(st->log, LOG_ERR, "state of %s (%s/users/%s): %s", user, st->path, user,
+		       why);
+	return rc;
 }
 
 /* Opens (creating) a per-user lock or claim file and checks it is ours. */

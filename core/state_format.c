@@ -122,11 +122,12 @@ static bool parse_fail(struct pf_user_state *s, char **t, size_t n)
 	return true;
 }
 
-/* One line of a record; seen[] makes every key but "fail" appear once. */
-static bool parse_line(struct pf_user_state *s, char **t, size_t n, unsigned *seen)
+/* One line of a record: every key but "fail" exactly once. */
+static bool parse_line(char **t, size_t n, void *out, unsigned *seen)
 {
 	static const char *const once[] = { "failures", "lock",     "cloud", "pushed",
 					    "id",       "identity", "push" };
+	struct pf_user_state *s = out;
 	size_t k;
 
 	if (strcmp(t[0], "fail") == 0)
@@ -134,9 +135,8 @@ static bool parse_line(struct pf_user_state *s, char **t, size_t n, unsigned *se
 	for (k = 0; k < sizeof(once) / sizeof(once[0]); k++)
 		if (strcmp(t[0], once[k]) == 0)
 			break;
-	if (k == sizeof(once) / sizeof(once[0]) || (*seen & (1u << k)))
+	if (k == sizeof(once) / sizeof(once[0]) || !pf_rec_once(seen, 1u << k))
 		return false;
-	*seen |= 1u << k;
 	switch (k) {
 	case 0:
 		return n == 2 && pf_rec_u64(t[1], &s->failures_total);
@@ -162,28 +162,10 @@ static bool parse_line(struct pf_user_state *s, char **t, size_t n, unsigned *se
 	}
 }
 
-struct state_parse {
-	struct pf_user_state *state;
-	unsigned seen;
-};
-
-static bool parse_record_line(char **t, size_t n, void *arg)
-{
-	struct state_parse *p = arg;
-
-	return parse_line(p->state, t, n, &p->seen);
-}
+const struct pf_rec_kind pf_state_kind = { STATE_MAGIC, PF_STATE_MAX_SIZE, 0x7fu,
+					   sizeof(struct pf_user_state), parse_line };
 
 enum pf_rc pf_state_parse(const char *text, size_t len, struct pf_user_state *out)
 {
-	struct state_parse p = { out, 0 };
-	enum pf_rc rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = pf_rec_parse(text, len, STATE_MAGIC, PF_STATE_MAX_SIZE, parse_record_line, &p);
-	if (rc == PF_OK && p.seen != 0x7fu)
-		rc = PF_ERR_CORRUPT;
-	if (rc != PF_OK)
-		memset(out, 0, sizeof(*out));
-	return rc;
+	return pf_rec_decode(&pf_state_kind, text, len, out);
 }

@@ -20,64 +20,31 @@
 #define SYNC_FILE  "sync-status"
 #define SYNC_MAX   1024
 
-struct sync_parse {
-	struct pf_sync_status *s;
-	unsigned seen;
-};
-
-static bool parse_sync_line(char **t, size_t n, void *arg)
+static bool parse_sync_line(char **t, size_t n, void *out, unsigned *seen)
 {
-	struct sync_parse *p = arg;
-	unsigned bit;
-	bool ok;
+	struct pf_sync_status *s = out;
 
-	if (strcmp(t[0], "attempt") == 0) {
-		bit = 1;
-		ok = n == 2 && pf_rec_time(t[1], &p->s->last_attempt);
-	} else if (strcmp(t[0], "success") == 0) {
-		bit = 2;
-		ok = n == 2 && pf_rec_time(t[1], &p->s->last_success);
-	} else if (strcmp(t[0], "counts") == 0) {
-		bit = 4;
-		ok = n == 4 && pf_rec_uint(t[1], &p->s->users) &&
-		     pf_rec_uint(t[2], &p->s->delivered) && pf_rec_uint(t[3], &p->s->errors);
-	} else {
-		return false;
-	}
-	if (p->seen & bit)
-		return false;
-	p->seen |= bit;
-	return ok;
+	if (strcmp(t[0], "attempt") == 0)
+		return pf_rec_once(seen, 1) && n == 2 && pf_rec_time(t[1], &s->last_attempt);
+	if (strcmp(t[0], "success") == 0)
+		return pf_rec_once(seen, 2) && n == 2 && pf_rec_time(t[1], &s->last_success);
+	if (strcmp(t[0], "counts") == 0)
+		return pf_rec_once(seen, 4) && n == 4 && pf_rec_uint(t[1], &s->users) &&
+		       pf_rec_uint(t[2], &s->delivered) && pf_rec_uint(t[3], &s->errors);
+	return false;
 }
+
+const struct pf_rec_kind pf_sync_kind = { SYNC_MAGIC, SYNC_MAX, 7u, sizeof(struct pf_sync_status),
+					  parse_sync_line };
 
 enum pf_rc pf_sync_status_parse(const char *text, size_t len, struct pf_sync_status *out)
 {
-	struct sync_parse p = { out, 0 };
-	enum pf_rc rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = pf_rec_parse(text, len, SYNC_MAGIC, SYNC_MAX, parse_sync_line, &p);
-	if (rc == PF_OK && p.seen != 7)
-		rc = PF_ERR_CORRUPT;
-	if (rc != PF_OK)
-		memset(out, 0, sizeof(*out));
-	return rc;
+	return pf_rec_decode(&pf_sync_kind, text, len, out);
 }
 
 enum pf_rc pf_sync_status_read(struct pf_store *st, struct pf_sync_status *out)
 {
-	struct pf_file_rules rules = { 0002, (uid_t)-1, SYNC_MAX };
-	char *text = NULL;
-	size_t len = 0;
-	enum pf_rc rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = pf_read_file_checked(st->dirfd, SYNC_FILE, &rules, &text, &len, NULL, 0);
-	if (rc != PF_OK)
-		return rc;
-	rc = pf_sync_status_parse(text, len, out);
-	free(text);
-	return rc;
+	return pf_rec_load(&pf_sync_kind, st->dirfd, SYNC_FILE, (uid_t)-1, out, NULL, 0);
 }
 
 enum pf_rc pf_sync_status_write(struct pf_store *st, const struct pf_sync_status *s)

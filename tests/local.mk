@@ -19,6 +19,8 @@ check_LTLIBRARIES += tests/lib/libpftest.la
 tests_lib_libpftest_la_SOURCES = tests/lib/testutil.c tests/lib/testutil.h
 tests_lib_libpftest_la_CPPFLAGS = $(UNIT_CPPFLAGS)
 
+include tests/client/client.mk
+
 UNIT_TESTS = \
 	tests/unit/test_account \
 	tests/unit/test_config \

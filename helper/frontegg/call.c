@@ -145,13 +145,12 @@ enum fg_result fg_call(struct fg_client *c, const struct fg_call *call,
 		       struct fg_http_response *resp)
 {
 	bool renewed = false;
-	enum fg_result r;
-	int64_t wait;
 
 	memset(resp, 0, sizeof(*resp));
 	for (unsigned attempt = 1;; attempt++) {
 		char *auth = NULL;
-		int64_t left;
+		enum fg_result r;
+		int64_t left, wait;
 
 		fg_http_response_clear(resp);
 		if (call->auth && (r = auth_header(c, call, &auth)) != FG_OK)

@@ -175,20 +175,16 @@ static enum fg_result get_user(struct fg_client *c, const char *op, const char *
 	};
 	struct fg_http_response resp;
 	enum fg_result r = fg_call(c, &call, &resp);
-	const char *got;
 
 	if (r != FG_OK)
 		return r;
 	r = fg_json_user(resp.body, resp.len, user);
 	if (r != FG_OK) {
 		fg_fail(c, op, subject, r, &resp, "the answer is not a user object", 1);
-	} else {
+	} else if (strcasecmp(by_email ? user->email : user->id, subject) != 0) {
 		/* Never act on a different user than the one asked for. */
-		got = by_email ? user->email : user->id;
-		if (strcasecmp(got, subject) != 0) {
-			r = FG_BAD_RESPONSE;
-			fg_fail(c, op, subject, r, &resp, "the answer is about another user", 1);
-		}
+		r = FG_BAD_RESPONSE;
+		fg_fail(c, op, subject, r, &resp, "the answer is about another user", 1);
 	}
 	fg_http_response_clear(&resp);
 	return r;

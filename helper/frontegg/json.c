@@ -263,7 +263,6 @@ enum fg_result fg_json_reset_link(const char *body, size_t len, char *link, size
 	cJSON *root = parse(body, len);
 	const cJSON *l;
 	enum fg_result r = FG_BAD_RESPONSE;
-	size_t n;
 
 	if (size > 0)
 		link[0] = '\0';
@@ -272,7 +271,8 @@ enum fg_result fg_json_reset_link(const char *body, size_t len, char *link, size
 	l = field(root, "link");
 	if (cJSON_IsObject(root) && cJSON_IsString(l) &&
 	    strncasecmp(l->valuestring, "https://", 8) == 0 && !has_control(l->valuestring)) {
-		n = strlen(l->valuestring);
+		size_t n = strlen(l->valuestring);
+
 		r = n < size ? FG_OK : FG_TOO_BIG;
 		if (r == FG_OK)
 			memcpy(link, l->valuestring, n + 1);

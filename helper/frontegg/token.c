@@ -180,10 +180,10 @@ static enum fg_result refresh(struct fg_client *c)
 
 enum fg_result fg_token_get(struct fg_client *c, const char **token)
 {
-	enum fg_result r;
-
 	*token = NULL;
 	if (!usable(c, &c->token, fg_wall(c))) {
+		enum fg_result r;
+
 		fg_token_clear(&c->token);
 		r = refresh(c);
 		if (r != FG_OK)

@@ -1,12 +1,12 @@
 #!/bin/sh
 # The systemd units: systemd-analyze verify accepts them, and the service's
-# exposure (systemd-analyze security) stays at or below 2.0. SKIP without
-# systemd-analyze.
+# exposure (systemd-analyze security) stays at or below 2.0. SKIP (TAP plan
+# 1..0) without systemd-analyze.
 set -u
 builddir=${top_builddir:-.}
 if ! command -v systemd-analyze >/dev/null 2>&1; then
 	echo "1..0 # SKIP systemd-analyze not installed"
-	exit 77
+	exit 0
 fi
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT

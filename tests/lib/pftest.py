@@ -33,8 +33,9 @@ def test(fn):
 
 
 def skip_all(reason):
+    # TAP's way to skip; automake's TAP driver does not treat exit 77 specially
     print("1..0 # SKIP %s" % reason)
-    sys.exit(77)
+    sys.exit(0)
 
 
 def require_root():

@@ -1,0 +1,779 @@
+/*
+ * The Frontegg client against the emulator over real TLS: every endpoint,
+ * the token (cache, sharing, renewal), lock verification, paging, logging.
+ */
+#include "autoconfig.h"
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "frontegg/token_cache.h"
+
+#define ALICE    "0a1b2c3d-0000-4000-8000-00000000a11c"
+#define ALICE_EM "alice@example.com"
+#define BOB      "0a1b2c3d-0000-4000-8000-000000000b0b"
+
+/* A private directory for a token cache, with its descriptor. */
+struct cache_dir {
+	char *path;
+	int fd;
+};
+
+static void cache_open(struct cache_dir *cd)
+{
+	cd->path = pf_test_mkdtemp();
+	cd->fd = open(cd->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(cd->fd, 0);
+}
+
+static void cache_close(struct cache_dir *cd)
+{
+	close(cd->fd);
+	pf_test_rmtree(cd->path);
+	free(cd->path);
+}
+
+/* The token the cache file holds (heap), or NULL. */
+static char *cached_token(const struct cache_dir *cd, const char *api_url)
+{
+	struct fg_token t;
+	char why[160];
+	char *v = NULL;
+
+	if (fg_token_cache_load(cd->fd, "token", fg_token_key(CT_CLIENT_ID, api_url), &t, why,
+				sizeof(why)) == PF_OK) {
+		v = strdup(t.value);
+		fg_token_clear(&t);
+	}
+	return v;
+}
+
+static long counter(const char *name)
+{
+	return pf_emu_counter(&ct_emu, name);
+}
+
+/* ---- every endpoint ------------------------------------------------------- */
+
+static int count_user(const struct fg_user *u, void *arg)
+{
+	(void)u;
+	(*(unsigned *)arg)++;
+	return 0;
+}
+
+START_TEST(endpoints_success)
+{
+	struct pf_test_log tl;
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+	char link[512];
+	unsigned n = 0, pages = 0;
+	bool locked = true;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	ct_options(&o, &tl);
+	c = ct_client(&o);
+
+	ck_assert_int_eq(fg_user_by_email(c, ALICE_EM, &u), FG_OK);
+	ck_assert_str_eq(u.id, ALICE);
+	ck_assert_str_eq(u.email, ALICE_EM);
+	ck_assert(!u.locked);
+	memset(&u, 0, sizeof(u));
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+	ck_assert_str_eq(u.email, ALICE_EM);
+
+	ck_assert_int_eq(fg_lock(c, ALICE), FG_OK);
+	ck_assert(pf_emu_user_locked(&ct_emu, ALICE, &locked));
+	ck_assert(locked);
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+	ck_assert(u.locked);
+	ck_assert_int_eq(fg_unlock(c, ALICE), FG_OK);
+	ck_assert(pf_emu_user_locked(&ct_emu, ALICE, &locked));
+	ck_assert(!locked);
+
+	ck_assert_int_eq(fg_reset_link(c, ALICE, link, sizeof(link)), FG_OK);
+	ck_assert_msg(strncmp(link, "https://", 8) == 0, "link %s", link);
+	ck_assert_ptr_nonnull(strstr(link, ALICE));
+	ck_assert_int_eq(fg_list_users(c, 0, count_user, &n, &pages), FG_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(pages, 1);
+
+	ck_assert_int_eq(counter("token"), 1);
+	ck_assert_int_eq(counter("email_lookup"), 1);
+	ck_assert_int_eq(counter("get_user"), 4); /* 2 direct + 2 verifications */
+	ck_assert_int_eq(counter("lock"), 1);
+	ck_assert_int_eq(counter("unlock"), 1);
+	ck_assert_int_eq(counter("reset_link"), 1);
+	ck_assert_int_eq(counter("list"), 1);
+	ck_assert_uint_eq(fg_client_stats(c)->requests, (unsigned)counter("total"));
+	ck_assert_uint_eq(fg_client_stats(c)->token_requests, 1);
+	ck_assert_uint_eq(fg_client_stats(c)->retries, 0);
+	ck_assert_uint_eq(fg_client_stats(c)->renewals, 0);
+	/* The reset link is a credential: it never reaches the log. */
+	ck_assert(ct_log_lacks(&tl, link));
+	fg_client_free(c);
+}
+END_TEST
+
+START_TEST(email_escaping_end_to_end)
+{
+	static const char *const emails[] = {
+		"a&b#c%d e+f@example.com",
+		"j\\u00fcrgen@example.com", /* JSON escape: the emulator stores UTF-8 */
+		"x+tag@example.com",
+		"q?x=1@example.com",
+	};
+	static const char *const lookups[] = {
+		"a&b#c%d e+f@example.com",
+		"j\xc3\xbcrgen@example.com",
+		"x+tag@example.com",
+		"q?x=1@example.com",
+	};
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+	char id[64];
+
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(id, sizeof(id), "00000000-0000-4000-8000-00000000000%zu", i);
+		ct_put_user(id, emails[i], false);
+	}
+	ct_put_user(BOB, "bob@example.com", false);
+	ct_options(&o, NULL);
+	c = ct_client(&o);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(id, sizeof(id), "00000000-0000-4000-8000-00000000000%zu", i);
+		ck_assert_msg(fg_user_by_email(c, lookups[i], &u) == FG_OK, "lookup %s",
+			      lookups[i]);
+		ck_assert_str_eq(u.id, id);
+		ck_assert_str_eq(u.email, lookups[i]);
+	}
+	/* No parameter injection: this is one (unknown) address, not bob's. */
+	ck_assert_int_eq(fg_user_by_email(c, "nobody@example.com&email=bob@example.com", &u),
+			 FG_NOT_FOUND);
+	fg_client_free(c);
+}
+END_TEST
+
+START_TEST(not_found_and_invalid)
+{
+	struct pf_test_log tl;
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+	char link[256];
+
+	ct_options(&o, &tl);
+	c = ct_client(&o);
+	/* Refused before anything is sent, not even the token request. */
+	ck_assert_int_eq(fg_user_by_id(c, "../../auth/vendor", &u), FG_INVALID);
+	ck_assert_int_eq(fg_lock(c, "a/b"), FG_INVALID);
+	ck_assert_int_eq(fg_unlock(c, ".."), FG_INVALID);
+	ck_assert_int_eq(fg_reset_link(c, "x y", link, sizeof(link)), FG_INVALID);
+	ck_assert_int_eq(fg_user_by_email(c, "", &u), FG_INVALID);
+	ck_assert_int_eq(fg_list_users(c, 201, NULL, NULL, NULL), FG_INVALID);
+	ck_assert_int_eq(counter("total"), 0);
+
+	ck_assert_int_eq(fg_user_by_id(c, BOB, &u), FG_NOT_FOUND);
+	ck_assert_int_eq(fg_last_error(c)->http_status, 404);
+	ck_assert_str_eq(fg_last_error(c)->error_code, "ER-01017");
+	ck_assert_int_eq(fg_user_by_email(c, "nobody@example.com", &u), FG_NOT_FOUND);
+	ck_assert_int_eq(fg_lock(c, BOB), FG_NOT_FOUND);
+	ck_assert_int_eq(counter("get_user"), 1);
+	ck_assert_int_eq(counter("email_lookup"), 1);
+	ck_assert_int_eq(counter("lock"), 1);
+	ck_assert(pf_test_log_has(&tl, "lock user " BOB " failed: not found (HTTP 404"));
+	fg_client_free(c);
+}
+END_TEST
+
+/* ---- the vendor token ----------------------------------------------------- */
+
+START_TEST(token_one_for_many_calls)
+{
+	struct cache_dir cd;
+	struct fg_options o;
+	struct fg_client *a, *b;
+	struct fg_user u;
+	struct stat sb;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	cache_open(&cd);
+	ct_options(&o, NULL);
+	o.token_dirfd = cd.fd;
+	o.token_file = "token";
+	a = ct_client(&o);
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(fg_user_by_id(a, ALICE, &u), FG_OK);
+	ck_assert_int_eq(counter("token"), 1);
+	ck_assert_int_eq(counter("get_user"), 20);
+	ck_assert_int_eq(fstatat(cd.fd, "token", &sb, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert(S_ISREG(sb.st_mode));
+	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+
+	/* A second client (another helper run) reuses the cached token. */
+	b = ct_client(&o);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(fg_user_by_id(b, ALICE, &u), FG_OK);
+	ck_assert_int_eq(counter("token"), 1);
+	ck_assert_uint_eq(fg_client_stats(b)->token_requests, 0);
+	fg_client_free(a);
+	fg_client_free(b);
+	cache_close(&cd);
+}
+END_TEST
+
+/* N processes start at once with an empty cache: one token request. */
+START_TEST(token_shared_by_parallel_processes)
+{
+	enum { N = 8 };
+	struct cache_dir cd;
+	int go[2];
+	pid_t kids[N];
+	int status;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	cache_open(&cd);
+	ck_assert_int_eq(pipe(go), 0);
+	for (int i = 0; i < N; i++) {
+		kids[i] = fork();
+		ck_assert_int_ge(kids[i], 0);
+		if (kids[i] == 0) {
+			struct fg_options o;
+			struct fg_client *c = NULL;
+			struct fg_user u;
+			char b;
+			int ok;
+
+			close(go[1]);
+			(void)!read(go[0], &b, 1); /* returns at EOF: everybody starts together */
+			ct_options(&o, NULL);
+			o.token_dirfd = cd.fd;
+			o.token_file = "token";
+			ok = fg_client_new(&o, &c) == 0 && fg_user_by_id(c, ALICE, &u) == FG_OK;
+			fg_client_free(c);
+			_exit(ok ? 0 : 1);
+		}
+	}
+	close(go[0]);
+	close(go[1]);
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(waitpid(kids[i], &status, 0), kids[i]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ck_assert_int_eq(counter("get_user"), N);
+	ck_assert_int_eq(counter("token"), 1);
+	cache_close(&cd);
+}
+END_TEST
+
+START_TEST(token_cache_follows_config)
+{
+	struct cache_dir cd;
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+	char other_url[sizeof(ct_emu.api_url) + 32];
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	cache_open(&cd);
+	ct_options(&o, NULL);
+	o.token_dirfd = cd.fd;
+	o.token_file = "token";
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+	fg_client_free(c);
+	ck_assert_int_eq(counter("token"), 1);
+	/* A trailing slash is the same configuration... */
+	snprintf(other_url, sizeof(other_url), "%s/", ct_emu.api_url);
+	o.api_url = other_url;
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+	fg_client_free(c);
+	ck_assert_int_eq(counter("token"), 1);
+	/* ...another api_url is not: its token is fetched anew. */
+	snprintf(other_url, sizeof(other_url), "https://localhost:%u", ct_emu.port);
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+	fg_client_free(c);
+	ck_assert_int_eq(counter("token"), 2);
+	cache_close(&cd);
+}
+END_TEST
+
+/* Writes a cache file holding token value with the given mode. */
+static void plant_token(const struct cache_dir *cd, const char *value, mode_t mode)
+{
+	struct fg_token t = { .value = (char *)(uintptr_t)value };
+	int64_t now = (int64_t)time(NULL) * 1000;
+
+	t.issued_ms = now;
+	t.renew_ms = now + 3000000;
+	t.expires_ms = now + 3600000;
+	ck_assert_int_eq(
+	    fg_token_cache_store(cd->fd, "token", fg_token_key(CT_CLIENT_ID, ct_emu.api_url), &t),
+	    PF_OK);
+	ck_assert_int_eq(fchmodat(cd->fd, "token", mode, 0), 0);
+}
+
+START_TEST(token_cache_untrusted_file)
+{
+	struct pf_test_log tl;
+	struct cache_dir cd;
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+	struct stat sb;
+	char *tok;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	cache_open(&cd);
+	/* Group-readable: never trusted, replaced by a fresh 0600 file. */
+	plant_token(&cd, "planted.by.someone", 0644);
+	ct_options(&o, &tl);
+	o.token_dirfd = cd.fd;
+	o.token_file = "token";
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+	fg_client_free(c);
+	ck_assert_int_eq(counter("token"), 1);
+	ck_assert(pf_test_log_has(&tl, "token cache token mode 0644"));
+	ck_assert_int_eq(fstatat(cd.fd, "token", &sb, 0), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+	tok = cached_token(&cd, ct_emu.api_url);
+	ck_assert_ptr_nonnull(tok);
+	ck_assert_str_ne(tok, "planted.by.someone");
+	free(tok);
+
+	/* A well-formed but revoked token: one 401, one renewal, success. */
+	plant_token(&cd, "revoked.token.value", 0600);
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+	ck_assert_uint_eq(fg_client_stats(c)->renewals, 1);
+	fg_client_free(c);
+	ck_assert_int_eq(counter("token"), 2);
+	cache_close(&cd);
+}
+END_TEST
+
+/* Another process holds the lock too long: fetch anyway after half the budget. */
+START_TEST(token_lock_busy)
+{
+	struct pf_test_log tl;
+	struct ct_clock fc;
+	struct cache_dir cd;
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+	int lfd;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	cache_open(&cd);
+	lfd = openat(cd.fd, "token.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(lfd, 0);
+	ck_assert_int_eq(flock(lfd, LOCK_EX), 0);
+	ct_clock_init(&fc);
+	ct_options(&o, &tl);
+	o.clock = &fc.clock;
+	o.token_dirfd = cd.fd;
+	o.token_file = "token";
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+	ck_assert(pf_test_log_has(&tl, "token lock token.lock busy; fetching without it"));
+	/* Half the budget, in 10 ms polls (less the real time spent before). */
+	ck_assert_int_ge(fc.slept_ms, o.timeout_ms / 2 - CT_MS(100));
+	ck_assert_int_le(fc.slept_ms, o.timeout_ms / 2 + 100);
+	ck_assert_int_eq(counter("token"), 1);
+	fg_client_free(c);
+	close(lfd);
+	cache_close(&cd);
+}
+END_TEST
+
+/* The cache cannot be written: warn, and work with the token in memory. */
+START_TEST(token_cache_unwritable)
+{
+	struct pf_test_log tl;
+	struct cache_dir cd;
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	cache_open(&cd);
+	ck_assert_int_eq(mkdirat(cd.fd, "token", 0700), 0);
+	ck_assert_int_eq(mkdirat(cd.fd, "token/x", 0700), 0); /* a non-empty directory */
+	ct_options(&o, &tl);
+	o.token_dirfd = cd.fd;
+	o.token_file = "token";
+	c = ct_client(&o);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+	ck_assert_int_eq(counter("token"), 1);
+	ck_assert(pf_test_log_has(&tl, "token cache token not a regular file"));
+	ck_assert(pf_test_log_has(&tl, "cannot write token cache token"));
+	fg_client_free(c);
+	cache_close(&cd);
+}
+END_TEST
+
+START_TEST(renewal_after_401_fault)
+{
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	ct_options(&o, NULL);
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+	ck_assert(pf_emu_ok(&ct_emu, "POST", "/faults",
+			    "{\"kind\":\"unauthorized\",\"route\":\"get_user\",\"count\":1}"));
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+	ck_assert_int_eq(counter("token"), 2);
+	ck_assert_int_eq(counter("get_user"), 3);
+	ck_assert_uint_eq(fg_client_stats(c)->renewals, 1);
+	ck_assert_uint_eq(fg_client_stats(c)->retries, 0);
+	fg_client_free(c);
+}
+END_TEST
+
+START_TEST(renewal_after_expiry)
+{
+	struct cache_dir cd;
+	struct fg_options o;
+	struct fg_client *c;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	cache_open(&cd);
+	ct_options(&o, NULL);
+	o.token_dirfd = cd.fd;
+	o.token_file = "token";
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_lock(c, ALICE), FG_OK);
+	ck_assert(pf_emu_ok(&ct_emu, "POST", "/tokens/expire", NULL));
+	ck_assert_int_eq(fg_unlock(c, ALICE), FG_OK);
+	ck_assert_int_eq(counter("token"), 2);
+	ck_assert_int_eq(counter("unlock"), 2);
+	ck_assert_uint_eq(fg_client_stats(c)->renewals, 1);
+	fg_client_free(c);
+	/* The renewed token went to the cache: the next run needs none. */
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_lock(c, ALICE), FG_OK);
+	ck_assert_int_eq(counter("token"), 2);
+	fg_client_free(c);
+	cache_close(&cd);
+}
+END_TEST
+
+START_TEST(renewal_only_once)
+{
+	struct pf_test_log tl;
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	ct_options(&o, &tl);
+	c = ct_client(&o);
+	ck_assert(pf_emu_ok(&ct_emu, "POST", "/faults",
+			    "{\"kind\":\"unauthorized\",\"route\":\"get_user\",\"count\":-1}"));
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_UNAUTHORIZED);
+	ck_assert_int_eq(counter("token"), 2);
+	ck_assert_int_eq(counter("get_user"), 2);
+	ck_assert_uint_eq(fg_client_stats(c)->renewals, 1);
+	ck_assert(pf_test_log_has(&tl, "ER-01002"));
+	fg_client_free(c);
+}
+END_TEST
+
+START_TEST(renewal_at_80_percent)
+{
+	struct ct_clock fc;
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	ck_assert(pf_emu_ok(&ct_emu, "POST", "/config", "{\"token_ttl\":1000}"));
+	ct_clock_init(&fc);
+	ct_options(&o, NULL);
+	o.clock = &fc.clock;
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+	fc.offset_ms += 700000; /* 70 % of its life: keep it */
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+	ck_assert_int_eq(counter("token"), 1);
+	fc.offset_ms += 150000; /* 85 %: renew before Frontegg refuses it */
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+	ck_assert_int_eq(counter("token"), 2);
+	ck_assert_uint_eq(fg_client_stats(c)->renewals, 0);
+	fg_client_free(c);
+}
+END_TEST
+
+START_TEST(bad_credentials)
+{
+	struct pf_test_log tl;
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	ct_options(&o, &tl);
+	o.secret = "wrong-secret-XYZ";
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_UNAUTHORIZED);
+	ck_assert_int_eq(counter("token"), 1);
+	ck_assert_int_eq(counter("get_user"), 0);
+	ck_assert(pf_test_log_has(&tl, "get vendor token failed: unauthorized (HTTP 401"));
+	ck_assert(pf_test_log_has(&tl, "ER-01001"));
+	ck_assert(ct_log_lacks(&tl, "wrong-secret-XYZ"));
+	fg_client_free(c);
+}
+END_TEST
+
+/* ---- lock verification ---------------------------------------------------- */
+
+START_TEST(lock_verified)
+{
+	struct pf_test_log tl;
+	struct fg_options o;
+	struct fg_client *c;
+	bool locked = false;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	ct_options(&o, &tl);
+	c = ct_client(&o);
+	/* Repeat locks are fine: the state is what counts. */
+	ck_assert_int_eq(fg_lock(c, ALICE), FG_OK);
+	ck_assert_int_eq(fg_lock(c, ALICE), FG_OK);
+	ck_assert(pf_emu_user_locked(&ct_emu, ALICE, &locked));
+	ck_assert(locked);
+	ck_assert_int_eq(pf_emu_user_counter(&ct_emu, ALICE, "lock"), 2);
+	ck_assert_int_eq(pf_emu_user_counter(&ct_emu, ALICE, "get_user"), 2);
+
+	/* Frontegg answers 200 but does nothing: not verified. */
+	ck_assert(
+	    pf_emu_ok(&ct_emu, "POST", "/faults",
+		      "{\"kind\":\"empty\",\"route\":\"unlock\",\"status\":200,\"count\":1}"));
+	ck_assert_int_eq(fg_unlock(c, ALICE), FG_UNVERIFIED);
+	ck_assert(pf_emu_user_locked(&ct_emu, ALICE, &locked));
+	ck_assert(locked);
+	ck_assert(pf_test_log_has(&tl, "unlock user " ALICE " failed: not verified"));
+	ck_assert_int_eq(fg_unlock(c, ALICE), FG_OK);
+
+	ck_assert(pf_emu_ok(&ct_emu, "POST", "/faults",
+			    "{\"kind\":\"empty\",\"route\":\"lock\",\"status\":200,\"count\":1}"));
+	ck_assert_int_eq(fg_lock(c, ALICE), FG_UNVERIFIED);
+	/* Someone else locked it meanwhile (portal admin): verification follows reality. */
+	ck_assert(pf_emu_ok(&ct_emu, "POST", "/users/" ALICE "/lock", NULL));
+	ck_assert(pf_emu_ok(&ct_emu, "POST", "/faults",
+			    "{\"kind\":\"empty\",\"route\":\"lock\",\"status\":200,\"count\":1}"));
+	ck_assert_int_eq(fg_lock(c, ALICE), FG_OK);
+	/* The re-read itself fails: not verified either. */
+	ck_assert(
+	    pf_emu_ok(&ct_emu, "POST", "/faults",
+		      "{\"kind\":\"status\",\"route\":\"get_user\",\"status\":404,\"count\":1}"));
+	ck_assert_int_eq(fg_unlock(c, ALICE), FG_UNVERIFIED);
+	fg_client_free(c);
+}
+END_TEST
+
+/* ---- paging ------------------------------------------------------------- */
+
+struct walk {
+	unsigned n;
+	unsigned locked;
+	unsigned stop_at;
+	char (*ids)[PF_ID_MAX + 1];
+};
+
+static int walk_user(const struct fg_user *u, void *arg)
+{
+	struct walk *w = arg;
+
+	if (w->ids != NULL)
+		strcpy(w->ids[w->n], u->id);
+	w->n++;
+	w->locked += u->locked;
+	return w->stop_at != 0 && w->n >= w->stop_at;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+START_TEST(list_walks_all_pages)
+{
+	struct fg_options o;
+	struct fg_client *c;
+	struct walk w = { 0 };
+	unsigned pages = 0;
+
+	ck_assert(pf_emu_ok(&ct_emu, "POST", "/users/generate",
+			    "{\"count\":1000,\"email_format\":\"user{n}@example.com\","
+			    "\"locked_every\":10}"));
+	w.ids = calloc(1000, sizeof(*w.ids));
+	ct_options(&o, NULL);
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_list_users(c, 200, walk_user, &w, &pages), FG_OK);
+	ck_assert_uint_eq(pages, 5); /* ceil(1000 / 200) */
+	ck_assert_uint_eq(w.n, 1000);
+	ck_assert_uint_eq(w.locked, 100);
+	ck_assert_int_eq(counter("list"), 5);
+	qsort(w.ids, 1000, sizeof(*w.ids), by_id);
+	for (unsigned i = 1; i < 1000; i++)
+		ck_assert_str_ne(w.ids[i - 1], w.ids[i]);
+	free(w.ids);
+
+	/* Other page sizes, and a walk the callback stops. */
+	memset(&w, 0, sizeof(w));
+	ck_assert_int_eq(fg_list_users(c, 0, walk_user, &w, &pages), FG_OK);
+	ck_assert_uint_eq(pages, 5);
+	memset(&w, 0, sizeof(w));
+	ck_assert_int_eq(fg_list_users(c, 150, walk_user, &w, &pages), FG_OK);
+	ck_assert_uint_eq(pages, 7);
+	ck_assert_uint_eq(w.n, 1000);
+	memset(&w, 0, sizeof(w));
+	w.stop_at = 250;
+	ck_assert_int_eq(fg_list_users(c, 200, walk_user, &w, &pages), FG_OK);
+	ck_assert_uint_eq(pages, 2);
+	ck_assert_uint_eq(w.n, 250);
+	fg_client_free(c);
+}
+END_TEST
+
+START_TEST(list_empty)
+{
+	struct fg_options o;
+	struct fg_client *c;
+	struct walk w = { 0 };
+	unsigned pages = 99;
+
+	ct_options(&o, NULL);
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_list_users(c, 200, walk_user, &w, &pages), FG_OK);
+	ck_assert_uint_eq(pages, 1);
+	ck_assert_uint_eq(w.n, 0);
+	fg_client_free(c);
+}
+END_TEST
+
+/* ---- what the log says --------------------------------------------------- */
+
+START_TEST(error_log_line)
+{
+	struct pf_test_log tl;
+	struct cache_dir cd;
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+	const struct fg_error *e;
+	char *tok;
+	char want[128];
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	cache_open(&cd);
+	ct_options(&o, &tl);
+	o.token_dirfd = cd.fd;
+	o.token_file = "token";
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_user_by_id(c, BOB, &u), FG_NOT_FOUND);
+	e = fg_last_error(c);
+	ck_assert_int_eq(e->http_status, 404);
+	ck_assert_str_eq(e->error_code, "ER-01017");
+	ck_assert_uint_eq(strlen(e->trace_id), 32);
+	ck_assert_str_eq(e->message, "User not found");
+	snprintf(want, sizeof(want), "Frontegg-Trace-Id %s", e->trace_id);
+	ck_assert_uint_eq(tl.n, 1);
+	ck_assert_int_eq(tl.prio[0], LOG_WARNING);
+	ck_assert(pf_test_log_has(&tl, "get user " BOB " failed: not found (HTTP 404"));
+	ck_assert(pf_test_log_has(&tl, "errorCode ER-01017"));
+	ck_assert(pf_test_log_has(&tl, want));
+	ck_assert(pf_test_log_has(&tl, ": User not found"));
+
+	/* A hostile server message cannot forge log lines. */
+	ck_assert(pf_emu_ok(&ct_emu, "POST", "/faults",
+			    "{\"kind\":\"status\",\"route\":\"get_user\",\"status\":400,"
+			    "\"body\":\"{\\\"errors\\\":[\\\"bad %%s%%n\\\\nFAKE: line\\\"],"
+			    "\\\"errorCode\\\":\\\"ER-00400\\\"}\"}"));
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_CLIENT_ERROR);
+	ck_assert_int_eq(tl.prio[1], LOG_ERR);
+	ck_assert(pf_test_log_has(&tl, "errorCode ER-00400"));
+	ck_assert(pf_test_log_has(&tl, "bad %s%n?FAKE: line"));
+	for (unsigned i = 0; i < tl.n; i++)
+		ck_assert_ptr_null(strchr(tl.lines[i], '\n'));
+
+	/* Neither the secret nor the token appears anywhere. */
+	tok = cached_token(&cd, ct_emu.api_url);
+	ck_assert_ptr_nonnull(tok);
+	ck_assert(ct_log_lacks(&tl, tok));
+	ck_assert(ct_log_lacks(&tl, CT_SECRET));
+	free(tok);
+	fg_client_free(c);
+	cache_close(&cd);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("client_api");
+	TCase *tc;
+
+	tc = tcase_create("endpoints");
+	tcase_add_checked_fixture(tc, ct_setup, ct_teardown);
+	tcase_add_test(tc, endpoints_success);
+	tcase_add_test(tc, email_escaping_end_to_end);
+	tcase_add_test(tc, not_found_and_invalid);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("token");
+	tcase_add_checked_fixture(tc, ct_setup, ct_teardown);
+	tcase_add_test(tc, token_one_for_many_calls);
+	tcase_add_test(tc, token_shared_by_parallel_processes);
+	tcase_add_test(tc, token_cache_follows_config);
+	tcase_add_test(tc, token_cache_untrusted_file);
+	tcase_add_test(tc, token_lock_busy);
+	tcase_add_test(tc, token_cache_unwritable);
+	tcase_add_test(tc, renewal_after_401_fault);
+	tcase_add_test(tc, renewal_after_expiry);
+	tcase_add_test(tc, renewal_only_once);
+	tcase_add_test(tc, renewal_at_80_percent);
+	tcase_add_test(tc, bad_credentials);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("verify");
+	tcase_add_checked_fixture(tc, ct_setup, ct_teardown);
+	tcase_add_test(tc, lock_verified);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("list");
+	tcase_add_checked_fixture(tc, ct_setup, ct_teardown);
+	tcase_add_test(tc, list_walks_all_pages);
+	tcase_add_test(tc, list_empty);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("logging");
+	tcase_add_checked_fixture(tc, ct_setup, ct_teardown);
+	tcase_add_test(tc, error_log_line);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return ct_main(suite());
+}

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -18,6 +19,11 @@ static int print_line(const char *line, size_t len, int code)
 	if (len == 0 || fwrite(line, 1, len, stdout) != len || fflush(stdout) != 0)
 		return PF_EXIT_FAILURE;
 	return code;
+}
+
+static int print_text(const char *text, int code)
+{
+	return print_line(text, strlen(text), code);
 }
 
 static int print_check(const struct pf_lockout *lo, int code)
@@ -103,10 +109,10 @@ int verb_record_success(struct app *a, int argc, char **argv)
 		return rc;
 	r = pf_lockout_record_success(&u.lo, pf_now());
 	if (r == PF_ERR_BUSY)
-		return print_line("locked\n", 7, PF_EXIT_OK);
+		return print_text(PF_REPLY_LOCKED, PF_EXIT_OK);
 	if (r != PF_OK)
 		return app_fail(a, PF_EXIT_STATE, "cannot record the success of %s", u.acct.name);
-	return print_line("cleared\n", 8, PF_EXIT_OK);
+	return print_text(PF_REPLY_CLEARED, PF_EXIT_OK);
 }
 
 int verb_push(struct app *a, int argc, char **argv)
@@ -125,6 +131,6 @@ int verb_push(struct app *a, int argc, char **argv)
 	r = cloud_push(&c, &u.lo, &delivered);
 	cloud_close(&c);
 	if (r != FG_OK && r != FG_NOT_FOUND)
-		return print_line("pending\n", 8, PF_EXIT_CLOUD);
-	return print_line(delivered ? "pushed\n" : "pending\n", delivered ? 7 : 8, PF_EXIT_OK);
+		return print_text(PF_REPLY_PENDING, PF_EXIT_CLOUD);
+	return print_text(delivered ? PF_REPLY_PUSHED : PF_REPLY_PENDING, PF_EXIT_OK);
 }

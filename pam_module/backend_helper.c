@@ -75,9 +75,9 @@ enum pf_success pf_delegate_record_success(struct pf_module *m)
 
 	if (!call(m, PF_VERB_RECORD_SUCCESS, NULL, &rep))
 		return PF_SUCCESS_FAILED;
-	if (strcmp(rep.line, "cleared\n") == 0)
+	if (strcmp(rep.line, PF_REPLY_CLEARED) == 0)
 		return PF_SUCCESS_CLEARED;
-	if (strcmp(rep.line, "locked\n") == 0)
+	if (strcmp(rep.line, PF_REPLY_LOCKED) == 0)
 		return PF_SUCCESS_LOCKED;
 	malformed(m, PF_VERB_RECORD_SUCCESS);
 	return PF_SUCCESS_FAILED;

@@ -25,6 +25,12 @@
 #define PF_VERB_RECORD_SUCCESS "record-success"
 #define PF_VERB_PUSH           "push"
 
+/* The fixed replies of record-success and push. */
+#define PF_REPLY_CLEARED "cleared\n"
+#define PF_REPLY_LOCKED "locked\n"
+#define PF_REPLY_PUSHED "pushed\n"
+#define PF_REPLY_PENDING "pending\n"
+
 #define PF_REPLY_MAX 128
 #define PF_EVENT_MAX 512
 

@@ -286,7 +286,7 @@ static int do_success(const struct pf_lockout *lo, int64_t now)
 
 	if (rc != PF_OK && rc != PF_ERR_BUSY)
 		return PF_EXIT_STATE;
-	fputs(rc == PF_OK ? "cleared\n" : "locked\n", stdout);
+	fputs(rc == PF_OK ? PF_REPLY_CLEARED : PF_REPLY_LOCKED, stdout);
 	return PF_EXIT_OK;
 }
 

@@ -15,7 +15,8 @@
 static bool call(struct pf_module *m, const char *verb, const char *input,
 		 struct pf_helper_reply *rep)
 {
-	struct pf_helper_req req = { m->cfg.helper, NULL, verb, m->user, input, m->cfg.timeout_ms };
+	struct pf_helper_req req = { m->cfg.helper, pf_helper_conf(m), verb, m->user,
+				     input,         m->cfg.timeout_ms };
 	char why[PF_WHY_MAX - 32];
 
 	if (pf_helper_run(&req, rep, why, sizeof(why)))

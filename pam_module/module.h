@@ -69,7 +69,7 @@ bool pf_delegate_record_failure(struct pf_module *m, const struct pf_auth_event 
 				struct pf_failure_result *out);
 enum pf_success pf_delegate_record_success(struct pf_module *m);
 
-/* The --conf the helper needs when run by root (NULL: its default). */
+/* The --conf the helper needs (NULL: its default). */
 const char *pf_helper_conf(const struct pf_module *m);
 
 /* ---- conversation.c ----------------------------------------------------- */

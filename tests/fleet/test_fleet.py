@@ -4,6 +4,7 @@ directories and configs, real PAM stacks under pam_wrapper — and one
 Frontegg emulator prove every rule, each as its own test."""
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -207,6 +208,34 @@ def rule6_hung_cloud_costs_at_most_timeout(ctx):
         assert waited < 1.0 + 1.0, "account check took %.2fs with timeout=1" % waited
     finally:
         h.cleanup()
+
+
+@test
+def screen_locker_queues_through_the_real_setgid_helper(ctx):
+    """A non-root application: the module runs the setgid helper for
+    everything; its lock waits in the outbox for the root sync."""
+    emu = ctx["emu"]
+    gid = pftest.helper_group_gid()
+    helper = pftest.setgid_helper_copy(gid)
+    h = PamHost(emu, ["nobody"], name="locker", uids={"nobody": 65534}, helper=helper)
+    try:
+        pftest.share_state_dir(h, gid)
+        u = emu.add_user("nobody@example.com")
+        emu.reset_counters()
+        for _ in range(3):
+            p = h.pamtester("bad", "nobody", "authenticate", as_uid=65534)
+            assert p.returncode != 0, p.stdout
+        st = h.user_status("nobody")
+        assert st["host_locked"], st
+        eq(st["outbox"], "lock", "the non-root caller only queues")
+        eq(emu.counters()["total"], 0, "requests to Frontegg from the non-root caller")
+        p = h.pamtester("good", "nobody", "authenticate", as_uid=65534)
+        assert p.returncode != 0, "a locked user got through the screen locker"
+        h.run("sync", check=0)
+        assert cloud_locked(ctx, u["id"])
+    finally:
+        h.cleanup()
+        shutil.rmtree(os.path.dirname(helper), ignore_errors=True)
 
 
 def hosts_match_frontegg(ctx, host, names):

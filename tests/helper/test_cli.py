@@ -221,21 +221,12 @@ def bad_config_is_one_clear_line(ctx):
 
 
 def setgid_copy(ctx):
-    """The helper installed setgid to a group 'nobody' is not in, like the package does."""
-    d = pftest.tmpdir("pf-sgid-")
-    path = os.path.join(d, "frontegg-lockout")
-    shutil.copy(pftest.HELPER, path)
-    os.chown(path, 0, ctx["group_gid"])
-    os.chmod(path, 0o2755)
-    return path
+    return pftest.setgid_helper_copy(ctx["group_gid"])
 
 
 def shared_host(ctx):
-    """A host whose state directory the helper group may write (tmpfiles layout)."""
     h = Host(ctx["emu"], name="shared")
-    os.chown(h.state_dir, 0, ctx["group_gid"])
-    os.chmod(h.state_dir, 0o2750)
-    h.run("status", check=EXIT_OK)  # root creates the subdirectories (group-shared)
+    pftest.share_state_dir(h, ctx["group_gid"])
     return h
 
 
@@ -351,15 +342,9 @@ def secret_never_in_logs_argv_or_environment(ctx):
 
 
 def setup():
-    import grp
     pftest.require_root()
     emu = pftest.start_emulator()
-    host = Host(emu)
-    try:
-        gid = grp.getgrnam("daemon").gr_gid
-    except KeyError:
-        gid = grp.getgrnam("adm").gr_gid
-    return {"emu": emu, "host": host, "group_gid": gid}
+    return {"emu": emu, "host": Host(emu), "group_gid": pftest.helper_group_gid()}
 
 
 def teardown(ctx):

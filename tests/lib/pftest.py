@@ -225,10 +225,11 @@ class PamHost(Host):
     """A host with real PAM stacks: 'good' (password right) and 'bad' (wrong),
     both the man page's stack with pam_permit / pam_deny in pam_unix's place."""
 
-    def __init__(self, emu, users, name="host", **settings):
+    def __init__(self, emu, users, name="host", uids=None, **settings):
         settings.setdefault("helper", HELPER)
         super().__init__(emu, name=name, **settings)
         self.users = list(users)
+        self.uids = dict(uids or {})  # users that must keep their real uid
         self.services = os.path.join(self.dir, "services")
         os.makedirs(self.services, exist_ok=True)
         self.write_nss()
@@ -238,11 +239,12 @@ class PamHost(Host):
         with open(os.path.join(self.dir, "passwd"), "w") as f:
             f.write("root:x:0:0:root:/root:/bin/sh\n")
             for i, u in enumerate(self.users):
-                f.write("%s:x:%d:%d::/home/%s:/bin/sh\n" % (u, FIRST_UID + i, FIRST_UID + i, u))
+                uid = self.uids.get(u, FIRST_UID + i)
+                f.write("%s:x:%d:%d::/home/%s:/bin/sh\n" % (u, uid, uid, u))
         with open(os.path.join(self.dir, "group"), "w") as f:
             f.write("root:x:0:\n")
             for i, u in enumerate(self.users):
-                f.write("%s:x:%d:\n" % (u, FIRST_UID + i))
+                f.write("%s:x:%d:\n" % (u, self.uids.get(u, FIRST_UID + i)))
 
     def write_services(self):
         mod = "%s conf=%s" % (MODULE, self.conf)
@@ -280,8 +282,11 @@ class PamHost(Host):
         env["LD_PRELOAD"] = " ".join(preload)
         return env
 
-    def pamtester(self, service, user, *ops, rhost="192.0.2.10", fake_clock=None):
+    def pamtester(self, service, user, *ops, rhost="192.0.2.10", fake_clock=None, as_uid=None):
         cmd = ["pamtester", "-I", "rhost=%s" % rhost, "-I", "tty=ssh", service, user] + list(ops)
+        if as_uid is not None:  # an unprivileged application, e.g. a screen locker
+            cmd = ["setpriv", "--reuid=%d" % as_uid, "--regid=%d" % as_uid, "--clear-groups",
+                   "--"] + cmd
         return subprocess.run(cmd, input="", capture_output=True, text=True,
                               env=self.pam_env(fake_clock), timeout=60)
 
@@ -335,3 +340,34 @@ def pushes_running(user):
                 and argv[-1] == user.encode():
             n += 1
     return n
+
+
+# --- the helper installed setgid, as the packages do
+
+
+def helper_group_gid():
+    """A system group 'nobody' is not in, standing in for the frontegg group."""
+    import grp
+    for name in ("daemon", "adm", "sys"):
+        try:
+            return grp.getgrnam(name).gr_gid
+        except KeyError:
+            continue
+    raise RuntimeError("no group for the setgid helper")
+
+
+def setgid_helper_copy(gid):
+    """frontegg-lockout copied into a temp dir, root:GID mode 2755."""
+    d = tmpdir("pf-sgid-")
+    path = os.path.join(d, "frontegg-lockout")
+    shutil.copy(HELPER, path)
+    os.chown(path, 0, gid)
+    os.chmod(path, 0o2755)
+    return path
+
+
+def share_state_dir(host, gid):
+    """The tmpfiles.d layout: state dir 2750 root:GID, subdirectories 2770."""
+    os.chown(host.state_dir, 0, gid)
+    os.chmod(host.state_dir, 0o2750)
+    host.run("status", check=0)  # root creates the group-shared subdirectories

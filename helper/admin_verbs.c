@@ -204,8 +204,7 @@ int verb_status(struct app *a, int argc, char **argv)
  * lock missing from the outbox); an unlock is queued before it is recorded (a
  * delivered unlock clears the host), so a crash in between loses neither.
  */
-static int change_host(struct app *a, const struct app_user *u, enum pf_action action,
-		       bool *queued)
+static int change_host(struct app *a, const struct app_user *u, enum pf_action action, bool *queued)
 {
 	bool to_cloud = pf_lockout_pushes(&u->lo);
 	int64_t now = pf_now();
@@ -292,11 +291,9 @@ int verb_reset_link(struct app *a, int argc, char **argv)
 	struct app_user u;
 	struct cloud c;
 	enum fg_result r;
-	int rc = app_user(a, argv[0], &u);
+	int rc = cloud_open_for(a, argv[0], &u, &c);
 
 	(void)argc;
-	if (rc == PF_EXIT_OK)
-		rc = cloud_open(a, &c);
 	if (rc != PF_EXIT_OK)
 		return rc;
 	r = cloud_resolve_id(&c, &u.lo, id, sizeof(id));

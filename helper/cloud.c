@@ -39,6 +39,13 @@ int cloud_open(struct app *a, struct cloud *c)
 	return PF_EXIT_OK;
 }
 
+int cloud_open_for(struct app *a, const char *name, struct app_user *u, struct cloud *c)
+{
+	int rc = app_user(a, name, u);
+
+	return rc == PF_EXIT_OK ? cloud_open(a, c) : rc;
+}
+
 void cloud_close(struct cloud *c)
 {
 	fg_client_free(c->fg);
@@ -136,7 +143,9 @@ static void record_confirmed(struct pf_user_state *s, enum pf_action action, enu
 
 	s->cloud_lock_pushed = locked;
 	s->cloud_pushed_at = locked ? now : s->cloud_pushed_at;
-	s->cloud = r == FG_NOT_FOUND ? PF_CLOUD_ABSENT : locked ? PF_CLOUD_LOCKED : PF_CLOUD_UNLOCKED;
+	s->cloud = r == FG_NOT_FOUND ? PF_CLOUD_ABSENT
+		   : locked          ? PF_CLOUD_LOCKED
+				     : PF_CLOUD_UNLOCKED;
 	s->cloud_checked_at = now;
 	snprintf(s->frontegg_id, sizeof(s->frontegg_id), "%s", id);
 	s->push_attempts = 0;

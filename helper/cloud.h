@@ -21,6 +21,8 @@ struct cloud {
 /* Reads the secret (root only) and creates the client; PF_EXIT_* on failure. */
 int cloud_open(struct app *a, struct cloud *c);
 void cloud_close(struct cloud *c);
+/* app_user then cloud_open: what every verb that talks about one user starts with. */
+int cloud_open_for(struct app *a, const char *name, struct app_user *u, struct cloud *c);
 
 /*
  * Reads USER from Frontegg and stores the answer (one request when the id is

@@ -121,11 +121,9 @@ int verb_push(struct app *a, int argc, char **argv)
 	struct cloud c;
 	bool delivered = false;
 	enum fg_result r;
-	int rc = app_user(a, argv[0], &u);
+	int rc = cloud_open_for(a, argv[0], &u, &c);
 
 	(void)argc;
-	if (rc == PF_EXIT_OK)
-		rc = cloud_open(a, &c);
 	if (rc != PF_EXIT_OK)
 		return rc;
 	r = cloud_push(&c, &u.lo, &delivered);

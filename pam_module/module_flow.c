@@ -99,21 +99,33 @@ static bool is_locked(enum pf_verdict v)
 
 /* ---- auth ------------------------------------------------------------------ */
 
-int pf_flow_preauth(struct pf_module *m)
+/*
+ * The check preauth and authsucc start with: the PAM code to return at once,
+ * or -1 to go on. No message: before the password, a word would confirm
+ * that the account exists.
+ */
+static int refuse_if_locked(struct pf_module *m)
 {
 	struct pf_check c;
 
-	pf_flow_mark_auth(m);
 	op_check(m, &c);
 	if (is_locked(c.verdict)) {
-		/* No message: before the password a word would confirm the account exists. */
 		pf_audit_refused(m, lock_reason(c.verdict));
 		return PAM_AUTH_ERR;
 	}
 	if (c.verdict == PF_VERDICT_ERROR)
 		return unknown_state(m, "lockout state unknown", false);
+	return -1;
+}
+
+int pf_flow_preauth(struct pf_module *m)
+{
+	int rc;
+
+	pf_flow_mark_auth(m);
+	rc = refuse_if_locked(m);
 	/* A stale cloud state is not refreshed before the password; account does that. */
-	return PAM_SUCCESS;
+	return rc >= 0 ? rc : PAM_SUCCESS;
 }
 
 static const char *item_string(const struct pf_module *m, int item)
@@ -143,16 +155,12 @@ int pf_flow_authfail(struct pf_module *m)
 
 int pf_flow_authsucc(struct pf_module *m)
 {
-	struct pf_check c;
+	int rc;
 
 	pf_flow_mark_auth(m);
-	op_check(m, &c);
-	if (is_locked(c.verdict)) {
-		pf_audit_refused(m, lock_reason(c.verdict));
-		return PAM_AUTH_ERR;
-	}
-	if (c.verdict == PF_VERDICT_ERROR)
-		return unknown_state(m, "lockout state unknown", false);
+	rc = refuse_if_locked(m);
+	if (rc >= 0)
+		return rc;
 	switch (op_record_success(m)) {
 	case PF_SUCCESS_CLEARED:
 		return PAM_SUCCESS;

@@ -21,3 +21,17 @@ helper_frontegg_lockout_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/helper $(CURL_
 	$(CJSON_CFLAGS)
 helper_frontegg_lockout_LDADD = helper/frontegg/libpffrontegg.la core/libpfcore.la \
 	$(CURL_LIBS) $(CJSON_LIBS)
+
+# The helper is setgid to the helper group when root installs it and the
+# group exists (packages create the group and use dpkg-statoverride/%attr).
+install-exec-hook: install-helper-setgid
+install-helper-setgid:
+	@f="$(DESTDIR)$(sbindir)/frontegg-lockout"; \
+	if [ "$$(id -u)" = 0 ] && getent group '$(HELPER_GROUP)' >/dev/null 2>&1; then \
+	  chgrp '$(HELPER_GROUP)' "$$f" && chmod 2755 "$$f" && \
+	  echo "frontegg-lockout: setgid $(HELPER_GROUP)"; \
+	else \
+	  echo "frontegg-lockout: not made setgid (needs root and group $(HELPER_GROUP));" \
+	       "screen lockers will fail per failmode until: chgrp $(HELPER_GROUP) $$f && chmod 2755 $$f"; \
+	fi
+.PHONY: install-helper-setgid

@@ -102,3 +102,6 @@ demo: all tests/pam/pamtest.env
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	  $(PYTHON) $(abs_top_srcdir)/tests/demo/demo.py
 .PHONY: demo
+
+TESTS += tests/unit/test_core_symbols.sh
+EXTRA_DIST += tests/unit/test_core_symbols.sh

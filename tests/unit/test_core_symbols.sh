@@ -1,0 +1,22 @@
+#!/bin/sh
+# core/ has no network code: the convenience library neither defines nor
+# needs any libcurl or cJSON symbol (DESIGN §2).
+lib=${top_builddir:-.}/core/.libs/libpfcore.a
+echo "1..2"
+if ! command -v nm >/dev/null 2>&1 || [ ! -f "$lib" ]; then
+	echo "ok 1 # SKIP nm or $lib missing"
+	echo "ok 2 # SKIP nm or $lib missing"
+	exit 0
+fi
+syms=$(nm "$lib" 2>/dev/null)
+if echo "$syms" | grep -Eqi ' (curl_|cjson_)'; then
+	echo "not ok 1 - libpfcore references libcurl or cJSON"
+	echo "$syms" | grep -Ei ' (curl_|cjson_)' | sed 's/^/# /'
+else
+	echo "ok 1 - no libcurl or cJSON symbol in libpfcore"
+fi
+if echo "$syms" | grep -Eq ' U (socket|connect|getaddrinfo|SSL_)'; then
+	echo "not ok 2 - libpfcore calls network functions"
+else
+	echo "ok 2 - no socket, connect, getaddrinfo or TLS call in libpfcore"
+fi

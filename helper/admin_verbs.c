@@ -75,12 +75,14 @@ static cJSON *user_json(const struct user_view *v)
 		cJSON_AddStringToObject(o, "outbox", pf_action_str(v->outbox));
 	else
 		cJSON_AddNullToObject(o, "outbox");
+	cJSON_AddNumberToObject(o, "push_failures", v->s.push_attempts);
+	add_json_time(o, "push_failed_at", v->s.push_last_at);
 	return o;
 }
 
 static void user_row(struct table *t, const struct user_view *v)
 {
-	char failures[32], lock[64], checked[32];
+	char failures[32], lock[64], checked[32], outbox[64];
 	const char *cells[7];
 
 	snprintf(failures, sizeof(failures), "%u", v->recent);
@@ -98,7 +100,14 @@ static void user_row(struct table *t, const struct user_view *v)
 	cells[3] = cloud_words[v->s.cloud];
 	cells[4] = table_time(checked, sizeof(checked), v->s.cloud_checked_at);
 	cells[5] = v->s.frontegg_id[0] ? v->s.frontegg_id : "-";
-	cells[6] = v->outbox != PF_ACTION_NONE ? pf_action_str(v->outbox) : "-";
+	if (v->outbox == PF_ACTION_NONE)
+		snprintf(outbox, sizeof(outbox), "-");
+	else if (v->s.push_attempts == 0)
+		snprintf(outbox, sizeof(outbox), "%s", pf_action_str(v->outbox));
+	else
+		snprintf(outbox, sizeof(outbox), "%s (%u failed)", pf_action_str(v->outbox),
+			 v->s.push_attempts);
+	cells[6] = outbox;
 	table_add(t, cells);
 }
 

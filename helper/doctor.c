@@ -5,6 +5,7 @@
 #include "autoconfig.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,39 @@ static void report(struct doctor *d, bool ok, const char *check, const char *det
 	printf("%-4s  %-12s  %s\n", ok ? "OK" : "FAIL", check, detail);
 	if (!ok)
 		d->failed++;
+}
+
+/* Something that only matters for unprivileged applications (screen lockers). */
+static void warn(const char *check, const char *detail)
+{
+	printf("%-4s  %-12s  %s\n", "WARN", check, detail);
+}
+
+/* The install steps that are easiest to miss: the setgid helper and its group. */
+static void check_install(struct doctor *d)
+{
+	const struct group *gr = getgrnam(PF_HELPER_GROUP);
+	char detail[700];
+	struct stat sb;
+
+	if (gr == NULL) {
+		warn("helper", "group " PF_HELPER_GROUP " does not exist: screen lockers cannot "
+			       "record failures (groupadd -r " PF_HELPER_GROUP ")");
+		return;
+	}
+	if (stat(d->a->cfg.helper, &sb) != 0 || sb.st_uid != 0 || sb.st_gid != gr->gr_gid ||
+	    !(sb.st_mode & S_ISGID)) {
+		snprintf(detail, sizeof(detail),
+			 "%s is not root:" PF_HELPER_GROUP " setgid: screen lockers cannot record "
+			 "failures (chgrp " PF_HELPER_GROUP " %s && chmod 2755 %s)",
+			 d->a->cfg.helper, d->a->cfg.helper, d->a->cfg.helper);
+		warn("helper", detail);
+	} else {
+		report(d, true, "helper", d->a->cfg.helper);
+	}
+	if (fstat(d->a->st.dirfd, &sb) == 0 && sb.st_gid != gr->gr_gid)
+		warn("state_dir", "not group " PF_HELPER_GROUP ": run systemd-tmpfiles --create "
+				  "pam_frontegg.conf");
 }
 
 static const char *reason(struct doctor *d, const char *fallback)
@@ -153,8 +187,10 @@ int verb_doctor(struct app *a, int argc, char **argv)
 	a->log = (struct pf_logger){ capture, &d, false };
 	if (check_config(&d)) {
 		check_state_dir(&d);
+		check_install(&d);
 		if (!pf_config_cloud_configured(&a->cfg)) {
-			report(&d, false, "client_id", "not set: Frontegg is not in use");
+			report(&d, true, "client_id",
+			       "not set: host lockout only, Frontegg not in use");
 		} else if (check_secret(&d)) {
 			check_ca(&d);
 			have_cloud = cloud_open(a, &c) == PF_EXIT_OK;

@@ -2,7 +2,8 @@
  * frontegg-lockout sync, in four passes over the users with state:
  *   1. end expired host locks (rule 5 queues a cloud unlock when configured)
  *      and re-queue host locks whose cloud lock never made it to the outbox;
- *   2. deliver the outbox (idempotent; failed entries back off);
+ *   2. deliver the outbox (idempotent); the first sign that Frontegg is down or
+ *      rate-limiting ends the pass, and the timer (with its jitter) paces retries;
  *   3. refresh the cloud state of every user: a paged listing when that costs
  *      fewer requests than one read per user, else per-user reads (rule 2, 3);
  *   4. record the run in sync-status and, if asked, the metrics file.
@@ -294,7 +295,8 @@ static int finish(struct run *r, int64_t started)
 	       "%u cleared by Frontegg, %u API errors",
 	       r->rep.users, r->rep.delivered, r->rep.outbox_left, r->rep.refreshed,
 	       r->rep.list_pages, r->rep.expired, r->rep.cleared, errors);
-	return errors == 0 ? PF_EXIT_OK : PF_EXIT_CLOUD;
+	/* The unit must fail when nothing reached Frontegg, or no one notices. */
+	return errors == 0 && r->rep.cloud_ok ? PF_EXIT_OK : PF_EXIT_CLOUD;
 }
 
 int verb_sync(struct app *a, int argc, char **argv)

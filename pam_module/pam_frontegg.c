@@ -19,6 +19,7 @@
  * situation                                   preauth   authfail  authsucc  account
  * ------------------------------------------  --------  --------  --------  ------------
  * bad arguments or configuration              SERVICE_  SERVICE_  SERVICE_  SERVICE_ERR
+ * configuration unreadable by a non-root app  IGNORE    IGNORE    IGNORE    IGNORE
  * pam_get_user failed                         its code (PAM_CONV_AGAIN -> PAM_INCOMPLETE)
  * empty or invalid name, ignore_users,        IGNORE    IGNORE    IGNORE    IGNORE
  *   user unknown to NSS
@@ -41,6 +42,7 @@
  */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,13 +107,35 @@ static int split_args(struct pf_module *m, bool auth, int argc, const char **arg
 	return PAM_SUCCESS;
 }
 
+/*
+ * A non-root application (a screen locker) that may not read a 0600
+ * configuration has nothing to enforce with: abstain instead of breaking it.
+ * The administrator makes the file 0644 (secret in client_secret_file).
+ */
+static bool config_unreadable(const struct pf_module *m, int n, const char **settings)
+{
+	const char *path = PF_DEFAULT_CONF;
+
+	for (int i = 0; i < n; i++)
+		if (strncmp(settings[i], "conf=", 5) == 0)
+			path = settings[i] + 5;
+	if (m->privileged || access(path, R_OK) == 0 || errno != EACCES)
+		return false;
+	pf_log(&m->log, LOG_WARNING,
+	       "%s is not readable by uid %lu: pam_frontegg does nothing for this application",
+	       path, (unsigned long)getuid());
+	return true;
+}
+
 static int load_config(struct pf_module *m, bool auth, int flags, int argc, const char **argv)
 {
 	const char **settings = NULL;
 	int n = 0, rv = split_args(m, auth, argc, argv, &settings, &n);
 	enum pf_rc rc;
 
-	if (rv == PAM_SUCCESS) {
+	if (rv == PAM_SUCCESS && config_unreadable(m, n, settings)) {
+		rv = PAM_IGNORE;
+	} else if (rv == PAM_SUCCESS) {
 		rc = pf_config_load(&m->cfg, n, settings, 0, &m->log);
 		m->cfg_loaded = rc == PF_OK;
 		rv = rc == PF_OK ? PAM_SUCCESS : rc == PF_ERR_NOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;

@@ -52,8 +52,8 @@ struct pf_user_state {
 	int64_t cloud_checked_at;        /* when cloud was read (0 = never) */
 	char frontegg_id[PF_ID_MAX + 1]; /* "" = not resolved yet */
 	char identity[PF_IDENT_MAX + 1]; /* the e-mail or id frontegg_id came from */
-	unsigned push_attempts;          /* failed deliveries of the outbox entry */
-	int64_t push_last_at;            /* no new attempt before this time */
+	unsigned push_attempts;          /* failed deliveries of the outbox entry (for status) */
+	int64_t push_last_at;            /* when the last failed delivery was tried */
 };
 
 struct pf_store {

@@ -238,6 +238,20 @@ def screen_locker_queues_through_the_real_setgid_helper(ctx):
         shutil.rmtree(os.path.dirname(helper), ignore_errors=True)
 
 
+@test
+def screen_locker_abstains_when_the_config_is_private(ctx):
+    """A 0600 configuration cannot be read by a user's application: the module
+    abstains (PAM_IGNORE) instead of locking the user out of their screen."""
+    h = PamHost(ctx["emu"], ["nobody"], name="private", uids={"nobody": 65534})
+    try:
+        h.write_conf(mode=0o600)
+        assert h.pamtester("good", "nobody", "authenticate", as_uid=65534).returncode == 0
+        assert h.pamtester("bad", "nobody", "authenticate", as_uid=65534).returncode != 0
+        eq(h.status()["users"], [], "records written for an application that cannot read the config")
+    finally:
+        h.cleanup()
+
+
 def hosts_match_frontegg(ctx, host, names):
     for name in names:
         st = host.user_status(name)

@@ -20,10 +20,15 @@
 #include "pam_frontegg/usermap.h"
 #include "sync.h"
 
-/* One host user in the run. */
+/*
+ * One host user in the run. The array of members grows and is sorted, so a
+ * member keeps no pointer into itself: lockout_of() builds the view each
+ * time it is needed.
+ */
 struct member {
 	char name[PF_USER_MAX + 1];
-	struct pf_lockout lo;
+	uid_t uid;
+	bool root_like;
 	char key[PF_IDENT_MAX + 1]; /* Frontegg id if known, else the lowercased e-mail */
 	bool cloud;                 /* cloud state applies to this user */
 	bool seen;                  /* found in the listing */
@@ -40,6 +45,12 @@ struct run {
 	size_t seen; /* of those, found in the listing so far */
 	bool tty;
 };
+
+static struct pf_lockout lockout_of(const struct run *r, const struct member *m)
+{
+	return (
+	    struct pf_lockout){ &r->a->cfg, &r->a->st, m->name, m->uid, m->root_like, &r->a->log };
+}
 
 static void progress(struct run *r, const char *what, size_t done, size_t total)
 {
@@ -65,12 +76,12 @@ static void lower(char *s)
 			*s = (char)(*s - 'A' + 'a');
 }
 
-static void member_key(struct member *m, const struct pf_user_state *s)
+static void member_key(struct member *m, const struct pf_config *cfg, const struct pf_user_state *s)
 {
 	struct pf_identity ident;
 
 	m->key[0] = '\0';
-	if (pf_map_user(m->lo.cfg, m->name, &ident, NULL) != PF_OK)
+	if (pf_map_user(cfg, m->name, &ident, NULL) != PF_OK)
 		return;
 	if (s->frontegg_id[0] && strcmp(s->identity, ident.value) == 0)
 		snprintf(m->key, sizeof(m->key), "%s", s->frontegg_id);
@@ -98,8 +109,8 @@ static int collect(const char *name, void *arg)
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	if (pf_account_lookup(&r->a->cfg, name, &acct) != PF_OK)
 		acct = (struct pf_account){ .uid = (uid_t)-1 };
-	m->lo = (struct pf_lockout){ &r->a->cfg, &r->a->st,      m->name,
-				     acct.uid,   acct.root_like, &r->a->log };
+	m->uid = acct.uid;
+	m->root_like = acct.root_like;
 	return 0;
 }
 
@@ -112,14 +123,16 @@ static void settle_host(struct run *r, struct member *m)
 	struct pf_txn txn;
 	bool changed, locked;
 
-	if (pf_store_begin(&r->a->st, m->name, m->lo.uid, &txn) != PF_OK)
+	struct pf_lockout lo = lockout_of(r, m);
+
+	if (pf_store_begin(&r->a->st, m->name, m->uid, &txn) != PF_OK)
 		return;
 	changed = pf_lockout_expire(&txn, &r->a->cfg, now);
 	r->rep.expired += changed;
-	pf_policy_for(&r->a->cfg, m->lo.root_like, &p);
+	pf_policy_for(&r->a->cfg, m->root_like, &p);
 	locked = !p.exempt && pf_host_locked(&txn.state, now);
-	if (locked && !txn.state.cloud_lock_pushed && pf_lockout_pushes(&m->lo) &&
-	    pf_outbox_get(&r->a->st, m->name, m->lo.uid, &e) == PF_ERR_NOENT) {
+	if (locked && !txn.state.cloud_lock_pushed && pf_lockout_pushes(&lo) &&
+	    pf_outbox_get(&r->a->st, m->name, m->uid, &e) == PF_ERR_NOENT) {
 		bool queued = false;
 		if (pf_outbox_put(&txn, PF_ACTION_LOCK, now, &queued) == PF_OK && queued)
 			r->rep.requeued++;
@@ -127,8 +140,8 @@ static void settle_host(struct run *r, struct member *m)
 	if (changed && pf_store_commit(&txn) != PF_OK)
 		pf_log(&r->a->log, LOG_ERR, "cannot end the expired lock of %s", m->name);
 	pf_store_end(&txn);
-	m->cloud = pf_lockout_cloud_applies(&m->lo);
-	member_key(m, &txn.state);
+	m->cloud = pf_lockout_cloud_applies(&lo);
+	member_key(m, &r->a->cfg, &txn.state);
 }
 
 /* A failure of the service itself: the rest of the outbox would fail alike. */
@@ -147,9 +160,11 @@ static void flush_outbox(struct run *r)
 		bool delivered = false;
 		enum fg_result res;
 
-		if (pf_outbox_get(&r->a->st, m->name, m->lo.uid, &e) != PF_OK)
+		struct pf_lockout lo = lockout_of(r, m);
+
+		if (pf_outbox_get(&r->a->st, m->name, m->uid, &e) != PF_OK)
 			continue;
-		res = cloud_push(&r->cloud, &m->lo, &delivered);
+		res = cloud_push(&r->cloud, &lo, &delivered);
 		count_error(r, res);
 		r->rep.delivered += delivered;
 		if (service_down(res))
@@ -184,11 +199,21 @@ static int list_item(const struct fg_user *u, void *arg)
 		m = find_key(r, u->email);
 	if (m != NULL && m->cloud && !m->seen) {
 		m->seen = true;
-		r->rep.cleared += cloud_store_answer(&r->cloud, &m->lo, u);
+		struct pf_lockout lo = lockout_of(r, m);
+
+		r->rep.cleared += cloud_store_answer(&r->cloud, &lo, u);
 		r->rep.refreshed++;
 		progress(r, "refreshing", ++r->seen, r->want);
 	}
 	return r->seen == r->want; /* everyone found: stop paging */
+}
+
+static bool apply_gone(const struct run *r, const struct member *m,
+		       const struct pf_cloud_answer *gone, bool *cleared)
+{
+	struct pf_lockout lo = lockout_of(r, m);
+
+	return pf_lockout_apply_cloud(&lo, gone, pf_now(), cleared) == PF_OK;
 }
 
 /* Pass 3 by listing: every page, matching users by cached id or e-mail. */
@@ -205,8 +230,7 @@ static enum fg_result refresh_by_listing(struct run *r)
 		struct member *m = &r->m[i];
 		struct pf_cloud_answer gone = { PF_CLOUD_ABSENT, "", NULL };
 		bool cleared;
-		if (m->cloud && !m->seen &&
-		    pf_lockout_apply_cloud(&m->lo, &gone, pf_now(), &cleared) == PF_OK)
+		if (m->cloud && !m->seen && apply_gone(r, m, &gone, &cleared))
 			r->rep.refreshed++;
 	}
 	return FG_OK;
@@ -219,7 +243,9 @@ static void refresh_one_by_one(struct run *r)
 		bool cleared = false;
 		if (!r->m[i].cloud)
 			continue;
-		res = cloud_refresh(&r->cloud, &r->m[i].lo, &cleared);
+		struct pf_lockout lo = lockout_of(r, &r->m[i]);
+
+		res = cloud_refresh(&r->cloud, &lo, &cleared);
 		count_error(r, res);
 		r->rep.refreshed += res == FG_OK || res == FG_NOT_FOUND;
 		r->rep.cleared += cleared;
@@ -262,9 +288,9 @@ static void tally(struct run *r)
 	for (size_t i = 0; i < r->n; i++) {
 		struct pf_user_state s;
 		struct pf_policy p;
-		if (pf_store_read(&r->a->st, r->m[i].name, r->m[i].lo.uid, &s) != PF_OK)
+		if (pf_store_read(&r->a->st, r->m[i].name, r->m[i].uid, &s) != PF_OK)
 			continue;
-		pf_policy_for(&r->a->cfg, r->m[i].lo.root_like, &p);
+		pf_policy_for(&r->a->cfg, r->m[i].root_like, &p);
 		r->rep.host_locked += !p.exempt && pf_host_locked(&s, now);
 		r->rep.cloud_locked += s.cloud == PF_CLOUD_LOCKED;
 	}

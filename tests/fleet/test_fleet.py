@@ -252,6 +252,34 @@ def screen_locker_abstains_when_the_config_is_private(ctx):
         h.cleanup()
 
 
+@test
+def sync_of_300_users_pages_and_keeps_every_user_apart(ctx):
+    """More users than one listing page and than sync's first allocation:
+    each user's Frontegg answer lands on that user, by paged listing."""
+    emu = ctx["emu"]
+    names = ["w%d" % i for i in range(300)]  # pam-driver names them so
+    h = PamHost(emu, names, name="many")
+    try:
+        emu.put_users([{"email": "%s@example.com" % n, "isLocked": i % 7 == 0}
+                       for i, n in enumerate(names)])
+        ids = {n: emu.user_by_email("%s@example.com" % n)["id"] for n in names}
+        d = pftest.drive(h, "bad", "w", 300, 300)  # one failure each: a record each
+        out, err = d.communicate(timeout=600)
+        eq(d.returncode, 0, err)
+        emu.reset_counters()
+        h.run("sync", check=0)
+        c = emu.counters()["requests"]
+        assert c["list"] >= 2, c
+        eq(c["get_user"] + c["email_lookup"], 0, "per-user requests")
+        users = {u["user"]: u for u in h.status()["users"]}
+        eq(len(users), 300)
+        for i, n in enumerate(names):
+            eq(users[n]["frontegg_id"], ids[n], "%s's Frontegg id" % n)
+            eq(users[n]["cloud"], "locked" if i % 7 == 0 else "unlocked", n)
+    finally:
+        h.cleanup()
+
+
 def hosts_match_frontegg(ctx, host, names):
     for name in names:
         st = host.user_status(name)

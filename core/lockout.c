@@ -46,6 +46,11 @@ static void policy_of(const struct pf_lockout *lo, struct pf_policy *p)
 	pf_policy_for(lo->cfg, lo->root_like, p);
 }
 
+static bool nothing_to_clear(const struct pf_user_state *s)
+{
+	return s->n_fail == 0 && s->failures_total == 0 && s->lock_since == 0;
+}
+
 enum pf_rc pf_lockout_check(const struct pf_lockout *lo, int64_t now, bool cloud,
 			    struct pf_check *out)
 {
@@ -60,6 +65,7 @@ enum pf_rc pf_lockout_check(const struct pf_lockout *lo, int64_t now, bool cloud
 	}
 	policy_of(lo, &p);
 	out->recent_failures = pf_recent_failures(&s, &p, now);
+	out->tally_clean = nothing_to_clear(&s);
 	if (!p.exempt && pf_host_locked(&s, now)) {
 		out->verdict = PF_VERDICT_HOST_LOCKED;
 		out->lock_until = s.lock_until;
@@ -130,11 +136,6 @@ enum pf_rc pf_lockout_record_failure(const struct pf_lockout *lo, const struct p
 		rc = pf_outbox_put(&txn, PF_ACTION_LOCK, ev->now, &out->push_queued);
 	pf_store_end(&txn);
 	return rc;
-}
-
-static bool nothing_to_clear(const struct pf_user_state *s)
-{
-	return s->n_fail == 0 && s->failures_total == 0 && s->lock_since == 0;
 }
 
 enum pf_rc pf_lockout_record_success(const struct pf_lockout *lo, int64_t now)

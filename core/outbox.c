@@ -88,7 +88,8 @@ static enum pf_rc read_entry(struct pf_store *st, const char *user, uid_t owner,
 	memset(out, 0, sizeof(*out));
 	if (!pf_username_valid(user))
 		return PF_ERR_INVAL;
-	rc = pf_rec_load(&pf_outbox_kind, st->outboxfd, user, owner, out, why, sizeof(why));
+	rc = pf_rec_load(&pf_outbox_kind, pf_store_dir(st, PF_DIR_OUTBOX), user, owner, out, why,
+			 sizeof(why));
 	if (rc == PF_OK && strcmp(out->user, user) != 0) {
 		memset(out, 0, sizeof(*out));
 		snprintf(why, sizeof(why), "names another user");
@@ -127,7 +128,8 @@ enum pf_rc pf_outbox_put(struct pf_txn *txn, enum pf_action action, int64_t now,
 	e.queued_at = now;
 	e.serial = pf_random_u64();
 	len = pf_outbox_format(&e, buf, sizeof(buf));
-	rc = len ? pf_write_atomic(txn->st->outboxfd, txn->user, buf, len, txn->st->file_mode)
+	rc = len ? pf_write_atomic(pf_store_dir(txn->st, PF_DIR_OUTBOX), txn->user, buf, len,
+				   txn->st->file_mode)
 		 : PF_ERR_TOOBIG;
 	if (rc == PF_OK && queued)
 		*queued = true;
@@ -143,9 +145,9 @@ enum pf_rc pf_outbox_ack(struct pf_txn *txn, uint64_t serial)
 		return rc;
 	if (e.serial != serial)
 		return PF_ERR_BUSY; /* replaced by a newer intent: keep it */
-	if (unlinkat(txn->st->outboxfd, txn->user, 0) != 0 && errno != ENOENT)
+	if (unlinkat(pf_store_dir(txn->st, PF_DIR_OUTBOX), txn->user, 0) != 0 && errno != ENOENT)
 		return PF_ERR_IO;
-	return fsync(txn->st->outboxfd) == 0 ? PF_OK : PF_ERR_IO;
+	return fsync(pf_store_dir(txn->st, PF_DIR_OUTBOX)) == 0 ? PF_OK : PF_ERR_IO;
 }
 
 struct list_ctx {
@@ -166,5 +168,5 @@ enum pf_rc pf_outbox_list(struct pf_store *st, pf_outbox_fn fn, void *arg)
 {
 	struct list_ctx c = { st, fn, arg };
 
-	return pf_dir_each_user(st->outboxfd, list_one, &c);
+	return pf_dir_each_user(pf_store_dir(st, PF_DIR_OUTBOX), list_one, &c);
 }

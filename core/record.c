@@ -156,7 +156,7 @@ enum pf_rc pf_rec_decode(const struct pf_rec_kind *k, const char *text, size_t l
 	if (rc == PF_OK && seen != k->all_keys)
 		rc = PF_ERR_CORRUPT;
 	if (rc != PF_OK)
-		memset(out, 0, k->out_size);
+		memset(out, 0, k->out_size); /* half a record is no record */
 	return rc;
 }
 
@@ -168,12 +168,13 @@ enum pf_rc pf_rec_load(const struct pf_rec_kind *k, int dirfd, const char *name,
 	size_t len = 0;
 	enum pf_rc rc;
 
-	memset(out, 0, k->out_size);
-	rc = pf_read_file_checked(dirfd, name, &rules, &text, &len, why, whysize);
-	if (rc == PF_ERR_TOOBIG)
-		return PF_ERR_CORRUPT;
-	if (rc != PF_OK)
-		return rc;
+	/* dirfd < 0: its directory could not be opened (logged there). */
+	rc = dirfd < 0 ? PF_ERR_IO
+		       : pf_read_file_checked(dirfd, name, &rules, &text, &len, why, whysize);
+	if (rc != PF_OK) {
+		memset(out, 0, k->out_size); /* pf_rec_decode zeroes on every other path */
+		return rc == PF_ERR_TOOBIG ? PF_ERR_CORRUPT : rc;
+	}
 	rc = pf_rec_decode(k, text, len, out);
 	free(text);
 	if (rc != PF_OK && why != NULL)

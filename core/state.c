@@ -32,10 +32,8 @@ static void close_fd(int *fd)
 void pf_store_close(struct pf_store *st)
 {
 	close_fd(&st->dirfd);
-	close_fd(&st->usersfd);
-	close_fd(&st->locksfd);
-	close_fd(&st->claimsfd);
-	close_fd(&st->outboxfd);
+	for (size_t i = 0; i < PF_DIR_COUNT; i++)
+		close_fd(&st->subfd[i]);
 }
 
 /* Only root may own the store's directories, whoever runs us. */
@@ -75,12 +73,15 @@ static enum pf_rc open_top(struct pf_store *st, const char *state_dir, bool crea
 	char why[256];
 	enum pf_rc rc;
 
-	if (create && state_dir[0] == '/' && mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
-		pf_log(st->log, LOG_ERR, "state_dir %s: cannot create: %s", state_dir,
-		       strerror(errno));
-		return PF_ERR_IO;
-	}
 	rc = pf_open_dir_checked(state_dir, 0022, &st->dirfd, why, sizeof(why));
+	if (rc == PF_ERR_NOENT && create && state_dir[0] == '/') {
+		if (mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
+			pf_log(st->log, LOG_ERR, "state_dir %s: cannot create: %s", state_dir,
+			       strerror(errno));
+			return PF_ERR_IO;
+		}
+		rc = pf_open_dir_checked(state_dir, 0022, &st->dirfd, why, sizeof(why));
+	}
 	if (rc != PF_OK)
 		pf_log(st->log, rc == PF_ERR_NOENT ? LOG_WARNING : LOG_ERR, "state_dir %s: %s",
 		       state_dir, why);
@@ -90,34 +91,46 @@ static enum pf_rc open_top(struct pf_store *st, const char *state_dir, bool crea
 enum pf_rc pf_store_open(struct pf_store *st, const char *state_dir, unsigned flags,
 			 const struct pf_logger *log)
 {
-	int *fds[] = { &st->usersfd, &st->locksfd, &st->claimsfd, &st->outboxfd };
-	bool create = (flags & PF_STORE_CREATE) != 0;
 	struct stat sb;
-	mode_t mode;
 	enum pf_rc rc;
 
 	memset(st, 0, sizeof(*st));
-	st->dirfd = st->usersfd = st->locksfd = st->claimsfd = st->outboxfd = -1;
+	st->dirfd = -1;
+	for (size_t i = 0; i < PF_DIR_COUNT; i++)
+		st->subfd[i] = -1;
 	st->log = log;
+	st->create = (flags & (PF_STORE_CREATE | PF_STORE_SETUP)) != 0;
 	snprintf(st->path, sizeof(st->path), "%s", state_dir);
-	rc = open_top(st, state_dir, create);
+	rc = open_top(st, state_dir, st->create);
 	if (rc != PF_OK)
 		return rc;
 	/* A group-shared top directory (root:frontegg) makes shared subdirectories. */
-	fstat(st->dirfd, &sb);
-	mode = (sb.st_mode & 0070) ? 02770 : 0700;
+	if (fstat(st->dirfd, &sb) != 0) {
+		pf_store_close(st);
+		return PF_ERR_IO;
+	}
+	st->dir_mode = (sb.st_mode & 0070) ? 02770 : 0700;
 	st->file_mode = (sb.st_mode & 0070) ? 0660 : 0600;
-	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
-		rc = open_subdir(st, subdirs[i], mode, create, fds[i]);
-		if (rc != PF_OK) {
-			if (rc != PF_ERR_PERM)
-				pf_log(log, LOG_ERR, "%s/%s: cannot open: %s", st->path, subdirs[i],
-				       pf_rc_str(rc));
+	for (size_t i = 0; (flags & PF_STORE_SETUP) && i < PF_DIR_COUNT; i++) {
+		if (pf_store_dir(st, (enum pf_store_dir)i) < 0) {
 			pf_store_close(st);
-			return rc;
+			return PF_ERR_IO;
 		}
 	}
 	return PF_OK;
+}
+
+int pf_store_dir(struct pf_store *st, enum pf_store_dir d)
+{
+	enum pf_rc rc;
+
+	if (st->subfd[d] >= 0 || st->dirfd < 0)
+		return st->subfd[d];
+	rc = open_subdir(st, subdirs[d], st->dir_mode, st->create, &st->subfd[d]);
+	if (rc != PF_OK && rc != PF_ERR_PERM)
+		pf_log(st->log, rc == PF_ERR_NOENT ? LOG_WARNING : LOG_ERR,
+		       "%s/%s: cannot open: %s", st->path, subdirs[d], pf_rc_str(rc));
+	return st->subfd[d];
 }
 
 static enum pf_rc check_name(struct pf_store *st, const char *user)
@@ -132,13 +145,14 @@ enum pf_rc pf_store_read(struct pf_store *st, const char *user, uid_t owner,
 			 struct pf_user_state *out)
 {
 	char why[256] = "";
-	enum pf_rc rc;
+	enum pf_rc rc = check_name(st, user);
 
-	memset(out, 0, sizeof(*out));
-	rc = check_name(st, user);
-	if (rc != PF_OK)
+	if (rc != PF_OK) {
+		memset(out, 0, sizeof(*out));
 		return rc;
-	rc = pf_rec_load(&pf_state_kind, st->usersfd, user, owner, out, why, sizeof(why));
+	}
+	rc = pf_rec_load(&pf_state_kind, pf_store_dir(st, PF_DIR_USERS), user, owner, out, why,
+			 sizeof(why));
 	if (rc != PF_OK && rc != PF_ERR_NOENT)
 		pf_log(st->log, LOG_ERR, "state of %s (%s/users/%s): %s", user, st->path, user,
 		       why);
@@ -192,7 +206,7 @@ enum pf_rc pf_store_begin(struct pf_store *st, const char *user, uid_t owner, st
 		return rc;
 	snprintf(txn->user, sizeof(txn->user), "%s", user);
 	txn->owner = owner;
-	rc = open_lockfile(st, st->locksfd, user, owner, &txn->lockfd);
+	rc = open_lockfile(st, pf_store_dir(st, PF_DIR_LOCKS), user, owner, &txn->lockfd);
 	if (rc != PF_OK)
 		return rc;
 	if (flock_retry(txn->lockfd, LOCK_EX) != 0) {
@@ -217,7 +231,8 @@ enum pf_rc pf_store_commit(struct pf_txn *txn)
 	if (buf == NULL)
 		return rc;
 	len = pf_state_format(&txn->state, buf, PF_STATE_MAX_SIZE);
-	rc = len ? pf_write_atomic(txn->st->usersfd, txn->user, buf, len, txn->st->file_mode)
+	rc = len ? pf_write_atomic(pf_store_dir(txn->st, PF_DIR_USERS), txn->user, buf, len,
+				   txn->st->file_mode)
 		 : PF_ERR_TOOBIG;
 	free(buf);
 	if (rc == PF_OK)
@@ -230,11 +245,11 @@ enum pf_rc pf_store_commit(struct pf_txn *txn)
 
 enum pf_rc pf_store_remove(struct pf_txn *txn)
 {
-	if (unlinkat(txn->st->usersfd, txn->user, 0) != 0 && errno != ENOENT)
+	if (unlinkat(pf_store_dir(txn->st, PF_DIR_USERS), txn->user, 0) != 0 && errno != ENOENT)
 		return PF_ERR_IO;
 	memset(&txn->state, 0, sizeof(txn->state));
 	txn->existed = false;
-	return fsync(txn->st->usersfd) == 0 ? PF_OK : PF_ERR_IO;
+	return fsync(pf_store_dir(txn->st, PF_DIR_USERS)) == 0 ? PF_OK : PF_ERR_IO;
 }
 
 void pf_store_end(struct pf_txn *txn)
@@ -247,7 +262,7 @@ enum pf_rc pf_store_claim(struct pf_store *st, const char *user, int *fd)
 	enum pf_rc rc = check_name(st, user);
 
 	if (rc == PF_OK)
-		rc = open_lockfile(st, st->claimsfd, user, (uid_t)-1, fd);
+		rc = open_lockfile(st, pf_store_dir(st, PF_DIR_CLAIMS), user, (uid_t)-1, fd);
 	if (rc != PF_OK)
 		return rc;
 	if (flock_retry(*fd, LOCK_EX | LOCK_NB) != 0) {
@@ -264,5 +279,5 @@ void pf_store_release_claim(int fd)
 
 enum pf_rc pf_store_list(struct pf_store *st, pf_user_fn fn, void *arg)
 {
-	return pf_dir_each_user(st->usersfd, fn, arg);
+	return pf_dir_each_user(pf_store_dir(st, PF_DIR_USERS), fn, arg);
 }

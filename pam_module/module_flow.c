@@ -208,9 +208,10 @@ static int refuse_account(struct pf_module *m, const char *reason)
 }
 
 /* The user may log in: clear the tally if auth ran in this handle. */
-static int admit(struct pf_module *m, int rv)
+static int admit(struct pf_module *m, const struct pf_check *c, int rv)
 {
-	if (!auth_ran(m))
+	/* The check just read the record: nothing to clear costs no second read. */
+	if (!auth_ran(m) || c->tally_clean)
 		return rv;
 	switch (op_record_success(m)) {
 	case PF_SUCCESS_CLEARED:
@@ -240,5 +241,5 @@ int pf_flow_account(struct pf_module *m)
 		return refuse_account(m, lock_reason(c.verdict));
 	if (c.verdict == PF_VERDICT_ERROR)
 		return unknown_state(m, "lockout state unknown", true);
-	return admit(m, rv);
+	return admit(m, &c, rv);
 }

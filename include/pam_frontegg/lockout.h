@@ -36,6 +36,7 @@ struct pf_check {
 	enum pf_verdict verdict;
 	int64_t lock_until; /* HOST_LOCKED: 0 = until an administrator unlocks */
 	unsigned recent_failures;
+	bool tally_clean; /* no failure and no lock recorded: a success has nothing to clear */
 };
 
 const char *pf_verdict_str(enum pf_verdict v);

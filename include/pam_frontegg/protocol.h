@@ -27,8 +27,8 @@
 
 /* The fixed replies of record-success and push. */
 #define PF_REPLY_CLEARED "cleared\n"
-#define PF_REPLY_LOCKED "locked\n"
-#define PF_REPLY_PUSHED "pushed\n"
+#define PF_REPLY_LOCKED  "locked\n"
+#define PF_REPLY_PUSHED  "pushed\n"
 #define PF_REPLY_PENDING "pending\n"
 
 #define PF_REPLY_MAX 128

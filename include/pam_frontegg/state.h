@@ -56,24 +56,30 @@ struct pf_user_state {
 	int64_t push_last_at;            /* when the last failed delivery was tried */
 };
 
+/* The subdirectories, opened on first use: a login's read needs only users/. */
+enum pf_store_dir { PF_DIR_USERS, PF_DIR_LOCKS, PF_DIR_CLAIMS, PF_DIR_OUTBOX, PF_DIR_COUNT };
+
 struct pf_store {
 	int dirfd;
-	int usersfd;
-	int locksfd;
-	int claimsfd;
-	int outboxfd;
-	mode_t file_mode; /* 0660 when the directory is group-shared (setgid), else 0600 */
+	int subfd[PF_DIR_COUNT]; /* -1 until opened */
+	bool create;             /* create missing subdirectories */
+	mode_t dir_mode;         /* for the subdirectories it creates */
+	mode_t file_mode;        /* 0660 when the directory is group-shared (setgid), else 0600 */
 	const struct pf_logger *log;
 	char path[512];
 };
 
 enum pf_store_flags {
-	PF_STORE_CREATE = 1u << 0, /* create missing directories (root, or the helper) */
+	PF_STORE_CREATE = 1u << 0, /* create missing directories when first used (root) */
+	PF_STORE_SETUP = 1u << 1,  /* create and check every subdirectory now (the helper) */
 };
 
 PF_NODISCARD enum pf_rc pf_store_open(struct pf_store *st, const char *state_dir, unsigned flags,
 				      const struct pf_logger *log);
 void pf_store_close(struct pf_store *st);
+
+/* The descriptor of a subdirectory, opened (and checked) on first use; -1 on error, logged. */
+int pf_store_dir(struct pf_store *st, enum pf_store_dir d);
 
 /*
  * Reads NAME's record without locking. owner is the uid besides root that

@@ -72,7 +72,7 @@ START_TEST(parallel_failures_count_exactly)
 	struct pf_store st;
 	pid_t pids[WRITERS];
 
-	ck_assert_int_eq(pf_store_open(&st, dir, PF_STORE_CREATE, &tl.logger), PF_OK);
+	ck_assert_int_eq(pf_store_open(&st, dir, PF_STORE_SETUP, &tl.logger), PF_OK);
 	pf_store_close(&st);
 	for (int i = 0; i < WRITERS; i++) {
 		pids[i] = fork();
@@ -122,7 +122,7 @@ START_TEST(sigkill_mid_update_leaves_a_readable_store)
 	uint64_t before = 0;
 
 	srand(12345);
-	ck_assert_int_eq(pf_store_open(&st, dir, PF_STORE_CREATE, &tl.logger), PF_OK);
+	ck_assert_int_eq(pf_store_open(&st, dir, PF_STORE_SETUP, &tl.logger), PF_OK);
 	pf_store_close(&st);
 	for (int k = 0; k < KILLS; k++) {
 		uint64_t now;

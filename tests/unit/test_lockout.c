@@ -22,7 +22,7 @@ static void setup(void)
 {
 	dir = pf_test_mkdtemp();
 	pf_test_log_init(&tl);
-	ck_assert_int_eq(pf_store_open(&st, dir, PF_STORE_CREATE, &tl.logger), PF_OK);
+	ck_assert_int_eq(pf_store_open(&st, dir, PF_STORE_SETUP, &tl.logger), PF_OK);
 	ck_assert_int_eq(pf_config_defaults(&cfg), PF_OK);
 	cfg.root_unlock_time = cfg.unlock_time;
 	cfg.client_id = strdup("test-client-id");

@@ -16,7 +16,7 @@ static void setup(void)
 {
 	dir = pf_test_mkdtemp();
 	pf_test_log_init(&tl);
-	ck_assert_int_eq(pf_store_open(&st, dir, PF_STORE_CREATE, &tl.logger), PF_OK);
+	ck_assert_int_eq(pf_store_open(&st, dir, PF_STORE_SETUP, &tl.logger), PF_OK);
 }
 
 static void teardown(void)

@@ -32,7 +32,8 @@ UNIT_TESTS = \
 	tests/unit/test_policy \
 	tests/unit/test_lockout \
 	tests/unit/test_protocol \
-	tests/unit/test_concurrency
+	tests/unit/test_concurrency \
+	tests/fuzz/test_fuzz_regressions
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -83,6 +84,10 @@ EXTRA_DIST += $(PY_TESTS) \
 	tests/emulator/emulatorctl.py \
 	tests/emulator/frontegg_emulator.py \
 	tests/lib/pftest.py
+
+tests_fuzz_test_fuzz_regressions_SOURCES = tests/fuzz/test_fuzz_regressions.c
+tests_fuzz_test_fuzz_regressions_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_fuzz_test_fuzz_regressions_LDADD = $(UNIT_LDADD)
 
 include tests/pam/pam.mk
 

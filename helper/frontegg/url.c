@@ -6,25 +6,19 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pam_frontegg/usermap.h"
 #include "url.h"
 
 #define IDENTITY "/identity/resources"
 
 bool fg_id_valid(const char *id)
 {
-	size_t n = 0;
-
-	if (id == NULL)
-		return false;
-	/* Only what a path segment carries literally: no '/', '.', '%' or '?'. */
-	for (; id[n] != '\0'; n++) {
-		char ch = id[n];
-		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-			  (ch >= '0' && ch <= '9') || ch == '-';
-		if (!ok || n >= PF_ID_MAX)
-			return false;
-	}
-	return n > 0;
+	/*
+	 * Core's rule for ids: only what a path segment carries literally (no
+	 * '/', '.', '%' or '?') and never "-", which the state record reads as
+	 * "no id". One rule, so an id the client accepts is one core keeps.
+	 */
+	return id != NULL && pf_ident_classify(id) == PF_IDENT_ID;
 }
 
 enum fg_result fg_url_base_check(const char *api_url)

@@ -321,6 +321,37 @@ bool pt_wait_calls(const char *verb, unsigned n, int timeout_ms)
 	return true;
 }
 
+/* True while pid runs (a zombie has finished: its parent may be slow to reap). */
+static bool running(long pid)
+{
+	char path[64], state = 'Z';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+		state = 'Z';
+	fclose(f);
+	return state != 'Z' && state != 'X';
+}
+
+bool pt_wait_exit(long pid, int timeout_ms)
+{
+	int64_t end = pt_mono_ms() + timeout_ms;
+
+	/* A detached helper finishes on its own time: wait for it, bounded. */
+	while (running(pid)) {
+		struct timespec nap = { 0, 5 * 1000 * 1000 };
+
+		if (pt_mono_ms() > end)
+			return false;
+		nanosleep(&nap, NULL);
+	}
+	return true;
+}
+
 static void quiet(void *ctx, int prio, const char *line)
 {
 	(void)ctx;

@@ -45,6 +45,8 @@ unsigned pt_calls(const char *verb);
 bool pt_last_call(const char *verb, unsigned long *ruid, int *envc, int *nfds, long *pid);
 /* Waits (bounded) until the helper recorded n calls of verb. */
 bool pt_wait_calls(const char *verb, unsigned n, int timeout_ms);
+/* Waits (bounded) until process pid has exited; false on timeout. */
+bool pt_wait_exit(long pid, int timeout_ms);
 
 /* Reads USER's record; false when there is none. */
 bool pt_state(const char *user, struct pf_user_state *out);

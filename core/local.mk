@@ -31,3 +31,6 @@ core_libpfcore_la_SOURCES = \
 	include/pam_frontegg/sync_status.h \
 	include/pam_frontegg/usermap.h \
 	include/pam_frontegg/username.h
+# One section per function: the PAM module links only the parts it calls
+# (fewer imports for the dynamic loader to bind at every pam_start).
+core_libpfcore_la_CFLAGS = $(AM_CFLAGS) -ffunction-sections -fdata-sections

@@ -151,12 +151,12 @@ enum pf_rc pf_rec_decode(const struct pf_rec_kind *k, const char *text, size_t l
 	unsigned seen = 0;
 	enum pf_rc rc;
 
-	memset(out, 0, k->out_size);
+	memset(out, 0, k->zero_size);
 	rc = decode_lines(k, text, len, out, &seen);
 	if (rc == PF_OK && seen != k->all_keys)
 		rc = PF_ERR_CORRUPT;
 	if (rc != PF_OK)
-		memset(out, 0, k->out_size); /* half a record is no record */
+		memset(out, 0, k->zero_size); /* half a record is no record */
 	return rc;
 }
 
@@ -172,7 +172,7 @@ enum pf_rc pf_rec_load(const struct pf_rec_kind *k, int dirfd, const char *name,
 	rc = dirfd < 0 ? PF_ERR_IO
 		       : pf_read_file_checked(dirfd, name, &rules, &text, &len, why, whysize);
 	if (rc != PF_OK) {
-		memset(out, 0, k->out_size); /* pf_rec_decode zeroes on every other path */
+		memset(out, 0, k->zero_size); /* pf_rec_decode zeroes on every other path */
 		return rc == PF_ERR_TOOBIG ? PF_ERR_CORRUPT : rc;
 	}
 	rc = pf_rec_decode(k, text, len, out);

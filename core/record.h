@@ -37,6 +37,7 @@ struct pf_rec_kind {
 	size_t max;
 	unsigned all_keys;
 	size_t out_size;
+	size_t zero_size; /* the leading bytes of out a decode starts from zero */
 	bool (*line)(char **tokens, size_t n, void *out, unsigned *seen);
 };
 

@@ -16,6 +16,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,7 @@ static bool parse_fail(struct pf_user_state *s, char **t, size_t n)
 	if (n != 5 || s->n_fail >= PF_FAIL_RING)
 		return false;
 	f = &s->fail[s->n_fail];
+	memset(f, 0, sizeof(*f)); /* the ring is not zeroed before a read */
 	if (!pf_rec_time(t[1], &f->when) || !take_field(f->service, sizeof(f->service), t[2]) ||
 	    !take_field(f->rhost, sizeof(f->rhost), t[3]) ||
 	    !take_field(f->tty, sizeof(f->tty), t[4]))
@@ -162,8 +164,13 @@ static bool parse_line(char **t, size_t n, void *out, unsigned *seen)
 	}
 }
 
-const struct pf_rec_kind pf_state_kind = { STATE_MAGIC, PF_STATE_MAX_SIZE, 0x7fu,
-					   sizeof(struct pf_user_state), parse_line };
+/* The failure ring (9 KiB) is filled as far as the record goes, never zeroed. */
+const struct pf_rec_kind pf_state_kind = { STATE_MAGIC,
+					   PF_STATE_MAX_SIZE,
+					   0x7fu,
+					   sizeof(struct pf_user_state),
+					   offsetof(struct pf_user_state, fail),
+					   parse_line };
 
 enum pf_rc pf_state_parse(const char *text, size_t len, struct pf_user_state *out)
 {

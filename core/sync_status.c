@@ -34,8 +34,10 @@ static bool parse_sync_line(char **t, size_t n, void *out, unsigned *seen)
 	return false;
 }
 
-const struct pf_rec_kind pf_sync_kind = { SYNC_MAGIC, SYNC_MAX, 7u, sizeof(struct pf_sync_status),
-					  parse_sync_line };
+const struct pf_rec_kind pf_sync_kind = {
+	SYNC_MAGIC,     SYNC_MAX, 7u, sizeof(struct pf_sync_status), sizeof(struct pf_sync_status),
+	parse_sync_line
+};
 
 enum pf_rc pf_sync_status_parse(const char *text, size_t len, struct pf_sync_status *out)
 {

@@ -127,6 +127,87 @@ static bool config_unreadable(const struct pf_module *m, int n, const char **set
 	return true;
 }
 
+/*
+ * The parsed configuration is kept in the PAM handle, keyed by the settings
+ * it was parsed from: auth and account of one login parse the file once.
+ */
+#define CONFIG_DATA "pam_frontegg.config"
+
+struct cached_config {
+	char *key;
+	struct pf_config cfg;
+};
+
+static void free_cached_config(pam_handle_t *pamh, void *data, int error_status)
+{
+	struct cached_config *c = data;
+
+	(void)pamh;
+	(void)error_status;
+	pf_config_free(&c->cfg);
+	free(c->key);
+	free(c);
+}
+
+/* The settings one per line: equal keys mean an equal configuration. */
+static char *settings_key(int n, const char **settings)
+{
+	size_t len = 1;
+	char *key;
+
+	for (int i = 0; i < n; i++)
+		len += strlen(settings[i]) + 1;
+	key = malloc(len);
+	if (key == NULL)
+		return NULL;
+	key[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		strcat(key, settings[i]);
+		strcat(key, "\n");
+	}
+	return key;
+}
+
+/* Borrows the handle's configuration when it was parsed from the same settings. */
+static bool borrow_cached(struct pf_module *m, const char *key)
+{
+	const void *data = NULL;
+	const struct cached_config *c;
+
+	if (pam_get_data(m->pamh, CONFIG_DATA, &data) != PAM_SUCCESS || data == NULL)
+		return false;
+	c = data;
+	if (strcmp(c->key, key) != 0)
+		return false;
+	m->cfg = c->cfg; /* the handle owns the strings */
+	return true;
+}
+
+/* Parses the settings; keeps the result in the handle when it can. */
+static enum pf_rc parse_and_cache(struct pf_module *m, char *key, int n, const char **settings)
+{
+	struct cached_config *c = calloc(1, sizeof(*c));
+	enum pf_rc rc;
+
+	if (c == NULL) {
+		free(key);
+		return PF_ERR_NOMEM;
+	}
+	rc = pf_config_load(&c->cfg, n, settings, 0, &m->log);
+	c->key = key;
+	if (rc != PF_OK || key == NULL ||
+	    pam_set_data(m->pamh, CONFIG_DATA, c, free_cached_config) != PAM_SUCCESS) {
+		/* Not cached: this call owns what it parsed. */
+		m->cfg = c->cfg;
+		m->cfg_loaded = rc == PF_OK;
+		free(key);
+		free(c);
+		return rc;
+	}
+	m->cfg = c->cfg;
+	return rc;
+}
+
 static int load_config(struct pf_module *m, bool auth, int flags, int argc, const char **argv)
 {
 	const char **settings = NULL;
@@ -136,8 +217,14 @@ static int load_config(struct pf_module *m, bool auth, int flags, int argc, cons
 	if (rv == PAM_SUCCESS && config_unreadable(m, n, settings)) {
 		rv = PAM_IGNORE;
 	} else if (rv == PAM_SUCCESS) {
-		rc = pf_config_load(&m->cfg, n, settings, 0, &m->log);
-		m->cfg_loaded = rc == PF_OK;
+		char *key = settings_key(n, settings);
+
+		if (key != NULL && borrow_cached(m, key)) {
+			free(key);
+			rc = PF_OK;
+		} else {
+			rc = parse_and_cache(m, key, n, settings); /* takes key */
+		}
 		rv = rc == PF_OK ? PAM_SUCCESS : rc == PF_ERR_NOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
 	}
 	free(settings);

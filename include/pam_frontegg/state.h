@@ -43,10 +43,9 @@ enum pf_cloud_seen {
 struct pf_user_state {
 	uint64_t failures_total; /* failures since the tally was last cleared */
 	unsigned n_fail;         /* records in fail[], oldest first */
-	struct pf_failure fail[PF_FAIL_RING];
-	int64_t lock_since;     /* 0 = no host lock */
-	int64_t lock_until;     /* with lock_since: 0 = until an admin unlocks */
-	bool cloud_lock_pushed; /* Frontegg confirmed a lock this host pushed */
+	int64_t lock_since;      /* 0 = no host lock */
+	int64_t lock_until;      /* with lock_since: 0 = until an admin unlocks */
+	bool cloud_lock_pushed;  /* Frontegg confirmed a lock this host pushed */
 	int64_t cloud_pushed_at;
 	enum pf_cloud_seen cloud;
 	int64_t cloud_checked_at;        /* when cloud was read (0 = never) */
@@ -54,6 +53,8 @@ struct pf_user_state {
 	char identity[PF_IDENT_MAX + 1]; /* the e-mail or id frontegg_id came from */
 	unsigned push_attempts;          /* failed deliveries of the outbox entry (for status) */
 	int64_t push_last_at;            /* when the last failed delivery was tried */
+	/* Last, and only fail[0..n_fail) is meaningful: a read zeroes just the rest. */
+	struct pf_failure fail[PF_FAIL_RING];
 };
 
 /* The subdirectories, opened on first use: a login's read needs only users/. */

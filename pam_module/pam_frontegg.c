@@ -11,8 +11,9 @@
  *
  * Arguments are configuration settings (conf=PATH and every key of
  * pam_frontegg.conf), applied after the file, plus one mode word in auth.
- * The configuration is loaded on every call: no state outlives a call except
- * the "auth ran" mark kept in the PAM handle.
+ * The configuration is read once per PAM handle (auth and account of one
+ * login share it through pam_set_data); besides it, only the "auth ran" mark
+ * lives in the handle, and nothing outlives the handle.
  *
  * RETURN VALUES (also pam_module/RETURN-VALUES.md, for the man page)
  *

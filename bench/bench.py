@@ -232,18 +232,7 @@ def refresh_all(host, users):
 
 def helpers_running(conf):
     """frontegg-lockout processes (detached pushes) started with --conf conf."""
-    n = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        if argv[0].endswith(b"frontegg-lockout") and conf.encode() in argv:
-            n += 1
-    return n
+    return sum(1 for argv in pftest.helper_processes() if conf.encode() in argv)
 
 
 def new_host(undo, emu, users, name, tmpfs=None, **settings):

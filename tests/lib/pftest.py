@@ -323,9 +323,8 @@ def drive(host, service, prefix, users, count, first=0):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
-def pushes_running(user):
-    """Detached `frontegg-lockout push USER` processes still alive."""
-    n = 0
+def helper_processes():
+    """The argv (bytes) of every running frontegg-lockout."""
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -336,10 +335,14 @@ def pushes_running(user):
             continue
         while argv and argv[-1] == b"":
             argv.pop()
-        if len(argv) >= 3 and argv[0].endswith(b"frontegg-lockout") and argv[-2] == b"push" \
-                and argv[-1] == user.encode():
-            n += 1
-    return n
+        if argv and argv[0].endswith(b"frontegg-lockout"):
+            yield argv
+
+
+def pushes_running(user):
+    """Detached `frontegg-lockout push USER` processes still alive."""
+    return sum(1 for argv in helper_processes()
+               if len(argv) >= 3 and argv[-2] == b"push" and argv[-1] == user.encode())
 
 
 # --- the helper installed setgid, as the packages do

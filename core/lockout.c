@@ -112,12 +112,27 @@ static void fill_failure(struct pf_failure *f, const struct pf_auth_event *ev)
 	pf_field_copy(f->tty, sizeof(f->tty), ev->tty);
 }
 
+/*
+ * Writes a recorded failure: a failure that changed nothing else is appended
+ * (cheap, like pam_faillock); a lock starting or ending is a durable rewrite.
+ */
+static enum pf_rc store_failure(struct pf_txn *txn, bool lock_changed)
+{
+	const struct pf_user_state *s = &txn->state;
+
+	if (!lock_changed && pf_store_can_append(txn) &&
+	    pf_store_append_failure(txn, &s->fail[s->n_fail - 1]) == PF_OK)
+		return PF_OK;
+	return pf_store_commit(txn);
+}
+
 enum pf_rc pf_lockout_record_failure(const struct pf_lockout *lo, const struct pf_auth_event *ev,
 				     struct pf_failure_result *out)
 {
 	struct pf_failure f;
 	struct pf_policy p;
 	struct pf_txn txn;
+	bool expired;
 	enum pf_rc rc;
 
 	memset(out, 0, sizeof(*out));
@@ -126,11 +141,11 @@ enum pf_rc pf_lockout_record_failure(const struct pf_lockout *lo, const struct p
 		return rc;
 	policy_of(lo, &p);
 	fill_failure(&f, ev);
-	pf_lockout_expire(&txn, lo->cfg, ev->now);
+	expired = pf_lockout_expire(&txn, lo->cfg, ev->now);
 	out->outcome = pf_record_failure(&txn.state, &p, &f);
 	out->recent_failures = pf_recent_failures(&txn.state, &p, ev->now);
 	out->lock_until = txn.state.lock_until;
-	rc = pf_store_commit(&txn);
+	rc = store_failure(&txn, expired || out->outcome == PF_FAIL_LOCKED_NOW);
 	/* State first: a crash before the outbox write is repaired by sync. */
 	if (rc == PF_OK && out->outcome == PF_FAIL_LOCKED_NOW && pf_lockout_pushes(lo))
 		rc = pf_outbox_put(&txn, PF_ACTION_LOCK, ev->now, &out->push_queued);

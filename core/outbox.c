@@ -71,12 +71,14 @@ static bool parse_entry_line(char **t, size_t n, void *out, unsigned *seen)
 	}
 }
 
-const struct pf_rec_kind pf_outbox_kind = { OUTBOX_MAGIC,
-					    PF_OUTBOX_MAX_SIZE,
-					    0xfu,
-					    sizeof(struct pf_outbox_entry),
-					    sizeof(struct pf_outbox_entry),
-					    parse_entry_line };
+const struct pf_rec_kind pf_outbox_kind = {
+	.magic = OUTBOX_MAGIC,
+	.max = PF_OUTBOX_MAX_SIZE,
+	.all_keys = 0xfu,
+	.out_size = sizeof(struct pf_outbox_entry),
+	.zero_size = sizeof(struct pf_outbox_entry),
+	.line = parse_entry_line,
+};
 
 enum pf_rc pf_outbox_parse(const char *text, size_t len, struct pf_outbox_entry *out)
 {

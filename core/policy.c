@@ -29,7 +29,7 @@ unsigned pf_recent_failures(const struct pf_user_state *s, const struct pf_polic
 	return n;
 }
 
-static void append_failure(struct pf_user_state *s, const struct pf_failure *f)
+void pf_push_failure(struct pf_user_state *s, const struct pf_failure *f)
 {
 	if (s->n_fail > PF_FAIL_RING)
 		s->n_fail = PF_FAIL_RING;
@@ -52,7 +52,7 @@ enum pf_failure_outcome pf_record_failure(struct pf_user_state *s, const struct 
 
 	pf_expire_lock(s, now);
 	was_locked = pf_host_locked(s, now);
-	append_failure(s, f);
+	pf_push_failure(s, f);
 	if (p->exempt)
 		return PF_FAIL_EXEMPT;
 	if (was_locked)

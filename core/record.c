@@ -109,36 +109,28 @@ bool pf_rec_once(unsigned *seen, unsigned bit)
 	return true;
 }
 
-static enum pf_rc decode_lines(const struct pf_rec_kind *k, const char *text, size_t len, void *out,
-			       unsigned *seen)
+typedef bool (*pf_line_fn)(char **tokens, size_t n, void *ctx);
+
+/* Hands every line of text[0..len) (each ends in '\n') to fn, tokenized. */
+static enum pf_rc each_line(const char *text, size_t len, pf_line_fn fn, void *ctx)
 {
-	const char *magic = k->magic;
-	size_t mlen = strlen(magic), max = k->max, pos;
 	char *copy, *line;
 	enum pf_rc rc = PF_ERR_CORRUPT;
 
-	if (len > max)
-		return PF_ERR_TOOBIG;
-	if (len < mlen + 5 || memchr(text, '\0', len) || strncmp(text, magic, mlen) != 0 ||
-	    text[mlen] != '\n' || strncmp(text + len - 5, "\nend\n", 5) != 0)
-		return PF_ERR_CORRUPT;
-	if (len == mlen + 5)
-		return PF_OK; /* no body lines */
-	copy = strndup(text + mlen + 1, len - mlen - 6);
+	if (len == 0)
+		return PF_OK;
+	copy = strndup(text, len);
 	if (copy == NULL)
 		return PF_ERR_NOMEM;
-	for (pos = 0, line = copy;; line = copy + pos) {
+	for (line = copy; line < copy + len;) {
 		char *tokens[PF_REC_MAX_TOKENS];
 		char *nl = strchr(line, '\n');
 		size_t n;
 
-		if (nl)
-			*nl = '\0';
-		if (!tokenize(line, tokens, &n) || !k->line(tokens, n, out, seen))
+		*nl = '\0';
+		if (!tokenize(line, tokens, &n) || !fn(tokens, n, ctx))
 			goto out;
-		if (nl == NULL)
-			break;
-		pos = (size_t)(nl - copy) + 1;
+		line = nl + 1;
 	}
 	rc = PF_OK;
 out:
@@ -146,15 +138,73 @@ out:
 	return rc;
 }
 
+struct decode_ctx {
+	const struct pf_rec_kind *kind;
+	void *out;
+	unsigned seen;
+};
+
+static bool body_line(char **tokens, size_t n, void *ctx)
+{
+	struct decode_ctx *c = ctx;
+
+	return c->kind->line(tokens, n, c->out, &c->seen);
+}
+
+static bool journal_line(char **tokens, size_t n, void *ctx)
+{
+	struct decode_ctx *c = ctx;
+
+	return c->kind->journal(tokens, n, c->out);
+}
+
+/* Where the record's "end" line ends, or 0 when the frame is wrong. */
+static size_t frame_end(const struct pf_rec_kind *k, const char *text, size_t len)
+{
+	size_t mlen = strlen(k->magic);
+	const char *end;
+
+	if (len < mlen + 5 || strncmp(text, k->magic, mlen) != 0 || text[mlen] != '\n')
+		return 0;
+	end = memmem(text + mlen, len - mlen, "\nend\n", 5);
+	return end ? (size_t)(end - text) + 5 : 0;
+}
+
+/* The length of the journal's whole lines: a last line without '\n' was cut short. */
+static size_t whole_lines(const char *text, size_t len)
+{
+	const char *nl = len ? memrchr(text, '\n', len) : NULL;
+
+	return nl ? (size_t)(nl - text) + 1 : 0;
+}
+
+static enum pf_rc decode_frame(const struct pf_rec_kind *k, const char *text, size_t len, void *out)
+{
+	struct decode_ctx ctx = { k, out, 0 };
+	size_t body = strlen(k->magic) + 1, base = frame_end(k, text, len), journal;
+	enum pf_rc rc;
+
+	if (base == 0 || (base < len && k->journal == NULL))
+		return PF_ERR_CORRUPT;
+	journal = whole_lines(text + base, len - base);
+	if (memchr(text, '\0', base + journal))
+		return PF_ERR_CORRUPT;
+	rc = each_line(text + body, base - 4 - body, body_line, &ctx);
+	if (rc == PF_OK && ctx.seen != k->all_keys)
+		rc = PF_ERR_CORRUPT;
+	if (rc == PF_OK)
+		rc = each_line(text + base, journal, journal_line, &ctx);
+	if (rc == PF_OK && base + journal < len)
+		k->torn(out);
+	return rc;
+}
+
 enum pf_rc pf_rec_decode(const struct pf_rec_kind *k, const char *text, size_t len, void *out)
 {
-	unsigned seen = 0;
 	enum pf_rc rc;
 
 	memset(out, 0, k->zero_size);
-	rc = decode_lines(k, text, len, out, &seen);
-	if (rc == PF_OK && seen != k->all_keys)
-		rc = PF_ERR_CORRUPT;
+	rc = len > k->max ? PF_ERR_TOOBIG : decode_frame(k, text, len, out);
 	if (rc != PF_OK)
 		memset(out, 0, k->zero_size); /* half a record is no record */
 	return rc;

@@ -1,7 +1,12 @@
 /*
  * The line-based record format shared by state and outbox files: a magic
  * first line, "key value..." lines of single-space separated printable
- * tokens, and a final "end" line, so truncation is always detected.
+ * tokens, and an "end" line, so truncation is always detected.
+ *
+ * A kind may allow a journal after "end": lines appended in place (one
+ * write each) by later updates. A journal line is taken only when its
+ * newline is there; a last line without one is an append cut short (a crash
+ * or a full disk) and is left out, and reported through torn().
  * Private to core/.
  */
 #ifndef PAM_FRONTEGG_CORE_RECORD_H
@@ -39,14 +44,17 @@ struct pf_rec_kind {
 	size_t out_size;
 	size_t zero_size; /* the leading bytes of out a decode starts from zero */
 	bool (*line)(char **tokens, size_t n, void *out, unsigned *seen);
+	/* NULL: nothing may follow "end". Otherwise takes one journal line. */
+	bool (*journal)(char **tokens, size_t n, void *out);
+	void (*torn)(void *out); /* the journal's last line was cut short */
 };
 
 /* Marks key bit in *seen; false when it was already there. */
 bool pf_rec_once(unsigned *seen, unsigned bit);
 
 /*
- * Checks the frame (size, magic, "end"), decodes every line into out and
- * checks every key was there. PF_ERR_TOOBIG over max, PF_ERR_CORRUPT on any
+ * Checks the frame (size, magic, "end"), decodes every line into out,
+ * checks every key was there, then applies the journal, if the kind has one. PF_ERR_TOOBIG over max, PF_ERR_CORRUPT on any
  * defect; out is zeroed unless PF_OK.
  */
 enum pf_rc pf_rec_decode(const struct pf_rec_kind *k, const char *text, size_t len, void *out);

@@ -215,6 +215,7 @@ enum pf_rc pf_store_begin(struct pf_store *st, const char *user, uid_t owner, st
 	}
 	rc = pf_store_read(st, user, owner, &txn->state);
 	txn->existed = rc != PF_ERR_NOENT;
+	txn->intact = rc == PF_OK;
 	if (rc == PF_ERR_NOENT)
 		rc = PF_OK;
 	if (rc != PF_OK && rc != PF_ERR_CORRUPT)
@@ -235,11 +236,52 @@ enum pf_rc pf_store_commit(struct pf_txn *txn)
 				   txn->st->file_mode)
 		 : PF_ERR_TOOBIG;
 	free(buf);
-	if (rc == PF_OK)
-		txn->existed = true;
-	else
+	if (rc == PF_OK) {
+		txn->existed = txn->intact = true;
+		txn->state.journal_lines = 0; /* folded into the record */
+		txn->state.journal_torn = false;
+	} else
 		pf_log(txn->st->log, LOG_ERR, "cannot write state of %s: %s", txn->user,
 		       pf_rc_str(rc));
+	return rc;
+}
+
+bool pf_store_can_append(const struct pf_txn *txn)
+{
+	return txn->intact && !txn->state.journal_torn && txn->state.journal_lines < PF_JOURNAL_MAX;
+}
+
+static enum pf_rc write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = write(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	/* A short append leaves a torn line, which readers skip and the next update rewrites. */
+	return n == (ssize_t)len ? PF_OK : PF_ERR_IO;
+}
+
+enum pf_rc pf_store_append_failure(struct pf_txn *txn, const struct pf_failure *f)
+{
+	struct pf_file_rules rules = { 0007, txn->owner, PF_STATE_MAX_SIZE };
+	char line[PF_SERVICE_MAX + PF_RHOST_MAX + PF_TTY_MAX + 48];
+	size_t len = pf_failure_format(f, line, sizeof(line));
+	enum pf_rc rc;
+	int fd;
+
+	if (len == 0 || !pf_store_can_append(txn))
+		return PF_ERR_INVAL;
+	fd = openat(pf_store_dir(txn->st, PF_DIR_USERS), txn->user,
+		    O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ELOOP ? PF_ERR_PERM : PF_ERR_IO;
+	rc = pf_check_fd(fd, &rules, NULL, 0);
+	if (rc == PF_OK)
+		rc = write_all(fd, line, len);
+	close(fd);
+	if (rc == PF_OK)
+		txn->state.journal_lines++;
 	return rc;
 }
 

@@ -12,6 +12,7 @@
  *   push 0 0
  *   fail 1700000000 sshd 192.0.2.7 ssh
  *   end
+ *   fail 1700000030 sshd 192.0.2.7 ssh      (journal: appended later)
  */
 #include "autoconfig.h"
 
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pam_frontegg/policy.h"
 #include "pam_frontegg/state.h"
 #include "pam_frontegg/usermap.h"
 #include "record.h"
@@ -47,6 +49,11 @@ static const char *or_dash(const char *s)
 	return s[0] ? s : "-";
 }
 
+static void print_failure(struct pf_record_writer *w, const struct pf_failure *f)
+{
+	pf_rec_printf(w, "fail %lld %s %s %s\n", (long long)f->when, f->service, f->rhost, f->tty);
+}
+
 size_t pf_state_format(const struct pf_user_state *s, char *buf, size_t size)
 {
 	struct pf_record_writer w = { buf, size, 0, true };
@@ -60,12 +67,17 @@ size_t pf_state_format(const struct pf_user_state *s, char *buf, size_t size)
 	pf_rec_printf(&w, "id %s\n", or_dash(s->frontegg_id));
 	pf_rec_printf(&w, "identity %s\n", or_dash(s->identity));
 	pf_rec_printf(&w, "push %u %lld\n", s->push_attempts, (long long)s->push_last_at);
-	for (unsigned i = 0; i < s->n_fail && i < PF_FAIL_RING; i++) {
-		const struct pf_failure *f = &s->fail[i];
-		pf_rec_printf(&w, "fail %lld %s %s %s\n", (long long)f->when, f->service, f->rhost,
-			      f->tty);
-	}
+	for (unsigned i = 0; i < s->n_fail && i < PF_FAIL_RING; i++)
+		print_failure(&w, &s->fail[i]);
 	pf_rec_printf(&w, "end\n");
+	return w.ok ? w.used : 0;
+}
+
+size_t pf_failure_format(const struct pf_failure *f, char *buf, size_t size)
+{
+	struct pf_record_writer w = { buf, size, 0, true };
+
+	print_failure(&w, f);
 	return w.ok ? w.used : 0;
 }
 
@@ -106,22 +118,47 @@ static bool take_cloud(const char *tok, enum pf_cloud_seen *out)
 	return false;
 }
 
+static bool take_failure(char **t, size_t n, struct pf_failure *f)
+{
+	memset(f, 0, sizeof(*f));
+	return n == 5 && pf_rec_time(t[1], &f->when) &&
+	       take_field(f->service, sizeof(f->service), t[2]) &&
+	       take_field(f->rhost, sizeof(f->rhost), t[3]) &&
+	       take_field(f->tty, sizeof(f->tty), t[4]);
+}
+
+static bool in_order(const struct pf_user_state *s, const struct pf_failure *f)
+{
+	return s->n_fail == 0 || f->when >= s->fail[s->n_fail - 1].when;
+}
+
+/* A "fail" line in the record: the ring as written, so never over-full. */
 static bool parse_fail(struct pf_user_state *s, char **t, size_t n)
 {
-	struct pf_failure *f;
-
-	if (n != 5 || s->n_fail >= PF_FAIL_RING)
-		return false;
-	f = &s->fail[s->n_fail];
-	memset(f, 0, sizeof(*f)); /* the ring is not zeroed before a read */
-	if (!pf_rec_time(t[1], &f->when) || !take_field(f->service, sizeof(f->service), t[2]) ||
-	    !take_field(f->rhost, sizeof(f->rhost), t[3]) ||
-	    !take_field(f->tty, sizeof(f->tty), t[4]))
-		return false;
-	if (s->n_fail > 0 && f->when < s->fail[s->n_fail - 1].when)
+	if (s->n_fail >= PF_FAIL_RING || !take_failure(t, n, &s->fail[s->n_fail]) ||
+	    !in_order(s, &s->fail[s->n_fail]))
 		return false;
 	s->n_fail++;
 	return true;
+}
+
+/* A journal line: a failure that happened after the record was written. */
+static bool parse_journal_line(char **t, size_t n, void *out)
+{
+	struct pf_user_state *s = out;
+	struct pf_failure f;
+
+	if (strcmp(t[0], "fail") != 0 || s->journal_lines >= PF_JOURNAL_MAX ||
+	    !take_failure(t, n, &f) || !in_order(s, &f))
+		return false;
+	pf_push_failure(s, &f);
+	s->journal_lines++;
+	return true;
+}
+
+static void journal_torn(void *out)
+{
+	((struct pf_user_state *)out)->journal_torn = true;
 }
 
 /* One line of a record: every key but "fail" exactly once. */
@@ -165,12 +202,16 @@ static bool parse_line(char **t, size_t n, void *out, unsigned *seen)
 }
 
 /* The failure ring (9 KiB) is filled as far as the record goes, never zeroed. */
-const struct pf_rec_kind pf_state_kind = { STATE_MAGIC,
-					   PF_STATE_MAX_SIZE,
-					   0x7fu,
-					   sizeof(struct pf_user_state),
-					   offsetof(struct pf_user_state, fail),
-					   parse_line };
+const struct pf_rec_kind pf_state_kind = {
+	.magic = STATE_MAGIC,
+	.max = PF_STATE_MAX_SIZE,
+	.all_keys = 0x7fu,
+	.out_size = sizeof(struct pf_user_state),
+	.zero_size = offsetof(struct pf_user_state, fail),
+	.line = parse_line,
+	.journal = parse_journal_line,
+	.torn = journal_torn,
+};
 
 enum pf_rc pf_state_parse(const char *text, size_t len, struct pf_user_state *out)
 {

@@ -35,8 +35,12 @@ static bool parse_sync_line(char **t, size_t n, void *out, unsigned *seen)
 }
 
 const struct pf_rec_kind pf_sync_kind = {
-	SYNC_MAGIC,     SYNC_MAX, 7u, sizeof(struct pf_sync_status), sizeof(struct pf_sync_status),
-	parse_sync_line
+	.magic = SYNC_MAGIC,
+	.max = SYNC_MAX,
+	.all_keys = 7u,
+	.out_size = sizeof(struct pf_sync_status),
+	.zero_size = sizeof(struct pf_sync_status),
+	.line = parse_sync_line,
 };
 
 enum pf_rc pf_sync_status_parse(const char *text, size_t len, struct pf_sync_status *out)

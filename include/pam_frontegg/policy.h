@@ -32,6 +32,12 @@ enum pf_failure_outcome {
 	PF_FAIL_EXEMPT,       /* recorded, the policy never locks this user */
 };
 
+/*
+ * Adds f to the failure ring (the oldest leaves a full ring) and counts it;
+ * f->when is raised to the last record's if the clock stepped back.
+ */
+void pf_push_failure(struct pf_user_state *s, const struct pf_failure *f);
+
 /* Records f (f->when is "now") and applies the lock rule. */
 enum pf_failure_outcome pf_record_failure(struct pf_user_state *s, const struct pf_policy *p,
 					  const struct pf_failure *f);

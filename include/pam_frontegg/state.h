@@ -7,7 +7,13 @@
  *   outbox/NAME   the cloud action waiting for NAME (see outbox.h)
  *
  * Readers need no lock: records are replaced by rename, so a reader sees the
- * old or the new record, never half of one. Files are opened relative to the
+ * old or the new record, never half of one. A failure that changes nothing
+ * else (below deny, or while locked) is instead appended to the record as
+ * one journal line after "end", in one write() and without a flush, as
+ * pam_faillock writes its tally: a power cut may forget such failures, never
+ * a lock, which is always written by rename after fsync. A reader takes a
+ * journal line only once its newline is there, so it never sees half of one;
+ * the next rewrite folds the journal into the record. Files are opened relative to the
  * directory descriptors with O_NOFOLLOW, so no symlink is ever followed.
  */
 #ifndef PAM_FRONTEGG_STATE_H
@@ -24,6 +30,7 @@
 #define PF_RHOST_MAX      64
 #define PF_TTY_MAX        32
 #define PF_STATE_MAX_SIZE (32 * 1024)
+#define PF_JOURNAL_MAX    32 /* failures appended before the record is rewritten */
 
 struct pf_failure {
 	int64_t when;
@@ -53,6 +60,9 @@ struct pf_user_state {
 	char identity[PF_IDENT_MAX + 1]; /* the e-mail or id frontegg_id came from */
 	unsigned push_attempts;          /* failed deliveries of the outbox entry (for status) */
 	int64_t push_last_at;            /* when the last failed delivery was tried */
+	/* How the record was read, never written: its journal after "end". */
+	unsigned journal_lines;
+	bool journal_torn; /* its last append was cut short */
 	/* Last, and only fail[0..n_fail) is meaningful: a read zeroes just the rest. */
 	struct pf_failure fail[PF_FAIL_RING];
 };
@@ -97,6 +107,7 @@ struct pf_txn {
 	uid_t owner; /* besides root, who may own the user's files */
 	int lockfd;
 	bool existed;
+	bool intact; /* the record existed and was read whole */
 	struct pf_user_state state;
 };
 
@@ -109,6 +120,13 @@ PF_NODISCARD enum pf_rc pf_store_begin(struct pf_store *st, const char *user, ui
 				       struct pf_txn *txn);
 /* Writes txn->state atomically (temp, fsync, rename, fsync dir). */
 PF_NODISCARD enum pf_rc pf_store_commit(struct pf_txn *txn);
+/*
+ * Whether f may be appended to the record as it was read instead of a
+ * rewrite: the record is intact, its journal not full and not torn.
+ */
+bool pf_store_can_append(const struct pf_txn *txn);
+/* Appends f to NAME's record as a journal line (one write, no flush). */
+PF_NODISCARD enum pf_rc pf_store_append_failure(struct pf_txn *txn, const struct pf_failure *f);
 /* Removes NAME's record (the tally and everything else). */
 PF_NODISCARD enum pf_rc pf_store_remove(struct pf_txn *txn);
 /* Releases the lock. Safe to call twice. */
@@ -129,6 +147,8 @@ PF_NODISCARD enum pf_rc pf_store_list(struct pf_store *st, pf_user_fn fn, void *
 PF_NODISCARD enum pf_rc pf_state_parse(const char *text, size_t len, struct pf_user_state *out);
 /* Returns bytes written (< size) or 0 when buf is too small. */
 size_t pf_state_format(const struct pf_user_state *s, char *buf, size_t size);
+/* One "fail ..." line, as in the record and its journal; same return. */
+size_t pf_failure_format(const struct pf_failure *f, char *buf, size_t size);
 
 /* Copies a field for a failure record: printable, no spaces, "-" when empty. */
 void pf_field_copy(char *dst, size_t size, const char *src);

@@ -229,6 +229,86 @@ START_TEST(corrupt_record_is_error_then_replaced)
 }
 END_TEST
 
+/* The lines of alice's record after "end": its journal. */
+static unsigned journal_lines_on_disk(void)
+{
+	char path[512], text[PF_STATE_MAX_SIZE];
+	const char *end;
+	unsigned n = 0;
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/users/alice", dir);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	len = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[len] = '\0';
+	end = strstr(text, "\nend\n");
+	ck_assert_ptr_nonnull(end);
+	for (const char *p = end + 5; *p; p++)
+		n += *p == '\n';
+	return n;
+}
+
+START_TEST(failures_below_deny_are_appended_a_lock_is_rewritten)
+{
+	struct pf_check c;
+
+	fail_auth(T0); /* creates the record: a rewrite */
+	ck_assert_uint_eq(journal_lines_on_disk(), 0);
+	fail_auth(T0 + 1);
+	ck_assert_uint_eq(journal_lines_on_disk(), 1);
+	pf_lockout_check(&lo, T0 + 1, false, &c);
+	ck_assert_uint_eq(c.recent_failures, 2);
+	ck_assert_int_eq(fail_auth(T0 + 2).outcome, PF_FAIL_LOCKED_NOW);
+	ck_assert_uint_eq(journal_lines_on_disk(), 0); /* the lock is durable */
+	ck_assert_int_eq(fail_auth(T0 + 3).outcome, PF_FAIL_WHILE_LOCKED);
+	ck_assert_uint_eq(journal_lines_on_disk(), 1);
+	ck_assert_int_eq(verdict(T0 + 4, false), PF_VERDICT_HOST_LOCKED);
+}
+END_TEST
+
+START_TEST(a_full_journal_is_folded_and_counting_stays_exact)
+{
+	struct pf_user_state s;
+
+	for (int i = 0; i < 3 * PF_JOURNAL_MAX; i++) /* too far apart to lock */
+		ck_assert_int_eq(fail_auth(T0 + 1000 * i).outcome, PF_FAIL_COUNTED);
+	ck_assert_uint_le(journal_lines_on_disk(), PF_JOURNAL_MAX);
+	ck_assert_int_eq(pf_store_read(&st, "alice", (uid_t)-1, &s), PF_OK);
+	ck_assert_uint_eq(s.failures_total, 3 * PF_JOURNAL_MAX);
+	ck_assert_uint_eq(s.n_fail,
+			  3 * PF_JOURNAL_MAX < PF_FAIL_RING ? 3 * PF_JOURNAL_MAX : PF_FAIL_RING);
+	ck_assert_int_eq(s.fail[s.n_fail - 1].when, T0 + 1000 * (3 * PF_JOURNAL_MAX - 1));
+}
+END_TEST
+
+START_TEST(a_torn_append_is_repaired_by_the_next_failure)
+{
+	char path[512];
+	struct pf_user_state s;
+	FILE *f;
+
+	cfg.deny = 10;
+	fail_auth(T0);
+	fail_auth(T0 + 1);
+	ck_assert_uint_eq(journal_lines_on_disk(), 1);
+	snprintf(path, sizeof(path), "%s/users/alice", dir);
+	f = fopen(path, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs("fail 17000", f); /* a crash in the middle of an append */
+	fclose(f);
+	ck_assert_int_eq(pf_store_read(&st, "alice", (uid_t)-1, &s), PF_OK);
+	ck_assert_uint_eq(s.failures_total, 2);
+	ck_assert_int_eq(fail_auth(T0 + 2).outcome, PF_FAIL_COUNTED);
+	ck_assert_uint_eq(journal_lines_on_disk(), 0); /* rewritten, the torn line gone */
+	ck_assert_int_eq(pf_store_read(&st, "alice", (uid_t)-1, &s), PF_OK);
+	ck_assert_uint_eq(s.failures_total, 3);
+	ck_assert(!s.journal_torn);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lockout");
@@ -236,6 +316,9 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, unknown_user_is_allowed_and_nothing_written);
+	tcase_add_test(tc, failures_below_deny_are_appended_a_lock_is_rewritten);
+	tcase_add_test(tc, a_full_journal_is_folded_and_counting_stays_exact);
+	tcase_add_test(tc, a_torn_append_is_repaired_by_the_next_failure);
 	tcase_add_test(tc, lock_transition_queues_one_cloud_lock);
 	tcase_add_test(tc, cloud_lock_off_queues_nothing);
 	tcase_add_test(tc, success_clears_unless_locked);

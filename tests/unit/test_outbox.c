@@ -145,6 +145,8 @@ START_TEST(parse_rejects_hostile_entries)
 		"pam_frontegg-outbox 1\naction lock\nuser a\nqueued 1\nserial 1\nend\n",
 		"pam_frontegg-outbox 1\naction lock\nuser a\nqueued 1\nend\n",
 		"pam_frontegg-outbox 1\naction lock\naction lock\nuser a\nqueued 1\nserial 0000000000000001\nend\n",
+		/* Only state records have a journal. */
+		"pam_frontegg-outbox 1\naction lock\nuser a\nqueued 1\nserial 0000000000000001\nend\nfail 1 sshd - -\n",
 	};
 	struct pf_outbox_entry e;
 

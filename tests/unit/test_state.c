@@ -143,6 +143,193 @@ START_TEST(too_many_failures_is_corrupt)
 }
 END_TEST
 
+/* sample() as text, followed by len bytes of extra (the journal). */
+static size_t sample_with_bytes(const char *extra, size_t len, char *buf, size_t size)
+{
+	struct pf_user_state a;
+	size_t n;
+
+	sample(&a);
+	n = pf_state_format(&a, buf, size);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_lt(n + len, size);
+	memcpy(buf + n, extra, len);
+	return n + len;
+}
+
+static size_t sample_with(const char *extra, char *buf, size_t size)
+{
+	return sample_with_bytes(extra, strlen(extra), buf, size);
+}
+
+START_TEST(journal_lines_are_failures)
+{
+	struct pf_user_state s;
+	char buf[PF_STATE_MAX_SIZE];
+	size_t n = sample_with("fail 1700000030 sshd 192.0.2.9 ssh\nfail 1700000031 su - pts/1\n",
+			       buf, sizeof(buf));
+
+	ck_assert_int_eq(pf_state_parse(buf, n, &s), PF_OK);
+	ck_assert_uint_eq(s.n_fail, 4);
+	ck_assert_uint_eq(s.failures_total, 6);
+	ck_assert_uint_eq(s.journal_lines, 2);
+	ck_assert(!s.journal_torn);
+	ck_assert_int_eq(s.fail[3].when, 1700000031);
+	ck_assert_str_eq(s.fail[3].service, "su");
+	ck_assert_str_eq(s.fail[2].rhost, "192.0.2.9");
+}
+END_TEST
+
+START_TEST(torn_journal_line_is_left_out)
+{
+#define TORN(text)                                                                                 \
+	{                                                                                          \
+		"fail 1700000020 sshd - -\n" text, sizeof("fail 1700000020 sshd - -\n" text) - 1   \
+	}
+	static const struct {
+		const char *text;
+		size_t len;
+	} torn[] = { TORN("fail 1700000030 ss"), TORN("f"), TORN("fail 1700000030 sshd - -"),
+		     TORN("fa\0\0\0") };
+	struct pf_user_state s;
+	char buf[PF_STATE_MAX_SIZE];
+
+	for (size_t i = 0; i < sizeof(torn) / sizeof(torn[0]); i++) {
+		size_t n = sample_with_bytes(torn[i].text, torn[i].len, buf, sizeof(buf));
+
+		ck_assert_int_eq(pf_state_parse(buf, n, &s), PF_OK);
+		ck_assert_uint_eq(s.n_fail, 3);
+		ck_assert_uint_eq(s.journal_lines, 1);
+		ck_assert(s.journal_torn);
+	}
+}
+END_TEST
+
+START_TEST(journal_holds_only_ordered_failures)
+{
+#define BAD(text)                                                                                  \
+	{                                                                                          \
+		text, sizeof(text) - 1                                                             \
+	}
+	static const struct {
+		const char *text;
+		size_t len;
+	} bad[] = {
+		BAD("failures 9\n"),                   /* a record key */
+		BAD("fail 1699999999 sshd - -\n"),     /* older than the record's last */
+		BAD("fail 1700000030 sshd -\n"),       /* a field missing */
+		BAD("end\n"),                          /* a second end */
+		BAD("\n"),                             /* an empty line */
+		BAD("fail 1700000030 sshd - -\n\0\n"), /* a NUL inside a whole line */
+		BAD("fail 1700000030 sshd  - -\n"),    /* an empty token */
+	};
+	struct pf_user_state s;
+	char buf[PF_STATE_MAX_SIZE];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t n = sample_with_bytes(bad[i].text, bad[i].len, buf, sizeof(buf));
+
+		ck_assert_msg(pf_state_parse(buf, n, &s) == PF_ERR_CORRUPT, "journal %zu accepted",
+			      i);
+		ck_assert_uint_eq(s.failures_total, 0);
+	}
+}
+END_TEST
+
+START_TEST(journal_is_bounded_and_keeps_the_ring_bounded)
+{
+	struct pf_user_state a, b;
+	char *buf = malloc(PF_STATE_MAX_SIZE);
+	size_t n;
+
+	sample(&a);
+	a.n_fail = 0;
+	for (unsigned i = 0; i < PF_FAIL_RING; i++)
+		a.fail[a.n_fail++] = (struct pf_failure){ 1700000000 + i, "sshd", "-", "-" };
+	n = pf_state_format(&a, buf, PF_STATE_MAX_SIZE);
+	for (unsigned i = 0; i < PF_JOURNAL_MAX; i++)
+		n += (size_t)sprintf(buf + n, "fail %u login - tty1\n", 1700001000 + i);
+	ck_assert_int_eq(pf_state_parse(buf, n, &b), PF_OK);
+	ck_assert_uint_eq(b.n_fail, PF_FAIL_RING);
+	ck_assert_uint_eq(b.failures_total, a.failures_total + PF_JOURNAL_MAX);
+	ck_assert_int_eq(b.fail[0].when, 1700000000 + PF_JOURNAL_MAX); /* the oldest left */
+	ck_assert_int_eq(b.fail[PF_FAIL_RING - 1].when, 1700001000 + PF_JOURNAL_MAX - 1);
+	n += (size_t)sprintf(buf + n, "fail 1700002000 login - tty1\n");
+	ck_assert_int_eq(pf_state_parse(buf, n, &b), PF_ERR_CORRUPT);
+	free(buf);
+}
+END_TEST
+
+static void read_file(const char *name, char *buf, size_t size)
+{
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/users/%s", dir, name);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+START_TEST(append_then_commit_folds_the_journal)
+{
+	struct pf_failure f = { 1700000040, "sshd", "198.51.100.1", "ssh" };
+	char text[PF_STATE_MAX_SIZE];
+	struct pf_user_state s;
+	struct pf_txn txn;
+
+	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
+	ck_assert(!pf_store_can_append(&txn)); /* no record yet */
+	sample(&txn.state);
+	ck_assert_int_eq(pf_store_commit(&txn), PF_OK);
+	ck_assert(pf_store_can_append(&txn));
+	ck_assert_int_eq(pf_store_append_failure(&txn, &f), PF_OK);
+	pf_store_end(&txn);
+	read_file("alice", text, sizeof(text));
+	ck_assert_ptr_nonnull(strstr(text, "end\nfail 1700000040 sshd 198.51.100.1 ssh\n"));
+	ck_assert_int_eq(pf_store_read(&st, "alice", (uid_t)-1, &s), PF_OK);
+	ck_assert_uint_eq(s.failures_total, 5);
+	ck_assert_uint_eq(s.journal_lines, 1);
+
+	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
+	ck_assert_uint_eq(txn.state.n_fail, 3);
+	ck_assert_int_eq(pf_store_commit(&txn), PF_OK);
+	pf_store_end(&txn);
+	read_file("alice", text, sizeof(text));
+	ck_assert_str_eq(text + strlen(text) - 4, "end\n");
+	ck_assert_ptr_nonnull(strstr(text, "fail 1700000040 sshd 198.51.100.1 ssh\nend\n"));
+	ck_assert_int_eq(pf_store_read(&st, "alice", (uid_t)-1, &s), PF_OK);
+	ck_assert_uint_eq(s.failures_total, 5);
+	ck_assert_uint_eq(s.journal_lines, 0);
+}
+END_TEST
+
+START_TEST(torn_or_full_journal_is_not_appended_to)
+{
+	struct pf_failure f = { 1700000040, "sshd", "-", "-" };
+	char sub[512], text[PF_STATE_MAX_SIZE];
+	struct pf_txn txn;
+	size_t n = sample_with("fail 1700000030 ss", text, sizeof(text));
+	char *p;
+
+	text[n] = '\0';
+	snprintf(sub, sizeof(sub), "%s/users", dir);
+	p = pf_test_write(sub, "alice", text, 0600);
+	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
+	ck_assert(txn.state.journal_torn);
+	ck_assert(!pf_store_can_append(&txn));
+	ck_assert_int_eq(pf_store_append_failure(&txn, &f), PF_ERR_INVAL);
+	txn.state.journal_torn = false;
+	txn.state.journal_lines = PF_JOURNAL_MAX;
+	ck_assert(!pf_store_can_append(&txn));
+	pf_store_end(&txn);
+	free(p);
+}
+END_TEST
+
 START_TEST(missing_record_is_noent)
 {
 	struct pf_user_state s;
@@ -297,6 +484,12 @@ int main(void)
 	tcase_add_test(tc, malformed_records_are_corrupt);
 	tcase_add_test(tc, hostile_fields_are_refused_or_neutralised);
 	tcase_add_test(tc, too_many_failures_is_corrupt);
+	tcase_add_test(tc, journal_lines_are_failures);
+	tcase_add_test(tc, torn_journal_line_is_left_out);
+	tcase_add_test(tc, journal_holds_only_ordered_failures);
+	tcase_add_test(tc, journal_is_bounded_and_keeps_the_ring_bounded);
+	tcase_add_test(tc, append_then_commit_folds_the_journal);
+	tcase_add_test(tc, torn_or_full_journal_is_not_appended_to);
 	tcase_add_test(tc, missing_record_is_noent);
 	tcase_add_test(tc, commit_then_read);
 	tcase_add_test(tc, corrupt_file_on_disk_is_reported);

@@ -53,9 +53,9 @@
 #define PAM_SM_ACCOUNT
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
-#include <security/pam_modutil.h>
 
 #include "module.h"
+#include "pam_frontegg/account.h"
 #include "pam_frontegg/username.h"
 #include "pam_frontegg/usermap.h"
 
@@ -238,13 +238,6 @@ static int load_config(struct pf_module *m, bool auth, int flags, int argc, cons
 
 /* ---- the user ------------------------------------------------------------------ */
 
-/* admin_group members count as root: primary group or listed member. */
-static bool in_admin_group(const struct pf_module *m)
-{
-	return m->cfg.admin_group != NULL &&
-	       pam_modutil_user_in_group_nam_nam(m->pamh, m->user, m->cfg.admin_group) == 1;
-}
-
 /*
  * Decides whether the cloud state counts for this user. A user who maps to
  * no Frontegg identity is a plain local faillock user (core then queues no
@@ -289,7 +282,8 @@ static int get_user(struct pf_module *m)
 
 static int resolve_user(struct pf_module *m)
 {
-	const struct passwd *pw;
+	struct pf_account account;
+	enum pf_rc rc;
 	int rv = get_user(m);
 
 	if (rv != PAM_SUCCESS)
@@ -298,14 +292,18 @@ static int resolve_user(struct pf_module *m)
 		pf_log(&m->log, LOG_DEBUG, "%s is in ignore_users", m->user);
 		return PAM_IGNORE;
 	}
-	pw = pam_modutil_getpwnam(m->pamh, m->user);
-	if (pw == NULL) {
+	/* The same lookup as the helper's, so both agree on who is root-like. */
+	rc = pf_account_lookup(&m->cfg, m->user, &account);
+	if (rc != PF_OK) {
 		/* No name: users type passwords into the login prompt by mistake. */
-		pf_log(&m->log, LOG_NOTICE, "user unknown");
+		if (rc == PF_ERR_IO)
+			pf_log(&m->log, LOG_ERR, "user lookup failed (NSS error), ignored");
+		else
+			pf_log(&m->log, LOG_NOTICE, "user unknown");
 		return PAM_IGNORE;
 	}
-	m->uid = pw->pw_uid;
-	m->root_like = pw->pw_uid == 0 || in_admin_group(m);
+	m->uid = account.uid;
+	m->root_like = account.root_like;
 	resolve_cloud(m);
 	return PAM_SUCCESS;
 }

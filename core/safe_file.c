@@ -193,7 +193,7 @@ enum pf_rc pf_read_file_checked(int dirfd, const char *path, const struct pf_fil
 	return rc;
 }
 
-static bool write_all(int fd, const void *data, size_t len)
+bool pf_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -221,7 +221,7 @@ enum pf_rc pf_write_atomic(int dirfd, const char *name, const void *data, size_t
 		    mode);
 	if (fd < 0)
 		return errno == EACCES || errno == EPERM ? PF_ERR_PERM : PF_ERR_IO;
-	ok = fchmod(fd, mode) == 0 && write_all(fd, data, len) && fsync(fd) == 0;
+	ok = fchmod(fd, mode) == 0 && pf_write_all(fd, data, len) && fsync(fd) == 0;
 	ok = (close(fd) == 0) && ok;
 	if (!ok || renameat(dirfd, tmp, dirfd, name) != 0) {
 		unlinkat(dirfd, tmp, 0);

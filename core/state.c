@@ -251,17 +251,6 @@ bool pf_store_can_append(const struct pf_txn *txn)
 	return txn->intact && !txn->state.journal_torn && txn->state.journal_lines < PF_JOURNAL_MAX;
 }
 
-static enum pf_rc write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	do
-		n = write(fd, buf, len);
-	while (n < 0 && errno == EINTR);
-	/* A short append leaves a torn line, which readers skip and the next update rewrites. */
-	return n == (ssize_t)len ? PF_OK : PF_ERR_IO;
-}
-
 enum pf_rc pf_store_append_failure(struct pf_txn *txn, const struct pf_failure *f)
 {
 	struct pf_file_rules rules = { 0007, txn->owner, PF_STATE_MAX_SIZE };
@@ -277,8 +266,9 @@ enum pf_rc pf_store_append_failure(struct pf_txn *txn, const struct pf_failure *
 	if (fd < 0)
 		return errno == ELOOP ? PF_ERR_PERM : PF_ERR_IO;
 	rc = pf_check_fd(fd, &rules, NULL, 0);
-	if (rc == PF_OK)
-		rc = write_all(fd, line, len);
+	/* A failed append may leave a torn line: readers skip it, the next update rewrites. */
+	if (rc == PF_OK && !pf_write_all(fd, line, len))
+		rc = PF_ERR_IO;
 	close(fd);
 	if (rc == PF_OK)
 		txn->state.journal_lines++;

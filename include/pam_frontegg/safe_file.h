@@ -46,6 +46,9 @@ PF_NODISCARD enum pf_rc pf_read_file_checked(int dirfd, const char *path,
 /* Reads everything from fd up to max bytes (NUL-terminated heap copy). */
 PF_NODISCARD enum pf_rc pf_read_fd(int fd, size_t max, char **data, size_t *len);
 
+/* Writes all of data, retrying after EINTR and short writes; false on error. */
+bool pf_write_all(int fd, const void *data, size_t len);
+
 /*
  * Writes data to dirfd/name atomically: temp file in the same directory,
  * fsync, rename over name, fsync the directory. mode applies to the new file.

@@ -13,7 +13,9 @@
  *    expiry, admin lock, clear) driven by the rest of the input. After every
  *    step the record must format and read back unchanged: whatever the
  *    lockout code stores, the store can read again (else a user's record
- *    would turn "corrupt" and be reset, losing a lock).
+ *    would turn "corrupt" and be reset, losing a lock). A failure that
+ *    neither starts nor ends a lock, appended as a journal line to the
+ *    record as it was, must read back as the very state a rewrite stores.
  */
 #include "autoconfig.h"
 
@@ -28,6 +30,7 @@
 
 static char buf[PF_STATE_MAX_SIZE];
 static char buf2[PF_STATE_MAX_SIZE];
+static char before_text[PF_STATE_MAX_SIZE + 256];
 
 static void check_field(const char *f, size_t size)
 {
@@ -111,6 +114,23 @@ static void parse_record(const uint8_t *data, size_t size)
 	check_equal(&s, &again);
 	/* Canonical: the re-read record formats to the very same bytes. */
 	FZ_CHECK(round_trip(&again) == len && memcmp(buf, buf2, len) == 0);
+}
+
+/* The record as it was, plus the failure just recorded as a journal line. */
+static void check_journal(const struct pf_user_state *s, size_t before_len)
+{
+	struct pf_user_state again;
+	size_t n;
+
+	if (before_len == 0 || s->n_fail == 0)
+		return;
+	n = pf_failure_format(&s->fail[s->n_fail - 1], before_text + before_len,
+			      sizeof(before_text) - before_len);
+	FZ_CHECK(n > 0);
+	if (before_len + n > PF_STATE_MAX_SIZE)
+		return; /* the store rewrites instead */
+	FZ_CHECK(pf_state_parse(before_text, before_len + n, &again) == PF_OK);
+	check_equal(s, &again);
 }
 
 /* Consumes the input from the front. */
@@ -208,6 +228,8 @@ static void run_policy(struct reader *r, struct pf_user_state *s)
 		case 0: {
 			enum pf_failure_outcome o;
 			unsigned before = s->n_fail;
+			size_t before_len;
+			bool lock_ends;
 			memset(&f, 0, sizeof(f));
 			f.when = now;
 			take_string(r, text, sizeof(text) - 1);
@@ -216,7 +238,11 @@ static void run_policy(struct reader *r, struct pf_user_state *s)
 			pf_field_copy(f.rhost, sizeof(f.rhost), text);
 			take_string(r, text, sizeof(text) - 1);
 			pf_field_copy(f.tty, sizeof(f.tty), text);
+			before_len = pf_state_format(s, before_text, PF_STATE_MAX_SIZE);
+			lock_ends = s->lock_since != 0 && !pf_host_locked(s, now);
 			o = pf_record_failure(s, &p, &f);
+			if (!lock_ends && o != PF_FAIL_LOCKED_NOW)
+				check_journal(s, before_len);
 			FZ_CHECK(o == PF_FAIL_COUNTED || o == PF_FAIL_LOCKED_NOW ||
 				 o == PF_FAIL_WHILE_LOCKED || o == PF_FAIL_EXEMPT);
 			FZ_CHECK(s->n_fail >= 1 && s->n_fail <= PF_FAIL_RING);

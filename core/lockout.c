@@ -181,6 +181,19 @@ enum pf_rc pf_lockout_record_success(const struct pf_lockout *lo, int64_t now)
 	return rc;
 }
 
+static bool same_or_unset(const char *known, const char *answer)
+{
+	return answer == NULL || strcmp(known, answer) == 0;
+}
+
+/* Whether applying ans changes nothing in s but the cached cloud state and its time. */
+static bool only_the_cache_changes(const struct pf_user_state *s, const struct pf_cloud_answer *ans)
+{
+	return same_or_unset(s->frontegg_id, ans->id) &&
+	       same_or_unset(s->identity, ans->identity) &&
+	       !(s->cloud_lock_pushed && ans->seen != PF_CLOUD_LOCKED);
+}
+
 enum pf_rc pf_lockout_apply_cloud(const struct pf_lockout *lo, const struct pf_cloud_answer *ans,
 				  int64_t now, bool *cleared)
 {
@@ -193,6 +206,11 @@ enum pf_rc pf_lockout_apply_cloud(const struct pf_lockout *lo, const struct pf_c
 		return rc;
 	txn.state.cloud = ans->seen;
 	txn.state.cloud_checked_at = now;
+	/* A mere cache refresh, the usual answer of every sync, costs an append. */
+	if (only_the_cache_changes(&txn.state, ans) && pf_store_append_cloud(&txn) == PF_OK) {
+		pf_store_end(&txn);
+		return PF_OK;
+	}
 	if (ans->id != NULL)
 		snprintf(txn.state.frontegg_id, sizeof(txn.state.frontegg_id), "%s", ans->id);
 	if (ans->identity != NULL)

@@ -251,11 +251,10 @@ bool pf_store_can_append(const struct pf_txn *txn)
 	return txn->intact && !txn->state.journal_torn && txn->state.journal_lines < PF_JOURNAL_MAX;
 }
 
-enum pf_rc pf_store_append_failure(struct pf_txn *txn, const struct pf_failure *f)
+/* Appends one journal line of len bytes (0: it did not fit) to NAME's record. */
+static enum pf_rc append_line(struct pf_txn *txn, const char *line, size_t len)
 {
 	struct pf_file_rules rules = { 0007, txn->owner, PF_STATE_MAX_SIZE };
-	char line[PF_SERVICE_MAX + PF_RHOST_MAX + PF_TTY_MAX + 48];
-	size_t len = pf_failure_format(f, line, sizeof(line));
 	enum pf_rc rc;
 	int fd;
 
@@ -273,6 +272,20 @@ enum pf_rc pf_store_append_failure(struct pf_txn *txn, const struct pf_failure *
 	if (rc == PF_OK)
 		txn->state.journal_lines++;
 	return rc;
+}
+
+enum pf_rc pf_store_append_failure(struct pf_txn *txn, const struct pf_failure *f)
+{
+	char line[PF_JOURNAL_LINE_MAX];
+
+	return append_line(txn, line, pf_failure_format(f, line, sizeof(line)));
+}
+
+enum pf_rc pf_store_append_cloud(struct pf_txn *txn)
+{
+	char line[PF_JOURNAL_LINE_MAX];
+
+	return append_line(txn, line, pf_cloud_format(&txn->state, line, sizeof(line)));
 }
 
 enum pf_rc pf_store_remove(struct pf_txn *txn)

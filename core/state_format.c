@@ -13,6 +13,7 @@
  *   fail 1700000000 sshd 192.0.2.7 ssh
  *   end
  *   fail 1700000030 sshd 192.0.2.7 ssh      (journal: appended later)
+ *   cloud unlocked 1700000300               (journal)
  */
 #include "autoconfig.h"
 
@@ -49,6 +50,11 @@ static const char *or_dash(const char *s)
 	return s[0] ? s : "-";
 }
 
+static void print_cloud(struct pf_record_writer *w, const struct pf_user_state *s)
+{
+	pf_rec_printf(w, "cloud %s %lld\n", cloud_names[s->cloud], (long long)s->cloud_checked_at);
+}
+
 static void print_failure(struct pf_record_writer *w, const struct pf_failure *f)
 {
 	pf_rec_printf(w, "fail %lld %s %s %s\n", (long long)f->when, f->service, f->rhost, f->tty);
@@ -61,7 +67,7 @@ size_t pf_state_format(const struct pf_user_state *s, char *buf, size_t size)
 	pf_rec_printf(&w, "%s\n", STATE_MAGIC);
 	pf_rec_printf(&w, "failures %llu\n", (unsigned long long)s->failures_total);
 	pf_rec_printf(&w, "lock %lld %lld\n", (long long)s->lock_since, (long long)s->lock_until);
-	pf_rec_printf(&w, "cloud %s %lld\n", cloud_names[s->cloud], (long long)s->cloud_checked_at);
+	print_cloud(&w, s);
 	pf_rec_printf(&w, "pushed %d %lld\n", s->cloud_lock_pushed ? 1 : 0,
 		      (long long)s->cloud_pushed_at);
 	pf_rec_printf(&w, "id %s\n", or_dash(s->frontegg_id));
@@ -70,6 +76,14 @@ size_t pf_state_format(const struct pf_user_state *s, char *buf, size_t size)
 	for (unsigned i = 0; i < s->n_fail && i < PF_FAIL_RING; i++)
 		print_failure(&w, &s->fail[i]);
 	pf_rec_printf(&w, "end\n");
+	return w.ok ? w.used : 0;
+}
+
+size_t pf_cloud_format(const struct pf_user_state *s, char *buf, size_t size)
+{
+	struct pf_record_writer w = { buf, size, 0, true };
+
+	print_cloud(&w, s);
 	return w.ok ? w.used : 0;
 }
 
@@ -142,16 +156,26 @@ static bool parse_fail(struct pf_user_state *s, char **t, size_t n)
 	return true;
 }
 
-/* A journal line: a failure that happened after the record was written. */
+/*
+ * A journal line: a failure that happened after the record was written, or
+ * a newer answer from Frontegg (a cache update: the last one wins).
+ */
 static bool parse_journal_line(char **t, size_t n, void *out)
 {
 	struct pf_user_state *s = out;
 	struct pf_failure f;
 
-	if (strcmp(t[0], "fail") != 0 || s->journal_lines >= PF_JOURNAL_MAX ||
-	    !take_failure(t, n, &f) || !in_order(s, &f))
+	if (s->journal_lines >= PF_JOURNAL_MAX)
 		return false;
-	pf_push_failure(s, &f);
+	if (strcmp(t[0], "cloud") == 0) {
+		if (n != 3 || !take_cloud(t[1], &s->cloud) ||
+		    !pf_rec_time(t[2], &s->cloud_checked_at))
+			return false;
+	} else if (strcmp(t[0], "fail") != 0 || !take_failure(t, n, &f) || !in_order(s, &f)) {
+		return false;
+	} else {
+		pf_push_failure(s, &f);
+	}
 	s->journal_lines++;
 	return true;
 }

@@ -8,12 +8,13 @@
  *
  * Readers need no lock: records are replaced by rename, so a reader sees the
  * old or the new record, never half of one. A failure that changes nothing
- * else (below deny, or while locked) is instead appended to the record as
- * one journal line after "end", in one write() and without a flush, as
- * pam_faillock writes its tally: a power cut may forget such failures, never
- * a lock, which is always written by rename after fsync. A reader takes a
- * journal line only once its newline is there, so it never sees half of one;
- * the next rewrite folds the journal into the record. Files are opened relative to the
+ * else (below deny, or while locked), and a Frontegg answer that only
+ * refreshes the cache, is instead appended to the record as one journal
+ * line after "end", in one write() and without a flush, as pam_faillock
+ * writes its tally: a power cut may forget such lines, never a lock, which
+ * is always written by rename after fsync. A reader takes a journal line
+ * only once its newline is there, so it never sees half of one; the next
+ * rewrite folds the journal into the record. Files are opened relative to the
  * directory descriptors with O_NOFOLLOW, so no symlink is ever followed.
  */
 #ifndef PAM_FRONTEGG_STATE_H
@@ -25,12 +26,13 @@
 #include "config.h"
 #include "log.h"
 
-#define PF_FAIL_RING      PF_DENY_MAX
-#define PF_SERVICE_MAX    32
-#define PF_RHOST_MAX      64
-#define PF_TTY_MAX        32
-#define PF_STATE_MAX_SIZE (32 * 1024)
-#define PF_JOURNAL_MAX    32 /* failures appended before the record is rewritten */
+#define PF_FAIL_RING        PF_DENY_MAX
+#define PF_SERVICE_MAX      32
+#define PF_RHOST_MAX        64
+#define PF_TTY_MAX          32
+#define PF_STATE_MAX_SIZE   (32 * 1024)
+#define PF_JOURNAL_MAX      32 /* lines appended before the record is rewritten */
+#define PF_JOURNAL_LINE_MAX (PF_SERVICE_MAX + PF_RHOST_MAX + PF_TTY_MAX + 48)
 
 struct pf_failure {
 	int64_t when;
@@ -127,6 +129,8 @@ PF_NODISCARD enum pf_rc pf_store_commit(struct pf_txn *txn);
 bool pf_store_can_append(const struct pf_txn *txn);
 /* Appends f to NAME's record as a journal line (one write, no flush). */
 PF_NODISCARD enum pf_rc pf_store_append_failure(struct pf_txn *txn, const struct pf_failure *f);
+/* Appends txn->state's cloud answer and its time the same way. */
+PF_NODISCARD enum pf_rc pf_store_append_cloud(struct pf_txn *txn);
 /* Removes NAME's record (the tally and everything else). */
 PF_NODISCARD enum pf_rc pf_store_remove(struct pf_txn *txn);
 /* Releases the lock. Safe to call twice. */
@@ -147,8 +151,9 @@ PF_NODISCARD enum pf_rc pf_store_list(struct pf_store *st, pf_user_fn fn, void *
 PF_NODISCARD enum pf_rc pf_state_parse(const char *text, size_t len, struct pf_user_state *out);
 /* Returns bytes written (< size) or 0 when buf is too small. */
 size_t pf_state_format(const struct pf_user_state *s, char *buf, size_t size);
-/* One "fail ..." line, as in the record and its journal; same return. */
+/* One "fail ..." or "cloud ..." line, as in the record and its journal; same return. */
 size_t pf_failure_format(const struct pf_failure *f, char *buf, size_t size);
+size_t pf_cloud_format(const struct pf_user_state *s, char *buf, size_t size);
 
 /* Copies a field for a failure record: printable, no spaces, "-" when empty. */
 void pf_field_copy(char *dst, size_t size, const char *src);

@@ -70,6 +70,28 @@ static bool user_file_exists(const char *sub)
 	return access(path, F_OK) == 0;
 }
 
+/* The lines of alice's record after "end": its journal. */
+static unsigned journal_lines_on_disk(void)
+{
+	char path[512], text[PF_STATE_MAX_SIZE];
+	const char *end;
+	unsigned n = 0;
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/users/alice", dir);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	len = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[len] = '\0';
+	end = strstr(text, "\nend\n");
+	ck_assert_ptr_nonnull(end);
+	for (const char *p = end + 5; *p; p++)
+		n += *p == '\n';
+	return n;
+}
+
 START_TEST(unknown_user_is_allowed_and_nothing_written)
 {
 	ck_assert_int_eq(verdict(T0, false), PF_VERDICT_ALLOW);
@@ -158,6 +180,7 @@ START_TEST(cloud_unlock_of_our_lock_clears_host)
 	mark_pushed();
 	ck_assert_int_eq(apply(PF_CLOUD_UNLOCKED, NULL, T0 + 5, &cleared), PF_OK);
 	ck_assert(cleared);
+	ck_assert_uint_eq(journal_lines_on_disk(), 0); /* the clear is durable, not appended */
 	ck_assert_int_eq(verdict(T0 + 6, true), PF_VERDICT_ALLOW);
 }
 END_TEST
@@ -229,28 +252,6 @@ START_TEST(corrupt_record_is_error_then_replaced)
 }
 END_TEST
 
-/* The lines of alice's record after "end": its journal. */
-static unsigned journal_lines_on_disk(void)
-{
-	char path[512], text[PF_STATE_MAX_SIZE];
-	const char *end;
-	unsigned n = 0;
-	size_t len;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/users/alice", dir);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	len = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[len] = '\0';
-	end = strstr(text, "\nend\n");
-	ck_assert_ptr_nonnull(end);
-	for (const char *p = end + 5; *p; p++)
-		n += *p == '\n';
-	return n;
-}
-
 START_TEST(failures_below_deny_are_appended_a_lock_is_rewritten)
 {
 	struct pf_check c;
@@ -309,6 +310,29 @@ START_TEST(a_torn_append_is_repaired_by_the_next_failure)
 }
 END_TEST
 
+START_TEST(a_cache_refresh_is_appended_a_new_id_rewrites)
+{
+	struct pf_user_state s;
+	bool cleared;
+
+	fail_auth(T0);
+	ck_assert_int_eq(apply(PF_CLOUD_UNLOCKED, "abc-123", T0 + 1, &cleared), PF_OK);
+	ck_assert_uint_eq(journal_lines_on_disk(), 0); /* the id is new: a rewrite */
+	ck_assert_int_eq(apply(PF_CLOUD_LOCKED, "abc-123", T0 + 2, &cleared), PF_OK);
+	ck_assert_int_eq(apply(PF_CLOUD_LOCKED, NULL, T0 + 3, &cleared), PF_OK);
+	ck_assert_uint_eq(journal_lines_on_disk(), 2);
+	ck_assert_int_eq(pf_store_read(&st, "alice", (uid_t)-1, &s), PF_OK);
+	ck_assert_int_eq(s.cloud, PF_CLOUD_LOCKED);
+	ck_assert_int_eq(s.cloud_checked_at, T0 + 3);
+	ck_assert_str_eq(s.frontegg_id, "abc-123");
+	ck_assert_uint_eq(s.failures_total, 1);
+	ck_assert_int_eq(verdict(T0 + 4, true), PF_VERDICT_CLOUD_LOCKED);
+	ck_assert_int_eq(apply(PF_CLOUD_UNLOCKED, "def-456", T0 + 5, &cleared), PF_OK);
+	ck_assert_uint_eq(journal_lines_on_disk(), 0);
+	ck_assert_int_eq(verdict(T0 + 6, true), PF_VERDICT_ALLOW);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lockout");
@@ -319,6 +343,7 @@ int main(void)
 	tcase_add_test(tc, failures_below_deny_are_appended_a_lock_is_rewritten);
 	tcase_add_test(tc, a_full_journal_is_folded_and_counting_stays_exact);
 	tcase_add_test(tc, a_torn_append_is_repaired_by_the_next_failure);
+	tcase_add_test(tc, a_cache_refresh_is_appended_a_new_id_rewrites);
 	tcase_add_test(tc, lock_transition_queues_one_cloud_lock);
 	tcase_add_test(tc, cloud_lock_off_queues_nothing);
 	tcase_add_test(tc, success_clears_unless_locked);

@@ -180,6 +180,27 @@ START_TEST(journal_lines_are_failures)
 }
 END_TEST
 
+START_TEST(journal_cloud_lines_refresh_the_cache)
+{
+	struct pf_user_state s;
+	char buf[PF_STATE_MAX_SIZE];
+	size_t n = sample_with("cloud unlocked 1700000300\nfail 1700000301 sshd - -\n"
+			       "cloud absent 1700000400\n",
+			       buf, sizeof(buf));
+
+	ck_assert_int_eq(pf_state_parse(buf, n, &s), PF_OK);
+	ck_assert_int_eq(s.cloud, PF_CLOUD_ABSENT);
+	ck_assert_int_eq(s.cloud_checked_at, 1700000400);
+	ck_assert_uint_eq(s.failures_total, 5);
+	ck_assert_uint_eq(s.journal_lines, 3);
+	ck_assert(s.cloud_lock_pushed); /* untouched by the cache */
+	n = sample_with("cloud sorta 1700000300\n", buf, sizeof(buf));
+	ck_assert_int_eq(pf_state_parse(buf, n, &s), PF_ERR_CORRUPT);
+	n = sample_with("cloud locked\n", buf, sizeof(buf));
+	ck_assert_int_eq(pf_state_parse(buf, n, &s), PF_ERR_CORRUPT);
+}
+END_TEST
+
 START_TEST(torn_journal_line_is_left_out)
 {
 #define TORN(text)                                                                                 \
@@ -485,6 +506,7 @@ int main(void)
 	tcase_add_test(tc, hostile_fields_are_refused_or_neutralised);
 	tcase_add_test(tc, too_many_failures_is_corrupt);
 	tcase_add_test(tc, journal_lines_are_failures);
+	tcase_add_test(tc, journal_cloud_lines_refresh_the_cache);
 	tcase_add_test(tc, torn_journal_line_is_left_out);
 	tcase_add_test(tc, journal_holds_only_ordered_failures);
 	tcase_add_test(tc, journal_is_bounded_and_keeps_the_ring_bounded);

@@ -82,6 +82,21 @@ def status_json_is_stable(ctx):
 
 
 @test
+def status_table_columns_line_up(ctx):
+    h = ctx["host"]
+    h.fail("irc")
+    h.run("lock", "list")  # "until unlocked", an outbox entry: cells with spaces
+    lines = h.run("status", check=EXIT_OK).stdout.split("\n\n")[0].splitlines()
+    header = lines[0]
+    starts = [i for i in range(1, len(header)) if header[i - 2:i] == "  " and header[i] != " "]
+    eq(len(starts), 6, header)
+    assert len(lines) >= 3, lines
+    for line in lines[1:]:
+        for i in starts:
+            assert line[i - 2:i] == "  " and line[i] != " ", "misaligned:\n%s\n%s" % (header, line)
+
+
+@test
 def record_verbs_follow_the_protocol(ctx):
     h = ctx["host"]
     eq(h.fail("sys", 2), ["counted 1", "counted 2"])

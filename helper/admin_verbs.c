@@ -150,7 +150,7 @@ static int status_one(const char *name, void *arg)
 {
 	struct status_ctx *c = arg;
 	struct user_view v;
-	struct user_row row;
+	struct user_row row = { 0 };
 
 	view_user(c->a, name, &v);
 	if (c->pass == PRINT_JSON) {

@@ -80,56 +80,98 @@ static cJSON *user_json(const struct user_view *v)
 	return o;
 }
 
-static void user_row(struct table *t, const struct user_view *v)
-{
+/* A user's row of the status table; the cells point into the buffers. */
+struct user_row {
 	char failures[32], lock[64], checked[32], outbox[64];
 	const char *cells[7];
+};
 
-	snprintf(failures, sizeof(failures), "%u", v->recent);
+static void lock_cell(const struct user_view *v, char *buf, size_t size)
+{
 	if (!v->readable)
-		snprintf(lock, sizeof(lock), "state unreadable");
+		snprintf(buf, size, "state unreadable");
 	else if (!v->host_locked)
-		snprintf(lock, sizeof(lock), "no");
+		snprintf(buf, size, "no");
 	else if (v->s.lock_until == 0)
-		snprintf(lock, sizeof(lock), "until unlocked");
+		snprintf(buf, size, "until unlocked");
 	else
-		table_time(lock, sizeof(lock), v->s.lock_until);
-	cells[0] = v->user;
-	cells[1] = failures;
-	cells[2] = lock;
-	cells[3] = cloud_words[v->s.cloud];
-	cells[4] = table_time(checked, sizeof(checked), v->s.cloud_checked_at);
-	cells[5] = v->s.frontegg_id[0] ? v->s.frontegg_id : "-";
-	if (v->outbox == PF_ACTION_NONE)
-		snprintf(outbox, sizeof(outbox), "-");
-	else if (v->s.push_attempts == 0)
-		snprintf(outbox, sizeof(outbox), "%s", pf_action_str(v->outbox));
-	else
-		snprintf(outbox, sizeof(outbox), "%s (%u failed)", pf_action_str(v->outbox),
-			 v->s.push_attempts);
-	cells[6] = outbox;
-	table_add(t, cells);
+		table_time(buf, size, v->s.lock_until);
 }
+
+static void outbox_cell(const struct user_view *v, char *buf, size_t size)
+{
+	if (v->outbox == PF_ACTION_NONE)
+		snprintf(buf, size, "-");
+	else if (v->s.push_attempts == 0)
+		snprintf(buf, size, "%s", pf_action_str(v->outbox));
+	else
+		snprintf(buf, size, "%s (%u failed)", pf_action_str(v->outbox), v->s.push_attempts);
+}
+
+static void user_row(const struct user_view *v, struct user_row *r)
+{
+	snprintf(r->failures, sizeof(r->failures), "%u", v->recent);
+	lock_cell(v, r->lock, sizeof(r->lock));
+	outbox_cell(v, r->outbox, sizeof(r->outbox));
+	r->cells[0] = v->user;
+	r->cells[1] = r->failures;
+	r->cells[2] = r->lock;
+	r->cells[3] = cloud_words[v->s.cloud];
+	r->cells[4] = table_time(r->checked, sizeof(r->checked), v->s.cloud_checked_at);
+	r->cells[5] = v->s.frontegg_id[0] ? v->s.frontegg_id : "-";
+	r->cells[6] = r->outbox;
+}
+
+/*
+ * status prints as it reads the store, so its memory does not grow with the
+ * number of users: the table in two passes (column widths, then the rows),
+ * the JSON document one user object at a time.
+ */
+enum status_pass { MEASURE, PRINT_ROWS, PRINT_JSON };
 
 struct status_ctx {
 	struct app *a;
+	enum status_pass pass;
 	struct table table;
-	cJSON *users;
-	unsigned n;
+	unsigned printed; /* JSON objects so far, for the commas */
 };
+
+static void print_json_user(const struct user_view *v, bool first)
+{
+	cJSON *o = user_json(v);
+	char *text = cJSON_PrintUnformatted(o);
+
+	printf("%s%s", first ? "" : ",", text ? text : "{}");
+	free(text);
+	cJSON_Delete(o);
+}
 
 static int status_one(const char *name, void *arg)
 {
 	struct status_ctx *c = arg;
 	struct user_view v;
+	struct user_row row = { 0 };
 
 	view_user(c->a, name, &v);
-	if (c->users)
-		cJSON_AddItemToArray(c->users, user_json(&v));
+	if (c->pass == PRINT_JSON) {
+		print_json_user(&v, c->printed++ == 0);
+		return 0;
+	}
+	user_row(&v, &row);
+	if (c->pass == MEASURE)
+		table_measure(&c->table, row.cells);
 	else
-		user_row(&c->table, &v);
-	c->n++;
+		table_print_row(&c->table, stdout, row.cells);
 	return 0;
+}
+
+/* One pass over USER, or over every user with state. */
+static bool each_user(struct status_ctx *c, enum status_pass pass, int argc, char **argv)
+{
+	c->pass = pass;
+	if (argc == 1)
+		return status_one(argv[0], c) == 0;
+	return pf_store_list(&c->a->st, status_one, c) == PF_OK;
 }
 
 static int count_entry(const struct pf_outbox_entry *e, void *arg)
@@ -152,58 +194,69 @@ static void print_summary(unsigned depth, const struct pf_sync_status *sync, boo
 		       table_time(t2, sizeof(t2), sync->last_success), sync->errors);
 }
 
-static void json_summary(cJSON *root, unsigned depth, const struct pf_sync_status *sync,
-			 bool have_sync)
+/* The members after "users": {"outbox_depth":N,"last_sync":...} without its "{". */
+static void print_json_summary(unsigned depth, const struct pf_sync_status *sync, bool have_sync)
 {
+	cJSON *root = cJSON_CreateObject();
 	cJSON *s;
+	char *text;
 
 	cJSON_AddNumberToObject(root, "outbox_depth", depth);
 	if (!have_sync) {
 		cJSON_AddNullToObject(root, "last_sync");
-		return;
+	} else {
+		s = cJSON_AddObjectToObject(root, "last_sync");
+		add_json_time(s, "attempt", sync->last_attempt);
+		add_json_time(s, "success", sync->last_success);
+		cJSON_AddNumberToObject(s, "errors", sync->errors);
 	}
-	s = cJSON_AddObjectToObject(root, "last_sync");
-	add_json_time(s, "attempt", sync->last_attempt);
-	add_json_time(s, "success", sync->last_success);
-	cJSON_AddNumberToObject(s, "errors", sync->errors);
+	text = cJSON_PrintUnformatted(root);
+	printf("%s\n", text && text[0] == '{' ? text + 1 : "}");
+	free(text);
+	cJSON_Delete(root);
+}
+
+static bool status_json(struct status_ctx *c, int argc, char **argv)
+{
+	bool listed;
+
+	printf("{\"users\":[");
+	listed = each_user(c, PRINT_JSON, argc, argv);
+	printf("],");
+	return listed;
+}
+
+static bool status_table(struct status_ctx *c, int argc, char **argv)
+{
+	static const char *const header[] = { "USER",       "FAILURES",    "HOST LOCK", "CLOUD",
+					      "CLOUD SEEN", "FRONTEGG ID", "OUTBOX",    NULL };
+	bool listed;
+
+	table_init(&c->table, header);
+	listed = each_user(c, MEASURE, argc, argv);
+	table_print_row(&c->table, stdout, header);
+	return listed && each_user(c, PRINT_ROWS, argc, argv);
 }
 
 int verb_status(struct app *a, int argc, char **argv)
 {
-	static const char *const header[] = { "USER",       "FAILURES",    "HOST LOCK", "CLOUD",
-					      "CLOUD SEEN", "FRONTEGG ID", "OUTBOX",    NULL };
-	struct status_ctx c = { a, { 0 }, NULL, 0 };
+	struct status_ctx c = { .a = a };
 	struct pf_sync_status sync;
 	bool have_sync = pf_sync_status_read(&a->st, &sync) == PF_OK;
 	unsigned depth = 0;
-	cJSON *root = NULL;
+	bool listed;
 
 	if (argc == 1 && !pf_username_valid(argv[0]))
 		return app_fail(a, PF_EXIT_USAGE, "invalid user name");
 	if (pf_outbox_list(&a->st, count_entry, &depth) != PF_OK)
 		return app_fail(a, PF_EXIT_STATE, "cannot read the outbox");
-	if (a->json) {
-		root = cJSON_CreateObject();
-		c.users = cJSON_AddArrayToObject(root, "users");
-	} else {
-		table_init(&c.table, header);
-	}
-	if (argc == 1)
-		status_one(argv[0], &c);
-	else if (pf_store_list(&a->st, status_one, &c) != PF_OK)
+	listed = a->json ? status_json(&c, argc, argv) : status_table(&c, argc, argv);
+	if (!listed)
 		pf_log(&a->log, LOG_ERR, "cannot list %s/users", a->cfg.state_dir);
-	if (root) {
-		char *text;
-		json_summary(root, depth, &sync, have_sync);
-		text = cJSON_PrintUnformatted(root);
-		printf("%s\n", text ? text : "{}");
-		free(text);
-		cJSON_Delete(root);
-	} else {
-		table_print(&c.table, stdout);
-		table_free(&c.table);
+	if (a->json)
+		print_json_summary(depth, &sync, have_sync);
+	else
 		print_summary(depth, &sync, have_sync);
-	}
 	return PF_EXIT_OK;
 }
 

@@ -135,6 +135,27 @@ static void check_ca(struct doctor *d)
 		close(fd);
 }
 
+/* libcurl is loaded only when a verb needs Frontegg: a missing one shows here. */
+static bool check_libcurl(struct doctor *d)
+{
+	char detail[PF_LOG_LINE_MAX];
+	bool ok = fg_load_libcurl(detail, sizeof(detail));
+
+	report(d, ok, "libcurl", detail);
+	return ok;
+}
+
+static bool check_client(struct doctor *d, struct cloud *c)
+{
+	bool ok;
+
+	d->last_error[0] = '\0';
+	ok = cloud_open(d->a, c) == PF_EXIT_OK;
+	if (!ok)
+		report(d, false, "client", reason(d, "cannot create the Frontegg client"));
+	return ok;
+}
+
 /* One harmless request tells connectivity, TLS and credentials apart. */
 static void check_cloud(struct doctor *d, struct cloud *c)
 {
@@ -193,7 +214,7 @@ int verb_doctor(struct app *a, int argc, char **argv)
 			       "not set: host lockout only, Frontegg not in use");
 		} else if (check_secret(&d)) {
 			check_ca(&d);
-			have_cloud = cloud_open(a, &c) == PF_EXIT_OK;
+			have_cloud = check_libcurl(&d) && check_client(&d, &c);
 			if (have_cloud)
 				check_cloud(&d, &c);
 		}

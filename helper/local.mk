@@ -19,8 +19,9 @@ helper_frontegg_lockout_SOURCES = \
 	helper/table.h
 helper_frontegg_lockout_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/helper $(CURL_CFLAGS) \
 	$(CJSON_CFLAGS)
+# No $(CURL_LIBS): the client dlopen()s libcurl when a verb needs Frontegg.
 helper_frontegg_lockout_LDADD = helper/frontegg/libpffrontegg.la core/libpfcore.la \
-	$(CURL_LIBS) $(CJSON_LIBS)
+	$(CJSON_LIBS) $(DL_LIBS)
 
 # The helper is setgid to the helper group when root installs it and the
 # group exists (packages create the group and use dpkg-statoverride/%attr).

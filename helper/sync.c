@@ -23,15 +23,16 @@
 /*
  * One host user in the run. The array of members grows and is sorted, so a
  * member keeps no pointer into itself: lockout_of() builds the view each
- * time it is needed.
+ * time it is needed. A sync holds one per user with state (10,000 and
+ * more), so the key, mostly short, is allocated to its length.
  */
 struct member {
 	char name[PF_USER_MAX + 1];
 	uid_t uid;
 	bool root_like;
-	char key[PF_IDENT_MAX + 1]; /* Frontegg id if known, else the lowercased e-mail */
-	bool cloud;                 /* cloud state applies to this user */
-	bool seen;                  /* found in the listing */
+	bool cloud; /* cloud state applies to this user */
+	bool seen;  /* found in the listing */
+	char *key;  /* Frontegg id if known, else the lowercased e-mail; NULL: none */
 };
 
 struct run {
@@ -76,18 +77,28 @@ static void lower(char *s)
 			*s = (char)(*s - 'A' + 'a');
 }
 
-static void member_key(struct member *m, const struct pf_config *cfg, const struct pf_user_state *s)
+static char *member_key(const struct member *m, const struct pf_config *cfg,
+			const struct pf_user_state *s)
 {
 	struct pf_identity ident;
+	char *key;
 
-	m->key[0] = '\0';
 	if (pf_map_user(cfg, m->name, &ident, NULL) != PF_OK)
-		return;
-	if (s->frontegg_id[0] && strcmp(s->identity, ident.value) == 0)
-		snprintf(m->key, sizeof(m->key), "%s", s->frontegg_id);
-	else
-		snprintf(m->key, sizeof(m->key), "%s", ident.value);
-	lower(m->key);
+		return NULL;
+	key = strdup(s->frontegg_id[0] && strcmp(s->identity, ident.value) == 0 ? s->frontegg_id
+										: ident.value);
+	if (key != NULL)
+		lower(key);
+	return key;
+}
+
+static void free_members(struct run *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->m[i].key);
+	free(r->m);
+	r->m = NULL;
+	r->n = r->cap = 0;
 }
 
 static int collect(const char *name, void *arg)
@@ -140,8 +151,9 @@ static void settle_host(struct run *r, struct member *m)
 	if (changed && pf_store_commit(&txn) != PF_OK)
 		pf_log(&r->a->log, LOG_ERR, "cannot end the expired lock of %s", m->name);
 	pf_store_end(&txn);
-	m->cloud = pf_lockout_cloud_applies(&lo);
-	member_key(m, &r->a->cfg, &txn.state);
+	m->key = member_key(m, &r->a->cfg, &txn.state);
+	/* Without a key (no memory) the listing cannot match it: leave it alone. */
+	m->cloud = pf_lockout_cloud_applies(&lo) && m->key != NULL;
 }
 
 /* A failure of the service itself: the rest of the outbox would fail alike. */
@@ -177,16 +189,16 @@ static int by_key(const void *x, const void *y)
 {
 	const struct member *a = x, *b = y;
 
-	return strcmp(a->key, b->key);
+	return strcmp(a->key ? a->key : "", b->key ? b->key : "");
 }
 
 static struct member *find_key(struct run *r, const char *key)
 {
-	struct member probe;
+	char lowered[PF_IDENT_MAX + 1];
+	struct member probe = { .key = lowered };
 
-	memset(&probe, 0, sizeof(probe));
-	snprintf(probe.key, sizeof(probe.key), "%s", key);
-	lower(probe.key);
+	snprintf(lowered, sizeof(lowered), "%s", key);
+	lower(lowered);
 	return bsearch(&probe, r->m, r->n, sizeof(*r->m), by_key);
 }
 
@@ -336,7 +348,7 @@ int verb_sync(struct app *a, int argc, char **argv)
 	r.rep.cloud_ok = true;
 	r.tty = a->progress && isatty(STDERR_FILENO);
 	if (pf_store_list(&a->st, collect, &r) != PF_OK) {
-		free(r.m);
+		free_members(&r);
 		return app_fail(a, PF_EXIT_STATE, "cannot list %s/users", a->cfg.state_dir);
 	}
 	if (pf_config_cloud_configured(&a->cfg))
@@ -350,6 +362,6 @@ int verb_sync(struct app *a, int argc, char **argv)
 		cloud_close(&r.cloud);
 	tally(&r);
 	rc = finish(&r, started);
-	free(r.m);
+	free_members(&r);
 	return rc;
 }

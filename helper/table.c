@@ -1,56 +1,48 @@
-/* Aligned text tables. */
+/* Aligned text tables, printed row by row. */
 #include "autoconfig.h"
 
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "pam_frontegg/log.h"
 #include "table.h"
 
-bool table_init(struct table *t, const char *const *header)
+typedef char table_row[TABLE_MAX_COLS][TABLE_CELL_MAX];
+
+static void sanitize_row(const struct table *t, const char *const *cells, table_row row)
+{
+	for (size_t c = 0; c < t->ncols; c++)
+		pf_sanitize(row[c], TABLE_CELL_MAX, cells[c] ? cells[c] : "-");
+}
+
+void table_init(struct table *t, const char *const *header)
 {
 	memset(t, 0, sizeof(*t));
 	while (t->ncols < TABLE_MAX_COLS && header[t->ncols] != NULL)
 		t->ncols++;
-	return table_add(t, header);
+	table_measure(t, header);
 }
 
-bool table_add(struct table *t, const char *const *cells)
+void table_measure(struct table *t, const char *const *cells)
 {
-	if (t->nrows == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		void *bigger = realloc(t->cells, cap * sizeof(*t->cells));
-		if (bigger == NULL)
-			return false;
-		t->cells = bigger;
-		t->cap = cap;
-	}
+	table_row row;
+
+	sanitize_row(t, cells, row);
 	for (size_t c = 0; c < t->ncols; c++) {
-		char *cell = t->cells[t->nrows][c];
-		size_t len;
-		pf_sanitize(cell, TABLE_CELL_MAX, cells[c] ? cells[c] : "-");
-		len = strlen(cell);
+		size_t len = strlen(row[c]);
 		if (len > t->width[c])
 			t->width[c] = len;
 	}
-	t->nrows++;
-	return true;
 }
 
-void table_print(const struct table *t, FILE *out)
+void table_print_row(const struct table *t, FILE *out, const char *const *cells)
 {
-	for (size_t r = 0; r < t->nrows; r++) {
-		for (size_t c = 0; c + 1 < t->ncols; c++)
-			fprintf(out, "%-*s  ", (int)t->width[c], t->cells[r][c]);
-		fprintf(out, "%s\n", t->cells[r][t->ncols - 1]);
-	}
-}
+	table_row row;
 
-void table_free(struct table *t)
-{
-	free(t->cells);
-	memset(t, 0, sizeof(*t));
+	sanitize_row(t, cells, row);
+	for (size_t c = 0; c + 1 < t->ncols; c++)
+		fprintf(out, "%-*s  ", (int)t->width[c], row[c]);
+	fprintf(out, "%s\n", row[t->ncols - 1]);
 }
 
 const char *table_time(char *buf, size_t size, int64_t t)

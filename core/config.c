@@ -355,26 +355,34 @@ static const struct key *find_key(const char *name, size_t len)
 	return NULL;
 }
 
+/* A complaint about the key of a setting, named safely (the name may be hostile). */
+static void complain_key(const struct origin *o, int prio, const char *msg, const char *setting,
+			 size_t klen)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%.*s", (int)(klen < 60 ? klen : 60), setting);
+	pf_sanitize(name, sizeof(name), name);
+	complain(o, prio, msg, name, NULL);
+}
+
 static enum pf_rc apply_setting(struct pf_config *cfg, const char *setting, const struct origin *o)
 {
 	size_t klen = strcspn(setting, "= \t");
 	const char *rest = setting + klen + strspn(setting + klen, " \t");
 	const char *value = NULL;
 	const struct key *k;
-	char name[64];
 
-	snprintf(name, sizeof(name), "%.*s", (int)(klen < 60 ? klen : 60), setting);
-	pf_sanitize(name, sizeof(name), name);
 	if (*rest == '=') {
 		value = rest + 1 + strspn(rest + 1, " \t");
 	} else if (*rest != '\0') {
-		complain(o, LOG_ERR, "expected 'key = value'", name, NULL);
+		complain_key(o, LOG_ERR, "expected 'key = value'", setting, klen);
 		return PF_ERR_INVAL;
 	}
 	k = find_key(setting, klen);
 	if (k == NULL) {
-		if (strcmp(name, "conf") != 0)
-			complain(o, LOG_WARNING, "unknown option, ignored", name, NULL);
+		if (klen != 4 || strncmp(setting, "conf", 4) != 0)
+			complain_key(o, LOG_WARNING, "unknown option, ignored", setting, klen);
 		return PF_OK;
 	}
 	return apply_key(cfg, k, value, o);

@@ -13,10 +13,25 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* Printable ASCII but RFC 5322's specials, which never belong in a plain address. */
 static bool email_char_ok(unsigned char c)
 {
-	return c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '(' &&
-	       c != ')' && c != ',' && c != ';' && c != ':' && c != '[' && c != ']';
+	switch (c) {
+	case '"':
+	case '\\':
+	case '<':
+	case '>':
+	case '(':
+	case ')':
+	case ',':
+	case ';':
+	case ':':
+	case '[':
+	case ']':
+		return false;
+	default:
+		return c > 0x20 && c < 0x7f;
+	}
 }
 
 enum pf_ident_kind pf_ident_classify(const char *value)

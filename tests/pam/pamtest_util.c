@@ -143,7 +143,9 @@ static void run_cmd(const char *fmt, ...)
 		_exit(127);
 	}
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "command failed: %s", cmd);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "command failed (%s %d): %s",
+		      WIFEXITED(st) ? "exit" : "signal",
+		      WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), cmd);
 }
 
 static void write_file(const char *rel, const char *text, mode_t mode)

@@ -81,6 +81,21 @@ char *pf_test_write(const char *dir, const char *name, const char *content, mode
 	return path;
 }
 
+void pf_test_read(const char *dir, const char *name, char *buf, size_t size)
+{
+	char path[1024];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (f == NULL)
+		abort();
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
 int pf_test_run(Suite *s)
 {
 	SRunner *sr = srunner_create(s);

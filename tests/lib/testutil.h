@@ -26,6 +26,9 @@ void pf_test_rmtree(const char *path);
 /* Writes content to dir/name with mode; returns the full path (heap). */
 char *pf_test_write(const char *dir, const char *name, const char *content, mode_t mode);
 
+/* Reads dir/name into buf (NUL-terminated, at most size - 1 bytes); aborts if absent. */
+void pf_test_read(const char *dir, const char *name, char *buf, size_t size);
+
 /* Runs the suite printing TAP on stdout; returns the process exit status. */
 int pf_test_run(Suite *s);
 

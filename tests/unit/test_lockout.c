@@ -73,18 +73,11 @@ static bool user_file_exists(const char *sub)
 /* The lines of alice's record after "end": its journal. */
 static unsigned journal_lines_on_disk(void)
 {
-	char path[512], text[PF_STATE_MAX_SIZE];
+	char text[PF_STATE_MAX_SIZE];
 	const char *end;
 	unsigned n = 0;
-	size_t len;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/users/alice", dir);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	len = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[len] = '\0';
+	pf_test_read(dir, "users/alice", text, sizeof(text));
 	end = strstr(text, "\nend\n");
 	ck_assert_ptr_nonnull(end);
 	for (const char *p = end + 5; *p; p++)

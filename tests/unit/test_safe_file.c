@@ -164,7 +164,6 @@ START_TEST(atomic_write_replaces_and_leaves_no_temp)
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	struct stat sb;
 	char path[512];
-	FILE *f;
 	char buf[32] = "";
 
 	ck_assert_int_ge(dfd, 0);
@@ -173,9 +172,7 @@ START_TEST(atomic_write_replaces_and_leaves_no_temp)
 	snprintf(path, sizeof(path), "%s/rec", dir);
 	ck_assert_int_eq(stat(path, &sb), 0);
 	ck_assert_uint_eq(sb.st_mode & 07777, 0640);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
-	fclose(f);
+	pf_test_read(dir, "rec", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "two\n");
 	ck_assert_int_eq(count_temp_files(dir), 0);
 	close(dfd);

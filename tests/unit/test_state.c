@@ -283,16 +283,10 @@ END_TEST
 
 static void read_file(const char *name, char *buf, size_t size)
 {
-	char path[512];
-	FILE *f;
-	size_t n;
+	char users[512];
 
-	snprintf(path, sizeof(path), "%s/users/%s", dir, name);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, size - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	snprintf(users, sizeof(users), "%s/users", dir);
+	pf_test_read(users, name, buf, size);
 }
 
 START_TEST(append_then_commit_folds_the_journal)

@@ -96,6 +96,22 @@ void pf_test_read(const char *dir, const char *name, char *buf, size_t size)
 	fclose(f);
 }
 
+char *pf_test_store_open(struct pf_store *st, struct pf_test_log *tl)
+{
+	char *dir = pf_test_mkdtemp();
+
+	pf_test_log_init(tl);
+	ck_assert_int_eq(pf_store_open(st, dir, PF_STORE_SETUP, &tl->logger), PF_OK);
+	return dir;
+}
+
+void pf_test_store_close(struct pf_store *st, char *dir)
+{
+	pf_store_close(st);
+	pf_test_rmtree(dir);
+	free(dir);
+}
+
 int pf_test_run(Suite *s)
 {
 	SRunner *sr = srunner_create(s);

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "pam_frontegg/log.h"
+#include "pam_frontegg/state.h"
 
 /* A logger that keeps every line, for asserting on messages. */
 struct pf_test_log {
@@ -28,6 +29,11 @@ char *pf_test_write(const char *dir, const char *name, const char *content, mode
 
 /* Reads dir/name into buf (NUL-terminated, at most size - 1 bytes); aborts if absent. */
 void pf_test_read(const char *dir, const char *name, char *buf, size_t size);
+
+/* Opens a fresh store (every subdirectory made) in a new temp dir logging to tl; returns the dir. */
+char *pf_test_store_open(struct pf_store *st, struct pf_test_log *tl);
+/* Closes the store, removes its directory and frees dir. */
+void pf_test_store_close(struct pf_store *st, char *dir);
 
 /* Runs the suite printing TAP on stdout; returns the process exit status. */
 int pf_test_run(Suite *s);

@@ -20,9 +20,7 @@ static struct pf_lockout lo;
 
 static void setup(void)
 {
-	dir = pf_test_mkdtemp();
-	pf_test_log_init(&tl);
-	ck_assert_int_eq(pf_store_open(&st, dir, PF_STORE_SETUP, &tl.logger), PF_OK);
+	dir = pf_test_store_open(&st, &tl);
 	ck_assert_int_eq(pf_config_defaults(&cfg), PF_OK);
 	cfg.root_unlock_time = cfg.unlock_time;
 	cfg.client_id = strdup("test-client-id");
@@ -33,9 +31,7 @@ static void setup(void)
 static void teardown(void)
 {
 	pf_config_free(&cfg);
-	pf_store_close(&st);
-	pf_test_rmtree(dir);
-	free(dir);
+	pf_test_store_close(&st, dir);
 }
 
 static struct pf_failure_result fail_auth(int64_t now)

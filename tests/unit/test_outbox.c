@@ -14,16 +14,12 @@ static struct pf_store st;
 
 static void setup(void)
 {
-	dir = pf_test_mkdtemp();
-	pf_test_log_init(&tl);
-	ck_assert_int_eq(pf_store_open(&st, dir, PF_STORE_SETUP, &tl.logger), PF_OK);
+	dir = pf_test_store_open(&st, &tl);
 }
 
 static void teardown(void)
 {
-	pf_store_close(&st);
-	pf_test_rmtree(dir);
-	free(dir);
+	pf_test_store_close(&st, dir);
 }
 
 static void put(const char *user, enum pf_action a, bool *queued)

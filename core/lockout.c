@@ -120,8 +120,8 @@ static enum pf_rc store_failure(struct pf_txn *txn, bool lock_changed)
 {
 	const struct pf_user_state *s = &txn->state;
 
-	if (!lock_changed && pf_store_can_append(txn) &&
-	    pf_store_append_failure(txn, &s->fail[s->n_fail - 1]) == PF_OK)
+	/* The append refuses a record it may not extend; then the rewrite folds it. */
+	if (!lock_changed && pf_store_append_failure(txn, &s->fail[s->n_fail - 1]) == PF_OK)
 		return PF_OK;
 	return pf_store_commit(txn);
 }

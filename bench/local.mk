@@ -6,8 +6,8 @@ EXTRA_PROGRAMS += bench/pam_bench bench/peak_rss
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += bench/bench.py bench/RESULTS.md
 
-bench_pam_bench_SOURCES = bench/pam_bench.c
-bench_pam_bench_CPPFLAGS = $(AM_CPPFLAGS) $(PAM_CFLAGS)
+bench_pam_bench_SOURCES = bench/pam_bench.c tests/lib/silent_conv.c tests/lib/silent_conv.h
+bench_pam_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(PAM_CFLAGS)
 bench_pam_bench_LDADD = $(PAM_LIBS)
 bench_peak_rss_SOURCES = bench/peak_rss.c
 

@@ -48,6 +48,8 @@
 
 #include <security/pam_appl.h>
 
+#include "silent_conv.h"
+
 #define MAX_CASES  16
 #define MAX_RATIOS 8
 #define LABEL_MAX  32 /* longest case name or user prefix */
@@ -86,23 +88,10 @@ static _Noreturn void die(const char *what, const char *detail)
 
 /* ---- one PAM transaction ------------------------------------------------- */
 
-static int no_conversation(int n, const struct pam_message **msg, struct pam_response **resp,
-			   void *data)
-{
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-
-	(void)msg;
-	(void)data;
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	*resp = r; /* empty answers: the stacks under test never prompt */
-	return PAM_SUCCESS;
-}
-
 /* What sshd does for one login; true when the user was let in. */
 static bool transaction(const char *service, const char *user, bool acct_only, bool auth_only)
 {
-	struct pam_conv conv = { no_conversation, NULL };
+	struct pam_conv conv = { pf_silent_conv, NULL };
 	pam_handle_t *pamh = NULL;
 	int rc = pam_start(service, user, &conv, &pamh);
 

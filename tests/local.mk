@@ -96,8 +96,8 @@ EXTRA_DIST += tests/data/test_units.sh
 
 # pam-driver: PAM transactions in a loop (storm tests, benchmarks).
 check_PROGRAMS += tests/lib/pam-driver
-tests_lib_pam_driver_SOURCES = tests/lib/pam_driver.c
-tests_lib_pam_driver_CPPFLAGS = $(AM_CPPFLAGS) $(PAM_CFLAGS)
+tests_lib_pam_driver_SOURCES = tests/lib/pam_driver.c tests/lib/silent_conv.c tests/lib/silent_conv.h
+tests_lib_pam_driver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(PAM_CFLAGS)
 tests_lib_pam_driver_LDADD = $(PAM_LIBS)
 
 # make demo: the story of the README on the embedded default (the emulator

@@ -13,9 +13,6 @@
 #define FG_CURL_SONAME PF_CURL_SONAME
 #endif
 
-/* What configure asks for (PKG_CHECK_MODULES libcurl >= 7.61). */
-#define FG_CURL_MIN_VERSION 0x073d00
-
 struct symbol {
 	size_t offset; /* of the function pointer in struct fg_curl */
 	const char *name;
@@ -57,8 +54,10 @@ static bool recent_enough(char *err, size_t err_size)
 
 	if (v != NULL && v->version_num >= FG_CURL_MIN_VERSION)
 		return true;
-	snprintf(err, err_size, "cannot load %s: version %s, 7.61.0 or later is needed",
-		 FG_CURL_SONAME, v != NULL && v->version != NULL ? v->version : "unknown");
+	snprintf(err, err_size, "cannot load %s: version %s, %d.%d.%d or later is needed",
+		 FG_CURL_SONAME, v != NULL && v->version != NULL ? v->version : "unknown",
+		 FG_CURL_MIN_VERSION >> 16, (FG_CURL_MIN_VERSION >> 8) & 0xff,
+		 FG_CURL_MIN_VERSION & 0xff);
 	return false;
 }
 

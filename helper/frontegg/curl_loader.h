@@ -18,6 +18,20 @@
 
 #include <curl/curl.h>
 
+/*
+ * The oldest libcurl the client can run with. Built against headers that
+ * offer CURLOPT_PROTOCOLS_STR (7.85), the client sets it, and an older
+ * library loaded at run time would refuse it on every request; otherwise
+ * what configure asks for (7.61).
+ */
+#if LIBCURL_VERSION_NUM >= 0x075500
+#define FG_CURL_PROTOCOLS_STR 1
+#define FG_CURL_MIN_VERSION   0x075500
+#else
+#define FG_CURL_PROTOCOLS_STR 0
+#define FG_CURL_MIN_VERSION   0x073d00
+#endif
+
 /* The libcurl functions the client uses, resolved from the loaded library. */
 struct fg_curl {
 	CURLcode (*global_init)(long flags);

@@ -120,7 +120,7 @@ static bool set_proxy(CURL *curl, const char *proxy)
 
 static bool set_https_only(CURL *curl)
 {
-#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
+#if FG_CURL_PROTOCOLS_STR
 	return FG_SETOPT_STR(curl, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK &&
 	       FG_SETOPT_STR(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") == CURLE_OK;
 #else

@@ -7,7 +7,7 @@
  *  - token: a token that parses is 1..FG_TOKEN_MAX header-safe characters,
  *    expiresIn in 0..FG_EXPIRES_MAX; on failure no token is returned;
  *  - user (and every item a list page hands over): the id passes
- *    fg_id_valid, core classifies it as an id, and it survives the state
+ *    fg_id_valid, lib/ classifies it as an id, and it survives the state
  *    record (frontegg_id is stored there) unchanged; the e-mail is 1..
  *    PF_IDENT_MAX bytes without control characters;
  *  - list page: the callback sees at most items - skipped users, exactly

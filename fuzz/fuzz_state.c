@@ -8,7 +8,7 @@
  *    - format succeeds and parse(format(s)) == s; format(s) is canonical:
  *      formatting the re-parsed struct gives the same bytes.
  * 2. The input as the bytes of a state the program could write: numbers as
- *    they come, fields through pf_field_copy, id and identity only when core
+ *    they come, fields through pf_field_copy, id and identity only when lib/
  *    classifies them as such. Then a sequence of policy operations (failures,
  *    expiry, admin lock, clear) driven by the rest of the input. After every
  *    step the record must format and read back unchanged: whatever the
@@ -181,7 +181,7 @@ static void build_state(struct reader *r, struct pf_user_state *s)
 	s->cloud_pushed_at = take_time(r);
 	s->push_attempts = (unsigned)take_u64(r, 4);
 	s->push_last_at = take_time(r);
-	/* What lockout.c and the helper store: a value core calls an id / identity. */
+	/* What lockout.c and the helper store: a value lib/ calls an id / identity. */
 	take_string(r, text, PF_ID_MAX);
 	if (pf_ident_classify(text) == PF_IDENT_ID)
 		memcpy(s->frontegg_id, text, strlen(text) + 1);

@@ -26,7 +26,7 @@ struct app {
 	bool st_open;
 };
 
-/* One user of the host, ready for the core lockout operations. */
+/* One user of the host, ready for the lib/ lockout operations. */
 struct app_user {
 	struct pf_account acct;
 	struct pf_lockout lo;

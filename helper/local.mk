@@ -20,7 +20,7 @@ helper_frontegg_lockout_SOURCES = \
 helper_frontegg_lockout_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/helper $(CURL_CFLAGS) \
 	$(CJSON_CFLAGS)
 # No $(CURL_LIBS): the client dlopen()s libcurl when a verb needs Frontegg.
-helper_frontegg_lockout_LDADD = helper/frontegg/libpffrontegg.la core/libpfcore.la \
+helper_frontegg_lockout_LDADD = helper/frontegg/libpffrontegg.la lib/libpflockout.la \
 	$(CJSON_LIBS) $(DL_LIBS)
 
 # The helper is setgid to the helper group when root installs it and the

@@ -1,6 +1,6 @@
 /*
  * The audit trail: every line goes to pam_syslog (LOG_AUTHPRIV) through
- * core's logger, which strips control characters once for all callers.
+ * lib/'s logger, which strips control characters once for all callers.
  * Fields that come from the network or the user (rhost, tty, service) are
  * also made space-free, so they cannot forge "key=value" pairs in a line.
  */

@@ -1,6 +1,6 @@
 /*
  * The lockout operations as root: the state store is read and written
- * through core/ in this process, so a login's success path costs a file read
+ * through lib/ in this process, so a login's success path costs a file read
  * and no exec. The helper is run only for network work: a synchronous
  * refresh of a stale cloud state, and the detached push of a lock.
  */

@@ -15,7 +15,7 @@ pam_module_pam_frontegg_la_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS) -fvisibility=hidd
 pam_module_pam_frontegg_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-no-undefined -Wl,--version-script=$(srcdir)/pam_module/pam_frontegg.map \
 	-Wl,--gc-sections
-pam_module_pam_frontegg_la_LIBADD = core/libpfcore.la $(PAM_LIBS)
+pam_module_pam_frontegg_la_LIBADD = lib/libpflockout.la $(PAM_LIBS)
 EXTRA_pam_module_pam_frontegg_la_DEPENDENCIES = $(srcdir)/pam_module/pam_frontegg.map
 EXTRA_DIST += pam_module/pam_frontegg.map pam_module/RETURN-VALUES.md
 

@@ -240,7 +240,7 @@ static int load_config(struct pf_module *m, bool auth, int flags, int argc, cons
 
 /*
  * Decides whether the cloud state counts for this user. A user who maps to
- * no Frontegg identity is a plain local faillock user (core then queues no
+ * no Frontegg identity is a plain local faillock user (lib/ then queues no
  * cloud lock for them either); a map that cannot be read leaves the cloud
  * state unknowable, which failmode decides at account.
  */

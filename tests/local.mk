@@ -13,7 +13,7 @@ TESTS_ENVIRONMENT = \
 	CK_DEFAULT_TIMEOUT=60; export CK_DEFAULT_TIMEOUT;
 
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
-UNIT_LDADD = tests/lib/libpftest.la core/libpfcore.la $(CHECK_LIBS)
+UNIT_LDADD = tests/lib/libpftest.la lib/libpflockout.la $(CHECK_LIBS)
 
 check_LTLIBRARIES += tests/lib/libpftest.la
 tests_lib_libpftest_la_SOURCES = tests/lib/testutil.c tests/lib/testutil.h
@@ -108,5 +108,5 @@ demo: all tests/pam/pamtest.env
 	  $(PYTHON) $(abs_top_srcdir)/tests/demo/demo.py
 .PHONY: demo
 
-TESTS += tests/unit/test_core_symbols.sh
-EXTRA_DIST += tests/unit/test_core_symbols.sh
+TESTS += tests/unit/test_lib_symbols.sh
+EXTRA_DIST += tests/unit/test_lib_symbols.sh

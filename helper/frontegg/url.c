@@ -16,7 +16,7 @@ bool fg_id_valid(const char *id)
 	/*
 	 * Core's rule for ids: only what a path segment carries literally (no
 	 * '/', '.', '%' or '?') and never "-", which the state record reads as
-	 * "no id". One rule, so an id the client accepts is one core keeps.
+	 * "no id". One rule, so an id the client accepts is one lib/ keeps.
 	 */
 	return id != NULL && pf_ident_classify(id) == PF_IDENT_ID;
 }

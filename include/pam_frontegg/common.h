@@ -1,4 +1,4 @@
-/* Shared result codes and limits of the pam_frontegg core. */
+/* Shared result codes and limits of the pam_frontegg lockout library. */
 #ifndef PAM_FRONTEGG_COMMON_H
 #define PAM_FRONTEGG_COMMON_H
 

@@ -57,7 +57,7 @@ bool pf_expire_lock(struct pf_user_state *s, int64_t now);
 /* True when the cached cloud state is younger than ttl. */
 bool pf_cloud_fresh(const struct pf_user_state *s, unsigned ttl, int64_t now);
 
-/* The wall clock, in seconds. The only place core reads the time. */
+/* The wall clock, in seconds. The only place lib/ reads the time. */
 int64_t pf_now(void);
 
 #endif

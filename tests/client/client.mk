@@ -5,7 +5,7 @@
 CLIENT_TEST_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) \
 	-I$(top_srcdir)/tests/lib -I$(top_srcdir)/tests/client -I$(top_srcdir)/helper
 CLIENT_TEST_LDADD = tests/client/libpfclienttest.la helper/frontegg/libpffrontegg.la \
-	tests/lib/libpftest.la core/libpfcore.la $(CURL_LIBS) $(CJSON_LIBS) $(CHECK_LIBS)
+	tests/lib/libpftest.la lib/libpflockout.la $(CURL_LIBS) $(CJSON_LIBS) $(CHECK_LIBS)
 
 # The emulator fixture and the client-test helpers.
 check_LTLIBRARIES += tests/client/libpfclienttest.la

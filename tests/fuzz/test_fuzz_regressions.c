@@ -44,7 +44,7 @@ START_TEST(map_line_with_dash_is_refused)
 }
 END_TEST
 
-/* Whatever core accepts as an id or identity survives the state record. */
+/* Whatever lib/ accepts as an id or identity survives the state record. */
 START_TEST(accepted_values_read_back)
 {
 	static const char *const values[] = { "-",     "--",      "-a",    "a-",
@@ -75,7 +75,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("fuzz-regressions");
-	TCase *tc = tcase_create("core");
+	TCase *tc = tcase_create("lib");
 
 	tcase_add_test(tc, dash_is_neither_id_nor_email);
 	tcase_add_test(tc, map_line_with_dash_is_refused);

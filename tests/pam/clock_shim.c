@@ -1,6 +1,6 @@
 /*
  * LD_PRELOAD clock for the PAM tests. The module reads the time only
- * through core's pf_now() (clock_gettime(CLOCK_REALTIME)); this shim answers
+ * through lib/'s pf_now() (clock_gettime(CLOCK_REALTIME)); this shim answers
  * CLOCK_REALTIME, time() and gettimeofday() from the file named by
  * $PF_FAKE_CLOCK_FILE (decimal seconds) while that file exists, and the real
  * clock otherwise. Monotonic clocks are never faked: the helper deadline

@@ -11,7 +11,7 @@
  *   DIR/clock             the injected time (seconds), when present
  *
  * "good" implements the machine verbs of protocol.h on the real state store
- * through core/, with the privilege rules of DESIGN §4: an unprivileged
+ * through lib/, with the privilege rules of DESIGN §4: an unprivileged
  * caller may act only for its own account and may not refresh or push.
  */
 #include "autoconfig.h"

@@ -53,7 +53,7 @@ tests_pam_libpfclock_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 # A stand-in frontegg-lockout (good, hanging, crashing, ...).
 check_PROGRAMS += tests/pam/fake_helper
 tests_pam_fake_helper_SOURCES = tests/pam/fake_helper.c
-tests_pam_fake_helper_LDADD = core/libpfcore.la
+tests_pam_fake_helper_LDADD = lib/libpflockout.la
 
 # dlopen(RTLD_NOW) smoke test: no wrapper needed.
 check_PROGRAMS += tests/pam/test_pam_dlopen

@@ -1,6 +1,6 @@
 /*
  * dlopen(RTLD_NOW) smoke test of pam_frontegg.so: it loads with every
- * symbol resolved, offers the three PAM entry points, and keeps core/ to
+ * symbol resolved, offers the three PAM entry points, and keeps lib/ to
  * itself. Prints TAP.
  */
 #include "autoconfig.h"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The module exports the PAM entry points and nothing else: no core symbol,
+# The module exports the PAM entry points and nothing else: no lib/ symbol,
 # no curl, no cJSON (not even as a dependency).
 . "$top_srcdir/tests/pam/pamenv.sh"
 so="$top_builddir/pam_module/.libs/pam_frontegg.so"
@@ -24,7 +24,7 @@ else
 	echo "ok 3 - no network or TLS library among the dependencies"
 fi
 if nm -D --defined-only "$so" | grep -q ' pf_'; then
-	echo "not ok 4 - core symbols leak out of the module"
+	echo "not ok 4 - lib/ symbols leak out of the module"
 else
-	echo "ok 4 - no core (pf_*) symbol exported"
+	echo "ok 4 - no lib/ (pf_*) symbol exported"
 fi

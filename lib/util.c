@@ -1,4 +1,4 @@
-/* Small helpers private to core/. */
+/* Small helpers private to lib/. */
 #include "autoconfig.h"
 
 #include <dirent.h>

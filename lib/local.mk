@@ -1,23 +1,23 @@
-# core/: the lockout core shared by module and helper. No network, no JSON.
-noinst_LTLIBRARIES += core/libpfcore.la
-core_libpfcore_la_SOURCES = \
-	core/account.c \
-	core/config.c \
-	core/internal.h \
-	core/lockout.c \
-	core/log.c \
-	core/outbox.c \
-	core/policy.c \
-	core/protocol.c \
-	core/record.c \
-	core/record.h \
-	core/safe_file.c \
-	core/state.c \
-	core/state_format.c \
-	core/sync_status.c \
-	core/usermap.c \
-	core/username.c \
-	core/util.c \
+# lib/: the lockout core shared by module and helper. No network, no JSON.
+noinst_LTLIBRARIES += lib/libpflockout.la
+lib_libpflockout_la_SOURCES = \
+	lib/account.c \
+	lib/config.c \
+	lib/internal.h \
+	lib/lockout.c \
+	lib/log.c \
+	lib/outbox.c \
+	lib/policy.c \
+	lib/protocol.c \
+	lib/record.c \
+	lib/record.h \
+	lib/safe_file.c \
+	lib/state.c \
+	lib/state_format.c \
+	lib/sync_status.c \
+	lib/usermap.c \
+	lib/username.c \
+	lib/util.c \
 	include/pam_frontegg/account.h \
 	include/pam_frontegg/common.h \
 	include/pam_frontegg/config.h \
@@ -33,4 +33,4 @@ core_libpfcore_la_SOURCES = \
 	include/pam_frontegg/username.h
 # One section per function: the PAM module links only the parts it calls
 # (fewer imports for the dynamic loader to bind at every pam_start).
-core_libpfcore_la_CFLAGS = $(AM_CFLAGS) -ffunction-sections -fdata-sections
+lib_libpflockout_la_CFLAGS = $(AM_CFLAGS) -ffunction-sections -fdata-sections

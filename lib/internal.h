@@ -1,4 +1,4 @@
-/* Small helpers private to core/. */
+/* Small helpers private to lib/. */
 #ifndef PAM_FRONTEGG_CORE_INTERNAL_H
 #define PAM_FRONTEGG_CORE_INTERNAL_H
 

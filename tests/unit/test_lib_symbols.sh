@@ -1,7 +1,7 @@
 #!/bin/sh
-# core/ has no network code: the convenience library neither defines nor
+# lib/ has no network code: the convenience library neither defines nor
 # needs any libcurl or cJSON symbol (DESIGN §2).
-lib=${top_builddir:-.}/core/.libs/libpfcore.a
+lib=${top_builddir:-.}/lib/.libs/libpflockout.a
 echo "1..2"
 if ! command -v nm >/dev/null 2>&1 || [ ! -f "$lib" ]; then
 	echo "ok 1 # SKIP nm or $lib missing"
@@ -10,13 +10,13 @@ if ! command -v nm >/dev/null 2>&1 || [ ! -f "$lib" ]; then
 fi
 syms=$(nm "$lib" 2>/dev/null)
 if echo "$syms" | grep -Eqi ' (curl_|cjson_)'; then
-	echo "not ok 1 - libpfcore references libcurl or cJSON"
+	echo "not ok 1 - libpflockout references libcurl or cJSON"
 	echo "$syms" | grep -Ei ' (curl_|cjson_)' | sed 's/^/# /'
 else
-	echo "ok 1 - no libcurl or cJSON symbol in libpfcore"
+	echo "ok 1 - no libcurl or cJSON symbol in libpflockout"
 fi
 if echo "$syms" | grep -Eq ' U (socket|connect|getaddrinfo|SSL_)'; then
-	echo "not ok 2 - libpfcore calls network functions"
+	echo "not ok 2 - libpflockout calls network functions"
 else
-	echo "ok 2 - no socket, connect, getaddrinfo or TLS call in libpfcore"
+	echo "ok 2 - no socket, connect, getaddrinfo or TLS call in libpflockout"
 fi

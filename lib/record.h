@@ -7,7 +7,7 @@
  * write each) by later updates. A journal line is taken only when its
  * newline is there; a last line without one is an append cut short (a crash
  * or a full disk) and is left out, and reported through torn().
- * Private to core/.
+ * Private to lib/.
  */
 #ifndef PAM_FRONTEGG_CORE_RECORD_H
 #define PAM_FRONTEGG_CORE_RECORD_H
@@ -67,7 +67,7 @@ enum pf_rc pf_rec_decode(const struct pf_rec_kind *k, const char *text, size_t l
 enum pf_rc pf_rec_load(const struct pf_rec_kind *k, int dirfd, const char *name, uid_t owner,
 		       void *out, char *why, size_t whysize);
 
-/* The kinds core reads and writes. */
+/* The kinds lib/ reads and writes. */
 extern const struct pf_rec_kind pf_state_kind;
 extern const struct pf_rec_kind pf_outbox_kind;
 extern const struct pf_rec_kind pf_sync_kind;

@@ -4,8 +4,7 @@
     python3 tests/emulator/test_emulator.py        (from any directory)
 
 Most tests share one emulator, reset (faults, counters, tokens, users,
-config) before each test; a few start their own (restart, shutdown,
-emulatorctl).
+config) before each test; a few start their own (restart, shutdown).
 """
 
 import http.client
@@ -16,7 +15,6 @@ import shutil
 import signal
 import socket
 import ssl
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,7 +28,6 @@ sys.dont_write_bytecode = True     # keep the source tree clean (distcheck: read
 sys.path.insert(0, HERE)
 from emulator_client import Emulator, EmulatorError  # noqa: E402
 
-CTL = os.path.join(HERE, "emulatorctl.py")
 ID = "/identity/resources"
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -736,7 +733,7 @@ def reset_call(emu):
 
 
 # --------------------------------------------------------------------------
-# Separate emulators: restart, shutdown, secrets, emulatorctl
+# Separate emulators: restart, shutdown, secrets
 # --------------------------------------------------------------------------
 
 @test
@@ -785,49 +782,6 @@ def start_failure_reports_stderr(emu):
         raise Failure("second emulator on a busy port started")
     except EmulatorError as e:
         ok("Address already in use" in str(e) or "Errno" in str(e), "stderr quoted: %s" % e)
-
-
-@test
-def emulatorctl_round_trip(emu):
-    """emulatorctl: start, add-user, lock, is-locked, fault, counters, outage, stop"""
-    d = os.path.join(emu.dir, "ctl")
-
-    def ctl(*args, expect=0):
-        proc = subprocess.run([sys.executable, CTL, "--dir", d] + list(args),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True, timeout=20)
-        eq(proc.returncode, expect, "emulatorctl %s exit (%s)" % (" ".join(args), proc.stderr))
-        return proc.stdout.strip(), proc.stderr.strip()
-
-    url = ctl("start")[0]
-    try:
-        ok(url.startswith("https://127.0.0.1:"), "start prints url")
-        eq(ctl("wait-ready")[0], url, "wait-ready")
-        uid = ctl("add-user", "carol@example.com", "--id", "u-carol")[0]
-        eq(uid, "u-carol", "add-user prints id")
-        eq(ctl("is-locked", "carol@example.com")[0], "unlocked", "is-locked")
-        ctl("lock", "u-carol")
-        eq(ctl("is-locked", "u-carol")[0], "locked", "lock")
-        eq(json.loads(ctl("user", "u-carol")[0])["isLocked"], True, "user JSON")
-        ctl("fault", "status", "--route", "lock", "--param", "status=503", "--count", "2")
-        eq(json.loads(ctl("faults")[0])[0]["params"]["status"], 503, "fault params parsed")
-        ctl("clear-faults")
-        attached = Emulator.attach(d)
-        attached.api("GET", ID + "/users/v3", token=attached.get_token())
-        eq(ctl("counters", "list")[0], "1", "counters KIND")
-        eq(ctl("counters", "responses.200")[0], "2", "counters dotted path")
-        ctl("outage", "on")
-        ctl("outage", "off")
-        eq(ctl("url")[0], url, "same url after outage")
-        out, err = ctl("user", "nobody@example.com", expect=1)
-        eq(len(err.splitlines()), 1, "one-line error")
-        ctl("generate-users", "5")
-        ctl("expire-tokens")
-        ctl("reset")
-    finally:
-        ctl("stop")
-    ctl("stop")     # idempotent
-    ctl("counters", expect=1)
 
 
 # --------------------------------------------------------------------------

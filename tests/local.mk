@@ -82,6 +82,8 @@ EMULATOR_PACKAGE = \
 	tests/emulator/frontegg_emulator/control.py \
 	tests/emulator/frontegg_emulator/endpoints.py \
 	tests/emulator/frontegg_emulator/faults.py \
+	tests/emulator/frontegg_emulator/listing.py \
+	tests/emulator/frontegg_emulator/modes.py \
 	tests/emulator/frontegg_emulator/state.py \
 	tests/emulator/frontegg_emulator/users.py
 

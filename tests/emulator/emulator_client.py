@@ -275,8 +275,31 @@ class Emulator:
     def admin_unlock(self, user_id):
         return self._call("POST", "/users/%s/unlock" % urllib.parse.quote(user_id, safe=""))
 
-    def counters(self):
-        return self._call("GET", "/counters")
+    def counters(self, route=None):
+        """All counters; with route (a request kind), that route's requests,
+        answers by status and requests by cause."""
+        return self._call("GET", "/counters", query={"route": route} if route else None)
+
+    def set_cause(self, cause):
+        """File the requests that follow under this cause (None: untagged)."""
+        return self._call("POST", "/cause", {"cause": cause})
+
+    def set_modes(self, **modes):
+        """Switch modes (README.md, "Modes"); returns all modes."""
+        return self._call("POST", "/modes", modes)
+
+    def modes(self):
+        return self._call("GET", "/modes")
+
+    def reset_modes(self):
+        return self._call("DELETE", "/modes")
+
+    def audits(self):
+        """Entries POSTed to /audits/: [{"t", "tenant_id", "body"}], oldest first."""
+        return self._call("GET", "/audits")["audits"]
+
+    def clear_audits(self):
+        return self._call("DELETE", "/audits")
 
     def reset_counters(self):
         return self._call("POST", "/counters/reset")

@@ -8,6 +8,7 @@ simulate outages and read request counters.
     python3 tests/emulator/frontegg_emulator --dir DIR [options]
 
 Modules: common (constants, helpers), certs, users (user objects), faults,
+modes (run-time switches), listing (users/v3 order and filters),
 state (all mutable data), endpoints (the routes), api (HTTPS server),
 control (control server), __main__ (command line).  Python 3.9+ standard
 library only; ../README.md documents the command line and every control call.

@@ -11,7 +11,7 @@ import traceback
 from urllib.parse import parse_qs, urlsplit
 
 from .common import HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, MAX_API_BODY, error_code_for_status, json_bytes
-from .endpoints import (CLOSE, ENDPOINTS, Response, error_response, handle_token, json_response,
+from .endpoints import (CLOSE, ENDPOINTS, Call, Response, error_response, json_response,
                         match_route, rate_limit_response, unauthorized, wrong_shape_body)
 from .state import _cut
 
@@ -59,6 +59,8 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         """The normal (fault-free) answer, gateway checks first."""
         state = self.server.state
         reset_at = state.rate_limited(self.client_address[0])
+        if reset_at is None:
+            reset_at = state.minute_limited(self.client_address[0])
         if reset_at is not None:
             return rate_limit_response(reset_at)
         if kind == "other":
@@ -66,11 +68,17 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                 return json_response(405, {"message": "Method Not Allowed"},
                                      {"Allow": ", ".join(sorted(set(allowed)))})
             return error_response(404, "Route not found", "ER-00404")
-        if kind == "token":
-            return handle_token(state, body)
-        if not state.token_valid(self._bearer_token()):
+        if not self._environment_ok(state.modes_view()["environment_id"]):
+            return error_response(401, "frontegg-environment-id is missing or wrong", "ER-01002")
+        if kind != "token" and not state.token_valid(self._bearer_token()):
             return unauthorized()
-        return ENDPOINTS[kind](state, user_id, query)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        return ENDPOINTS[kind](state, Call(user_id, query, body, headers))
+
+    def _environment_ok(self, wanted):
+        """The environment_id mode: account-level credentials must name the
+        environment on every request."""
+        return wanted is None or self.headers.get("frontegg-environment-id", "").strip() == wanted
 
     def _apply_fault(self, fault, kind, answer):
         name, p = fault["kind"], fault["params"]
@@ -98,7 +106,8 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         if name == "unauthorized":
             return unauthorized()
         if name == "empty":
-            return Response(p["status"] or (201 if kind == "reset_link" else 200), b"")
+            success = {"reset_link": 201, "audit": 202}.get(kind, 200)
+            return Response(p["status"] or success, b"")
         return CLOSE        # "close"
 
     # ---- I/O helpers ------------------------------------------------------

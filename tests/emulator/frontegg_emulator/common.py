@@ -14,7 +14,8 @@ DEFAULT_TOKEN_TTL = 3600
 DEFAULT_TENANT_ID = "7f2c5e1a-8d3b-4c6e-9a01-00000000e001"
 
 # Request kinds: what counters, faults and the request log are keyed by.
-KINDS = ("token", "email_lookup", "get_user", "lock", "unlock", "reset_link", "list", "other")
+KINDS = ("token", "email_lookup", "get_user", "lock", "unlock", "reset_link", "list", "audit",
+         "other")
 FAULT_ROUTES = KINDS + ("*",)
 FAULT_KINDS = ("latency", "hang", "status", "rate_limit", "malformed", "wrong_shape",
                "oversized", "unauthorized", "empty", "close")

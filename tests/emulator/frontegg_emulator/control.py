@@ -120,7 +120,30 @@ class EmulatorApp:
         return 200, _user_or_404(self.state.set_locked(user_id, False))
 
     def ctl_counters(self, payload, query):
-        return 200, self.state.counters_view()
+        return 200, self.state.counters_view((query.get("route") or [None])[0])
+
+    def ctl_set_cause(self, payload, query):
+        cause = payload.get("cause") if isinstance(payload, dict) else None
+        if cause is not None and not isinstance(cause, str):
+            raise ValueError("body must be {\"cause\": \"label\"} (null: untagged)")
+        self.state.set_cause(cause)
+        return 200, {"cause": self.state.counters_view()["cause"]}
+
+    def ctl_modes(self, payload, query):
+        return 200, self.state.modes_view()
+
+    def ctl_set_modes(self, payload, query):
+        return 200, self.state.set_modes(payload)
+
+    def ctl_reset_modes(self, payload, query):
+        return 200, self.state.reset_modes()
+
+    def ctl_audits(self, payload, query):
+        return 200, {"audits": self.state.audits_view()}
+
+    def ctl_clear_audits(self, payload, query):
+        self.state.clear_audits()
+        return 200, {"ok": True}
 
     def ctl_reset_counters(self, payload, query):
         self.state.reset_counters()
@@ -183,6 +206,12 @@ CONTROL_ROUTES = [(m, re.compile(p), name) for m, p, name in [
     ("POST", r"^/users/(?P<user_id>[^/]+)/unlock$", "unlock_user"),
     ("GET", r"^/counters$", "counters"),
     ("POST", r"^/counters/reset$", "reset_counters"),
+    ("POST", r"^/cause$", "set_cause"),
+    ("GET", r"^/modes$", "modes"),
+    ("POST", r"^/modes$", "set_modes"),
+    ("DELETE", r"^/modes$", "reset_modes"),
+    ("GET", r"^/audits$", "audits"),
+    ("DELETE", r"^/audits$", "clear_audits"),
     ("GET", r"^/requests$", "requests"),
     ("DELETE", r"^/requests$", "clear_requests"),
     ("GET", r"^/faults$", "faults"),

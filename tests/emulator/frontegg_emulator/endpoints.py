@@ -7,7 +7,9 @@ import secrets
 from urllib.parse import unquote
 
 from .common import (LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, RESET_LINK_BASE, json_bytes, rfc3339)
-from .users import api_view
+from .listing import BadListing
+
+AUDIT_SEVERITIES = ("Info", "Medium", "High", "Critical", "Error")
 
 
 _SEG = r"(?P<user_id>[^/]+)"
@@ -20,6 +22,7 @@ API_ROUTES = [
     ("POST", re.compile(r"^/identity/resources/users/v1/" + _SEG
                         + r"/links/generate-password-reset-token/?$"), "reset_link"),
     ("GET", re.compile(r"^/identity/resources/users/v3/?$"), "list"),
+    ("POST", re.compile(r"^/audits/?$"), "audit"),
 ]
 
 
@@ -97,11 +100,26 @@ def match_route(method, path):
 
 # ---- one function per endpoint (each returns a Response) ------------------
 
-def handle_token(state, body):
+class Call:
+    """What an endpoint gets of a request."""
+    __slots__ = ("user_id", "query", "body", "headers")
+
+    def __init__(self, user_id, query, body, headers):
+        self.user_id, self.query, self.body, self.headers = user_id, query, body, headers
+
+
+def _json_body(body):
     try:
-        creds = json.loads(body.decode("utf-8")) if body else None
+        return json.loads(body.decode("utf-8")) if body else None
     except ValueError:
-        creds = None
+        return None
+
+
+def handle_token(state, call):
+    answer = state.modes_view()["token_answer"]
+    if answer != "ok":
+        return wrong_api_url(answer)
+    creds = _json_body(call.body)
     # Wrong credentials and malformed bodies both get 401 (documented).
     if not isinstance(creds, dict) or not isinstance(creds.get("clientId"), str) \
             or not isinstance(creds.get("secret"), str):
@@ -113,42 +131,69 @@ def handle_token(state, body):
     return json_response(200, {"token": token, "expiresIn": ttl})
 
 
-def handle_email_lookup(state, user_id, query):
-    email = (query.get("email") or [""])[0]
+PROXY_404 = b"<html><head><title>404 Not Found</title></head><body>Not Found</body></html>\n"
+PROXY_PAGE = b"<!DOCTYPE html><html><body><form action=/login>Sign in</form></body></html>\n"
+
+
+def wrong_api_url(answer):
+    """What the token route gets through a wrong api_url: a proxy's 404
+    page, a JSON 404, or a 200 that is not JSON (a login page)."""
+    html = {"Content-Type": "text/html"}
+    if answer == "not_found":
+        return Response(404, PROXY_404, html)
+    if answer == "not_found_json":
+        return error_response(404, "Route not found", "ER-00404")
+    return Response(200, PROXY_PAGE, html)
+
+
+def handle_email_lookup(state, call):
+    email = (call.query.get("email") or [""])[0]
     if not email:
         return error_response(400, "email must be an email", "ER-00400")
-    user = state.user_by_email(email)
-    return json_response(200, api_view(user)) if user else user_not_found()
+    user = state.user_by_email(email, state.modes_view()["email_case_sensitive"])
+    return json_response(200, state.view(user)) if user else user_not_found()
 
 
-def handle_get_user(state, user_id, query):
-    user = state.user(user_id)
-    return json_response(200, api_view(user)) if user else user_not_found()
+def handle_get_user(state, call):
+    user = state.user(call.user_id)
+    return json_response(200, state.view(user)) if user else user_not_found()
 
 
-def handle_lock(state, user_id, query):
-    return Response(200) if state.set_locked(user_id, True) else user_not_found()
+def _lock_answer(state, call, locked):
+    """200 without a body; in strict_repeat mode a repeat answers 400."""
+    before, modes = state.change_lock(call.user_id, locked)
+    if before is None:
+        return user_not_found()
+    if modes["strict_repeat"] and bool(before["isLocked"]) == locked:
+        if locked:
+            return error_response(400, "User is already locked", "ER-01108")
+        return error_response(400, "User is not locked", "ER-01109")
+    return Response(200)
 
 
-def handle_unlock(state, user_id, query):
-    return Response(200) if state.set_locked(user_id, False) else user_not_found()
+def handle_lock(state, call):
+    return _lock_answer(state, call, True)
 
 
-def handle_reset_link(state, user_id, query):
-    if state.user(user_id) is None:
+def handle_unlock(state, call):
+    return _lock_answer(state, call, False)
+
+
+def handle_reset_link(state, call):
+    if state.user(call.user_id) is None:
         return user_not_found()
     token = secrets.token_hex(24)
-    link = "%s?userId=%s&token=%s" % (RESET_LINK_BASE, user_id, token)
-    return json_response(201, {"link": link, "token": token, "userId": user_id})
+    link = "%s?userId=%s&token=%s" % (RESET_LINK_BASE, call.user_id, token)
+    return json_response(201, {"link": link, "token": token, "userId": call.user_id})
 
 
-def handle_list(state, user_id, query):
+def handle_list(state, call):
     try:
-        limit = int_param(query, "_limit", LIST_DEFAULT_LIMIT, 1, LIST_MAX_LIMIT)
-        page = int_param(query, "_offset", 0, 0)    # a PAGE number, not an item offset
-    except BadRequest as e:
+        limit = int_param(call.query, "_limit", LIST_DEFAULT_LIMIT, 1, LIST_MAX_LIMIT)
+        page = int_param(call.query, "_offset", 0, 0)    # a PAGE number, not an item offset
+        items, total = state.page(limit, page, call.query)
+    except (BadRequest, BadListing) as e:
         return error_response(400, str(e), "ER-00400")
-    items, total = state.page(limit, page)
     pages = (total + limit - 1) // limit
     link = lambda p: "?_limit=%d&_offset=%d" % (limit, p)   # noqa: E731
     links = {"first": link(0), "last": link(max(pages - 1, 0))}
@@ -160,13 +205,29 @@ def handle_list(state, user_id, query):
                                "_metadata": {"totalItems": total, "totalPages": pages}})
 
 
+def handle_audit(state, call):
+    """POST /audits/: needs frontegg-tenant-id and a JSON object with a
+    known severity; anything else in the body is free-form.  202, no body."""
+    tenant = (call.headers.get("frontegg-tenant-id") or "").strip()
+    if not tenant:
+        return error_response(400, "frontegg-tenant-id header is required", "ER-00400")
+    entry = _json_body(call.body)
+    if not isinstance(entry, dict) or entry.get("severity") not in AUDIT_SEVERITIES:
+        return error_response(400, "severity must be one of " + ",".join(AUDIT_SEVERITIES),
+                              "ER-00400")
+    state.add_audit(tenant, entry)
+    return Response(202)
+
+
 ENDPOINTS = {
+    "token": handle_token,
     "email_lookup": handle_email_lookup,
     "get_user": handle_get_user,
     "lock": handle_lock,
     "unlock": handle_unlock,
     "reset_link": handle_reset_link,
     "list": handle_list,
+    "audit": handle_audit,
 }
 
 

@@ -8,7 +8,11 @@ import threading
 import time
 
 from .common import HANG_CAP_SECONDS, KINDS, REQUEST_LOG_SIZE, b64url, json_bytes, rfc3339
+from .listing import select
+from .modes import check_modes, default_modes
 from .users import api_view, build_user
+
+NO_CAUSE = "untagged"
 
 
 def _zero_counters():
@@ -20,6 +24,9 @@ def _zero_counters():
         "responses": collections.Counter(),
         "by_user": collections.defaultdict(collections.Counter),
         "by_email": collections.defaultdict(collections.Counter),
+        # route -> status -> n, and cause label -> route -> n (set_cause)
+        "by_route": collections.defaultdict(collections.Counter),
+        "by_cause": collections.defaultdict(collections.Counter),
     }
 
 
@@ -42,7 +49,13 @@ class State:
         self.connections = set()    # live TLS sockets, cut on outage
         self.request_log = collections.deque(maxlen=REQUEST_LOG_SIZE)
         self.rate_window = (0, collections.Counter())
+        self.minute_window = (0, collections.Counter())
+        self.blocked_until = {}     # client IP -> epoch time its 429s end
         self.counters = _zero_counters()
+        self.cause = NO_CAUSE       # label counted requests are filed under
+        self.modes = default_modes()
+        self.audits = []            # POST /audits/ entries, oldest first
+        self.churn_serial = 0
 
     # ---- configuration ---------------------------------------------------
 
@@ -61,6 +74,21 @@ class State:
                 raise ValueError("bad value for %r" % key)
         with self.cond:
             self.config.update(changes)
+
+    def set_modes(self, changes):
+        changes = check_modes(changes)
+        with self.cond:
+            self.modes.update(changes)
+            return dict(self.modes)
+
+    def reset_modes(self):
+        with self.cond:
+            self.modes = default_modes()
+            return dict(self.modes)
+
+    def modes_view(self):
+        with self.cond:
+            return dict(self.modes)
 
     def config_view(self):
         with self.cond:
@@ -107,15 +135,16 @@ class State:
         """Add or replace (caller holds the lock).  Replacing keeps the list
         position; an email taken by another id evicts that user (emails are
         unique in Frontegg)."""
-        key = user["email"].lower()
-        other = self.id_by_email.get(key)
+        key = _email_key(user)
+        other = self.id_by_email.get(key) if key else None
         if other is not None and other != user["id"]:
             del self.users[other]
         old = self.users.get(user["id"])
         if old is not None:
-            self.id_by_email.pop(old["email"].lower(), None)
+            self.id_by_email.pop(_email_key(old), None)
         self.users[user["id"]] = user
-        self.id_by_email[key] = user["id"]
+        if key:
+            self.id_by_email[key] = user["id"]
         self._ordered = None
 
     def put_users(self, specs):
@@ -154,7 +183,7 @@ class State:
                 user = self.users.pop(uid, None)
                 if user is None:
                     return False
-                self.id_by_email.pop(user["email"].lower(), None)
+                self.id_by_email.pop(_email_key(user), None)
             self._ordered = None
         return True
 
@@ -163,11 +192,14 @@ class State:
             user = self.users.get(uid)
             return dict(user) if user else None
 
-    def user_by_email(self, email):
-        """Case-insensitive, like the emulated email lookup."""
+    def user_by_email(self, email, case_sensitive=False):
+        """Case-insensitive unless asked (the email_case_sensitive mode)."""
         with self.cond:
             uid = self.id_by_email.get(email.lower())
-            return dict(self.users[uid]) if uid else None
+            user = self.users[uid] if uid else None
+            if user is None or (case_sensitive and user["email"] != email):
+                return None
+            return dict(user)
 
     def all_users(self):
         with self.cond:
@@ -181,14 +213,65 @@ class State:
             user["isLocked"] = locked
             return dict(user)
 
-    def page(self, limit, page):
-        """(items as API views, total) of one page in stable order."""
+    def change_lock(self, uid, locked):
+        """An API lock/unlock: (user before the change or None, modes)."""
+        with self.cond:
+            user = self.users.get(uid)
+            before = dict(user) if user else None
+            repeat = user is not None and bool(user["isLocked"]) == locked
+            if user is not None and not (repeat and self.modes["strict_repeat"]):
+                user["isLocked"] = locked
+            return before, dict(self.modes)
+
+    def page(self, limit, page, query):
+        """(items as API views, total) of one listing page, then the churn."""
         with self.cond:
             if self._ordered is None:
                 self._ordered = list(self.users.values())
+            chosen = select(self._ordered, query, self.modes["list_hide"])
             start = page * limit
-            items = [api_view(u) for u in self._ordered[start:start + limit]]
-            return items, len(self._ordered)
+            items = [api_view(u, self.modes) for u in chosen[start:start + limit]]
+            self._churn()
+            return items, len(chosen)
+
+    def _churn(self):
+        """Users created and deleted by someone else between two page
+        requests (list_churn_* modes; caller holds the lock)."""
+        for user in list(self.users.values())[:self.modes["list_churn_remove"]]:
+            del self.users[user["id"]]
+            self.id_by_email.pop(_email_key(user), None)
+        inserted = self.modes["list_churn_insert"]
+        if inserted:
+            now = rfc3339(time.time(), fractional=True)
+            fresh = {}
+            for _ in range(inserted):
+                self.churn_serial += 1
+                user = build_user({"email": "churn%d@example.com" % self.churn_serial}, now)
+                fresh[user["id"]] = user
+                self.id_by_email[_email_key(user)] = user["id"]
+            fresh.update(self.users)
+            self.users = fresh
+        if inserted or self.modes["list_churn_remove"]:
+            self._ordered = None
+
+    def view(self, user):
+        """A stored user as the API shows it under the current modes."""
+        with self.cond:
+            return api_view(user, self.modes)
+
+    # ---- audits ------------------------------------------------------------
+
+    def add_audit(self, tenant_id, body):
+        with self.cond:
+            self.audits.append({"t": time.time(), "tenant_id": tenant_id, "body": body})
+
+    def audits_view(self):
+        with self.cond:
+            return [dict(a) for a in self.audits]
+
+    def clear_audits(self):
+        with self.cond:
+            self.audits.clear()
 
     # ---- counters and request log -----------------------------------------
 
@@ -199,6 +282,7 @@ class State:
             c = self.counters
             c["requests"][kind] += 1
             c["total"] += 1
+            c["by_cause"][self.cause][kind] += 1
             if user_id is not None:
                 c["by_user"][user_id][kind] += 1
             if email is not None:
@@ -209,6 +293,7 @@ class State:
         with self.cond:
             entry["status"] = status
             self.counters["responses"][str(status)] += 1
+            self.counters["by_route"][entry["kind"]][str(status)] += 1
 
     def count_connection(self):
         with self.cond:
@@ -218,9 +303,14 @@ class State:
         with self.cond:
             self.counters["tls_handshakes"] += 1
 
-    def counters_view(self):
+    def counters_view(self, route=None):
+        """All counters; with a route, that route's count, answers and causes."""
         with self.cond:
             c = self.counters
+            if route is not None:
+                return {"route": route, "requests": c["requests"].get(route, 0),
+                        "responses": dict(c["by_route"].get(route, {})),
+                        "by_cause": {k: v[route] for k, v in c["by_cause"].items() if v[route]}}
             return {
                 "requests": dict(c["requests"]),
                 "total": c["total"],
@@ -229,7 +319,14 @@ class State:
                 "responses": dict(c["responses"]),
                 "by_user": {k: dict(v) for k, v in c["by_user"].items()},
                 "by_email": {k: dict(v) for k, v in c["by_email"].items()},
+                "by_route": {k: dict(v) for k, v in c["by_route"].items()},
+                "by_cause": {k: dict(v) for k, v in c["by_cause"].items()},
+                "cause": self.cause,
             }
+
+    def set_cause(self, cause):
+        with self.cond:
+            self.cause = cause or NO_CAUSE
 
     def reset_counters(self):
         with self.cond:
@@ -259,6 +356,29 @@ class State:
                 self.rate_window = (second, seen)
             seen[client_ip] += 1
             return None if seen[client_ip] <= limit else second + 1
+
+    def minute_limited(self, client_ip):
+        """The rate_limit_per_minute mode: None if allowed, else the epoch time
+        the client's 429s end (the minute's end plus rate_limit_penalty_s)."""
+        now = time.time()
+        minute = int(now // 60)
+        with self.cond:
+            limit = self.modes["rate_limit_per_minute"]
+            if not limit:
+                return None
+            until = self.blocked_until.get(client_ip, 0)
+            if now < until:
+                return until
+            window, seen = self.minute_window
+            if window != minute:
+                seen = collections.Counter()
+                self.minute_window = (minute, seen)
+            seen[client_ip] += 1
+            if seen[client_ip] <= limit:
+                return None
+            until = (minute + 1) * 60 + self.modes["rate_limit_penalty_s"]
+            self.blocked_until[client_ip] = until
+            return until
 
     # ---- faults ------------------------------------------------------------
 
@@ -328,14 +448,25 @@ class State:
     # ---- whole-state reset -------------------------------------------------
 
     def reset(self):
-        """Clear faults (releasing hangs), counters, request log and tokens;
-        users and configuration are kept."""
+        """Clear faults (releasing hangs), counters, the cause label, request
+        log, audits, tokens and rate-limit windows; modes go back to their
+        defaults; users and configuration are kept."""
         self.clear_faults()
         with self.cond:
             self.counters = _zero_counters()
+            self.cause = NO_CAUSE
             self.request_log.clear()
+            self.audits.clear()
             self.tokens.clear()
             self.rate_window = (0, collections.Counter())
+            self.minute_window = (0, collections.Counter())
+            self.blocked_until.clear()
+            self.modes = default_modes()
+
+
+def _email_key(user):
+    """The lookup key of a user's e-mail, None for a user without one."""
+    return user["email"].lower() if user.get("email") else None
 
 
 def _cut(conn):

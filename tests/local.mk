@@ -104,6 +104,7 @@ tests_fuzz_test_fuzz_regressions_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_fuzz_test_fuzz_regressions_LDADD = $(UNIT_LDADD)
 
 include tests/pam/pam.mk
+include tests/helper/chkstate.mk
 
 TESTS += tests/data/test_units.sh
 EXTRA_DIST += tests/data/test_units.sh

@@ -338,7 +338,8 @@ static int push_now(struct app *a, const struct app_user *u, enum pf_action acti
 		printf("%s: %sed on this host and in Frontegg\n", u->acct.name, verb);
 		return PF_EXIT_OK;
 	}
-	if (out == CLOUD_PUSH_PARKED && pf_outbox_get(&a->st, u->acct.name, u->acct.uid, &e) == PF_OK)
+	if (out == CLOUD_PUSH_PARKED &&
+	    pf_outbox_get(&a->st, u->acct.name, u->acct.uid, &e) == PF_OK)
 		printf("%s: %sed on this host; the Frontegg %s is parked (%s)\n", u->acct.name,
 		       verb, verb, pf_park_str(e.parked));
 	else

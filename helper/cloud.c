@@ -104,8 +104,8 @@ static enum fg_result load_user(struct cloud *c, const struct pf_lockout *lo,
 	enum pf_rc rc = pf_map_user(lo->cfg, lo->user, ident, lo->log);
 
 	if (rc != PF_OK) {
-		pf_log(&c->app->log, LOG_WARNING, "no Frontegg identity for %s: mapping unavailable",
-		       lo->user);
+		pf_log(&c->app->log, LOG_WARNING,
+		       "no Frontegg identity for %s: mapping unavailable", lo->user);
 		return FG_INVALID;
 	}
 	/* The record only caches the id: without it, resolve from the mapping. */
@@ -310,7 +310,7 @@ static enum fg_result deliver(struct cloud *c, const struct pf_lockout *lo,
 		*out = CLOUD_PUSH_FAILED; /* kept: a repeat is idempotent */
 		return d.r;
 	}
-	*out = d.r == FG_OK ? CLOUD_PUSH_DELIVERED
+	*out = d.r == FG_OK             ? CLOUD_PUSH_DELIVERED
 	       : d.park != PF_PARK_NONE ? CLOUD_PUSH_PARKED
 					: CLOUD_PUSH_FAILED;
 	return d.r;

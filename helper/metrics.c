@@ -14,12 +14,18 @@
 #define METRICS_MAX 8192
 
 static const char *const kinds[] = {
-	[FG_UNAUTHORIZED] = "unauthorized", [FG_FORBIDDEN] = "forbidden",
-	[FG_RATE_LIMITED] = "rate_limited", [FG_CLIENT_ERROR] = "client_error",
-	[FG_SERVER_ERROR] = "server_error", [FG_NETWORK] = "network",
-	[FG_TIMEOUT] = "timeout",           [FG_TLS] = "tls",
-	[FG_BAD_RESPONSE] = "bad_response", [FG_TOO_BIG] = "too_big",
-	[FG_CONFIG] = "config",             [FG_NOMEM] = "nomem",
+	[FG_UNAUTHORIZED] = "unauthorized",
+	[FG_FORBIDDEN] = "forbidden",
+	[FG_RATE_LIMITED] = "rate_limited",
+	[FG_CLIENT_ERROR] = "client_error",
+	[FG_SERVER_ERROR] = "server_error",
+	[FG_NETWORK] = "network",
+	[FG_TIMEOUT] = "timeout",
+	[FG_TLS] = "tls",
+	[FG_BAD_RESPONSE] = "bad_response",
+	[FG_TOO_BIG] = "too_big",
+	[FG_CONFIG] = "config",
+	[FG_NOMEM] = "nomem",
 	[FG_INVALID] = "invalid",
 };
 

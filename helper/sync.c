@@ -244,12 +244,13 @@ static int finish(struct run *r, int64_t started)
 	pf_log(&r->a->log, LOG_INFO,
 	       "sync: %u users, %u delivered, %u waiting (%u parked), %u refreshed, %u expired, "
 	       "%u cleared by Frontegg, %u API errors",
-	       r->rep.users, r->rep.delivered, r->rep.outbox_left, r->rep.parked,
-	       r->rep.refreshed, r->rep.expired, r->rep.cleared, errors);
+	       r->rep.users, r->rep.delivered, r->rep.outbox_left, r->rep.parked, r->rep.refreshed,
+	       r->rep.expired, r->rep.cleared, errors);
 	if (r->rep.parked > 0)
-		pf_log(&r->a->log, LOG_WARNING,
-		       "sync: %u outbox entries parked (not delivered): see frontegg-lockout status",
-		       r->rep.parked);
+		pf_log(
+		    &r->a->log, LOG_WARNING,
+		    "sync: %u outbox entries parked (not delivered): see frontegg-lockout status",
+		    r->rep.parked);
 	/* The unit must fail when nothing reached Frontegg, or no one notices. */
 	return errors == 0 && r->rep.cloud_ok && r->rep.parked == 0 ? PF_EXIT_OK : PF_EXIT_CLOUD;
 }

@@ -83,8 +83,7 @@ static bool parse_parked(char **t, size_t n, struct pf_outbox_entry *e)
 	for (p = PF_PARK_NOT_FOUND; p <= PF_PARK_REFUSED; p++)
 		if (strcmp(t[1], park_tokens[p]) == 0)
 			break;
-	if (p > PF_PARK_REFUSED || !pf_rec_time(t[2], &e->parked_at) ||
-	    strlen(t[3]) > PF_IDENT_MAX)
+	if (p > PF_PARK_REFUSED || !pf_rec_time(t[2], &e->parked_at) || strlen(t[3]) > PF_IDENT_MAX)
 		return false;
 	e->parked = p;
 	snprintf(e->parked_for, sizeof(e->parked_for), "%s", t[3]);

@@ -246,7 +246,8 @@ static enum fg_result resolve_refusal(struct fg_client *c, const char *id, bool 
 	/* Within what is left of the action's budget: every wait is bounded. */
 	if (fg_url_user_by_id(url, sizeof(url), c->api_url, id) != FG_OK)
 		return FG_CLIENT_ERROR;
-	r = get_user(c, lock ? "read user after a refused lock" : "read user after a refused unlock",
+	r = get_user(c,
+		     lock ? "read user after a refused lock" : "read user after a refused unlock",
 		     id, url, false, &u);
 	if (r != FG_OK)
 		return r;

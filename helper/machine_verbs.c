@@ -1,7 +1,8 @@
 /*
- * The verbs pam_frontegg.so runs: one line on stdout (protocol.h), exit
- * status from enum pf_exit. check, record-failure and record-success are the
- * only verbs a non-root caller may run, and only for itself.
+ * The machine verbs: one line on stdout (protocol.h), exit status from enum
+ * pf_exit. The module, as root, runs refresh and push; check and the record
+ * verbs serve root's scripts and tests. Unprivileged callers get the same
+ * answers from frontegg_chkstate, never from here.
  */
 #include "autoconfig.h"
 

@@ -211,14 +211,14 @@ def rule6_hung_cloud_costs_at_most_timeout(ctx):
 
 
 @test
-def screen_locker_queues_through_the_real_setgid_helper(ctx):
-    """A non-root application: the module runs the setgid helper for
-    everything; its lock waits in the outbox for the root sync."""
+def screen_locker_queues_through_the_real_setgid_checker(ctx):
+    """A non-root application: the module runs the setgid frontegg_chkstate
+    for everything; its lock waits in the outbox for the root sync."""
     emu = ctx["emu"]
     gid = pftest.helper_group_gid()
-    helper = pftest.setgid_helper_copy(gid)
-    h = PamHost(emu, ["nobody"], name="locker", uids={"nobody": 65534}, helper=helper)
+    h = PamHost(emu, ["nobody"], name="locker", uids={"nobody": 65534})
     try:
+        h.set(chkstate=pftest.setgid_chkstate_beside(h, gid))
         pftest.share_state_dir(h, gid)
         u = emu.add_user("nobody@example.com")
         emu.reset_counters()
@@ -235,7 +235,6 @@ def screen_locker_queues_through_the_real_setgid_helper(ctx):
         assert cloud_locked(ctx, u["id"])
     finally:
         h.cleanup()
-        shutil.rmtree(os.path.dirname(helper), ignore_errors=True)
 
 
 @test

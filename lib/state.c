@@ -36,10 +36,10 @@ void pf_store_close(struct pf_store *st)
 		close_fd(&st->subfd[i]);
 }
 
-/* Only root may own the store's directories, whoever runs us. */
+/* Only root (the trusted owner) may own the store's directories, whoever runs us. */
 static bool owner_ok(uid_t uid)
 {
-	return uid == 0;
+	return uid == pf_trusted_owner;
 }
 
 /* Opens (creating if asked) one subdirectory; others may never write it. */

@@ -343,7 +343,7 @@ def secret_never_in_logs_argv_or_environment(ctx):
     assert pftest.SECRET.encode() not in out + err
     token = os.path.join(h.state_dir, "token")
     eq(stat.S_IMODE(os.stat(token).st_mode), 0o600)
-    eq(os.stat(token).st_uid, 0)
+    eq(os.stat(token).st_uid, pftest.OWNER)
 
 
 def setup():

@@ -23,6 +23,7 @@ tests/pam/pamtest.env: Makefile
 	  echo "HAVE_PAMTEST='$(PF_HAVE_PAMTEST)'"; \
 	  echo "PAM_WRAPPER_LIB='$(PAM_WRAPPER_LIB)'"; \
 	  echo "NSS_WRAPPER_LIB='$(NSS_WRAPPER_LIB)'"; \
+	  echo "UID_WRAPPER_LIB='$(UID_WRAPPER_LIB)'"; \
 	  echo "SYSTEM_PAM_MODULE_DIR='$(SYSTEM_PAM_MODULE_DIR)'"; \
 	  echo "PF_SANITIZERS='$(PF_SANITIZERS)'"; \
 	  echo "ASAN_LIB='$(PF_ASAN_LIB)'"; \
@@ -52,8 +53,11 @@ tests_pam_libpfclock_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 
 # A stand-in frontegg-lockout (good, hanging, crashing, ...).
 check_PROGRAMS += tests/pam/fake_helper
-tests_pam_fake_helper_SOURCES = tests/pam/fake_helper.c
-tests_pam_fake_helper_LDADD = lib/libpflockout.la
+tests_pam_fake_helper_SOURCES = tests/pam/fake_helper.c tests/lib/trusted_owner.c \
+	tests/lib/as_admin.c
+tests_pam_fake_helper_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib \
+	-DPF_UID_WRAPPER_LIB='"$(UID_WRAPPER_LIB)"'
+tests_pam_fake_helper_LDADD = lib/libpflockout.la $(DL_LIBS)
 
 # dlopen(RTLD_NOW) smoke test: no wrapper needed.
 check_PROGRAMS += tests/pam/test_pam_dlopen

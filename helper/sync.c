@@ -32,6 +32,7 @@ struct member {
 	bool root_like;
 	bool cloud; /* cloud state applies to this user */
 	bool seen;  /* found in the listing */
+	bool busy;  /* another process held the user's lock: pass 1 retried at the end */
 	char *key;  /* Frontegg id if known, else the lowercased e-mail; NULL: none */
 };
 
@@ -44,6 +45,7 @@ struct run {
 	struct sync_report rep;
 	size_t want; /* users whose cloud state applies */
 	size_t seen; /* of those, found in the listing so far */
+	size_t busy; /* members whose lock was held when pass 1 reached them */
 	bool tty;
 };
 
@@ -125,7 +127,11 @@ static int collect(const char *name, void *arg)
 	return 0;
 }
 
-/* Pass 1 for one user: expire, then make sure a host lock reaches the outbox. */
+/*
+ * Pass 1 for one user: expire, then make sure a host lock reaches the
+ * outbox. A user whose lock another process holds is marked busy and left
+ * for the retry at the end of the run.
+ */
 static void settle_host(struct run *r, struct member *m)
 {
 	int64_t now = pf_now();
@@ -136,7 +142,10 @@ static void settle_host(struct run *r, struct member *m)
 
 	struct pf_lockout lo = lockout_of(r, m);
 
-	if (pf_store_begin(&r->a->st, m->name, m->uid, &txn) != PF_OK)
+	enum pf_rc rc = pf_store_begin(&r->a->st, m->name, m->uid, &txn);
+
+	m->busy = rc == PF_ERR_TIMEOUT;
+	if (rc != PF_OK)
 		return;
 	changed = pf_lockout_expire(&txn, &r->a->cfg, now);
 	r->rep.expired += changed;
@@ -174,7 +183,7 @@ static void flush_outbox(struct run *r)
 
 		struct pf_lockout lo = lockout_of(r, m);
 
-		if (pf_outbox_get(&r->a->st, m->name, m->uid, &e) != PF_OK)
+		if (m->busy || pf_outbox_get(&r->a->st, m->name, m->uid, &e) != PF_OK)
 			continue;
 		res = cloud_push(&r->cloud, &lo, &delivered);
 		count_error(r, res);
@@ -337,10 +346,55 @@ static int finish(struct run *r, int64_t started)
 	return errors == 0 && r->rep.cloud_ok ? PF_EXIT_OK : PF_EXIT_CLOUD;
 }
 
+/*
+ * Pass 1 once more for the users who were busy, sharing one `timeout`
+ * between them: the run stays bounded however many lock holders are
+ * stopped. Returns how many are still busy, each named in the log.
+ */
+static size_t retry_busy(struct run *r)
+{
+	unsigned budget_ms = r->a->cfg.timeout_ms;
+	int64_t deadline = pf_mono_ms() + budget_ms;
+	size_t still = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		struct member *m = &r->m[i];
+		int64_t left = deadline - pf_mono_ms();
+
+		if (!m->busy)
+			continue;
+		r->a->st.lock_wait_ms = left > 0 ? (unsigned)left : 0;
+		free(m->key);
+		m->key = NULL;
+		settle_host(r, m);
+		if (m->busy) {
+			pf_log(&r->a->log, LOG_ERR,
+			       "sync: %s is busy (another process holds its lock)", m->name);
+			still++;
+		}
+	}
+	r->a->st.lock_wait_ms = budget_ms;
+	return still;
+}
+
+/* Pass 1 over everyone, without waiting for a lock another process holds. */
+static void settle_all(struct run *r)
+{
+	unsigned wait = r->a->st.lock_wait_ms;
+
+	r->a->st.lock_wait_ms = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		settle_host(r, &r->m[i]);
+		r->busy += r->m[i].busy;
+	}
+	r->a->st.lock_wait_ms = wait;
+}
+
 int verb_sync(struct app *a, int argc, char **argv)
 {
 	struct run r = { .a = a };
 	int64_t started = pf_now();
+	size_t busy;
 	int rc;
 
 	(void)argc;
@@ -354,14 +408,15 @@ int verb_sync(struct app *a, int argc, char **argv)
 	if (pf_config_cloud_configured(&a->cfg))
 		r.have_cloud = cloud_open(a, &r.cloud) == PF_EXIT_OK;
 	r.rep.cloud_ok = r.have_cloud || !pf_config_cloud_configured(&a->cfg);
-	for (size_t i = 0; i < r.n; i++)
-		settle_host(&r, &r.m[i]);
+	settle_all(&r);
 	flush_outbox(&r);
 	refresh_cloud(&r);
 	if (r.have_cloud)
 		cloud_close(&r.cloud);
+	busy = r.busy > 0 ? retry_busy(&r) : 0;
 	tally(&r);
 	rc = finish(&r, started);
 	free_members(&r);
-	return rc;
+	/* A user left busy is a user this run did not settle: the unit must say so. */
+	return rc == PF_EXIT_OK && busy > 0 ? PF_EXIT_STATE : rc;
 }

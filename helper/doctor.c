@@ -165,6 +165,34 @@ static void check_cloud(struct doctor *d, struct cloud *c)
 		       r == FG_NOT_FOUND || r == FG_OK ? "vendor token accepted" : detail);
 }
 
+static int count_parked(const struct pf_outbox_entry *e, void *arg)
+{
+	unsigned *n = arg;
+
+	*n += e->parked != PF_PARK_NONE;
+	return 0;
+}
+
+/* Parked actions wait for a person: a mapping to fix or a user to create. */
+static void check_outbox(struct doctor *d)
+{
+	char detail[160];
+	unsigned parked = 0;
+
+	if (pf_outbox_list(&d->a->st, count_parked, &parked) != PF_OK) {
+		report(d, false, "outbox", "cannot read the outbox");
+		return;
+	}
+	if (parked == 0) {
+		report(d, true, "outbox", "no parked actions");
+		return;
+	}
+	snprintf(detail, sizeof(detail),
+		 "%u parked actions (no Frontegg user, or mapping unavailable): see status",
+		 parked);
+	warn("outbox", detail);
+}
+
 static void check_user(struct doctor *d, struct cloud *c, const char *name)
 {
 	struct pf_identity ident;
@@ -199,6 +227,7 @@ int verb_doctor(struct app *a, int argc, char **argv)
 	if (check_config(&d)) {
 		check_state_dir(&d);
 		check_install(&d);
+		check_outbox(&d);
 		if (!pf_config_cloud_configured(&a->cfg)) {
 			report(&d, true, "client_id",
 			       "not set: host lockout only, Frontegg not in use");

@@ -67,12 +67,13 @@ def status_json_is_stable(ctx):
     h = ctx["host"]
     h.fail("bin", 2)
     doc = h.status()
-    assert set(doc) == {"users", "outbox_depth", "last_sync"}, doc.keys()
+    assert set(doc) == {"users", "outbox_depth", "outbox_parked", "last_sync"}, doc.keys()
     users = {u["user"]: u for u in doc["users"]}
     bin_ = users["bin"]
     eq(set(bin_), {"user", "state", "failures", "failures_total", "host_locked", "lock_since",
                    "locked_until", "cloud", "cloud_checked_at", "frontegg_id",
-                   "cloud_lock_pushed", "outbox", "push_failures", "push_failed_at"})
+                   "cloud_lock_pushed", "outbox", "outbox_parked", "push_failures",
+                   "push_failed_at"})
     eq(bin_["failures"], 2)
     eq(bin_["state"], "ok")
     p = h.run("status", check=EXIT_OK)
@@ -147,11 +148,16 @@ def refresh_sees_a_portal_lock(ctx):
 def sync_runs_and_is_recorded(ctx):
     h = ctx["host"]
     metrics = os.path.join(h.dir, "metrics.prom")
-    h.run("sync", "--metrics-file", metrics, check=EXIT_OK)
+    # "list" and "sys" have no Frontegg user: their actions are parked, not
+    # dropped, and sync says so with its exit status.
+    p = h.run("sync", "--metrics-file", metrics, check=EXIT_CLOUD)
+    assert "2 outbox entries parked" in p.stderr, p.stderr
     doc = h.status()
     assert doc["last_sync"]["success"] is not None
+    eq((doc["outbox_depth"], doc["outbox_parked"]), (2, 2))
     text = open(metrics).read()
-    assert "pam_frontegg_outbox_depth 0" in text, text
+    assert "pam_frontegg_outbox_depth 2" in text, text
+    assert "pam_frontegg_outbox_parked 2" in text, text
     assert 'pam_frontegg_sync_api_errors{kind="network"} 0' in text
 
 

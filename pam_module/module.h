@@ -11,6 +11,7 @@
 
 #include <security/pam_modules.h>
 
+#include "pam_frontegg/account.h"
 #include "pam_frontegg/config.h"
 #include "pam_frontegg/lockout.h"
 #include "pam_frontegg/state.h"
@@ -25,10 +26,11 @@ struct pf_module {
 	enum pf_mode mode;
 	struct pf_config cfg;
 	bool cfg_loaded;
-	struct pf_logger log; /* every line goes to pam_syslog (authpriv) */
-	bool silent;          /* "silent" or PAM_SILENT: no conversation messages */
-	bool privileged;      /* euid 0: use the state store directly */
-	const char *user;     /* PAM_USER, validated by pf_username_valid */
+	struct pf_logger log;      /* every line goes to pam_syslog (authpriv) */
+	bool silent;               /* "silent" or PAM_SILENT: no conversation messages */
+	bool privileged;           /* euid 0: use the state store directly */
+	struct pf_account account; /* PAM_USER as NSS resolved it */
+	const char *user;          /* account.name: the canonical name, a valid key */
 	uid_t uid;
 	bool root_like; /* uid 0 or a member of admin_group */
 	bool exempt;    /* root_like without even_deny_root: never counted, never locked */

@@ -7,7 +7,9 @@
 #include "autoconfig.h"
 
 #include <check.h>
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,33 @@
 #define T0 1700000000LL
 /* `timeout` in the test configuration (pamtest_util.c), in ms. */
 #define TIMEOUT_MS 2000
+
+/*
+ * A name service with aliases, as SSSD with AD is by default (case
+ * insensitive, realm-qualified): this program's getpwnam_r wins the symbol
+ * lookup (it is linked -export-dynamic), maps an alias to its account's
+ * canonical name and asks nss_wrapper for that.
+ */
+int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t size, struct passwd **res);
+
+static const char *const aliases[][2] = {
+	{ "ALICE", "alice" },
+	{ "alice@example.test", "alice" },
+	{ "Alice@EXAMPLE.TEST", "alice" },
+	{ "ROOT", "root" },
+};
+
+int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t size, struct passwd **res)
+{
+	static int (*next)(const char *, struct passwd *, char *, size_t, struct passwd **);
+
+	if (next == NULL)
+		*(void **)&next = dlsym(RTLD_NEXT, "getpwnam_r");
+	for (size_t i = 0; name != NULL && i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcmp(name, aliases[i][0]) == 0)
+			name = aliases[i][1];
+	return next(name, pw, buf, size, res);
+}
 
 static void setup(void)
 {
@@ -276,6 +305,42 @@ START_TEST(inv11_admin_lock_holds_without_free_descriptors)
 }
 END_TEST
 
+/* ---- invariant 8: one account, one record ------------------------------------ */
+
+START_TEST(inv8_aliases_share_one_tally_and_one_lock)
+{
+	ck_assert_int_eq(pt_call1("ALICE", PT_AUTHFAIL, NULL), PAM_AUTH_ERR);
+	ck_assert_int_eq(pt_call1("alice@example.test", PT_AUTHFAIL, NULL), PAM_AUTH_ERR);
+	ck_assert_int_eq(pt_run("fail", "Alice@EXAMPLE.TEST", true, false, 0).auth, PAM_AUTH_ERR);
+	/* Three failures of one account: locked under every name, one record. */
+	ck_assert_int_eq(pt_dir_entries("state/users"), 1);
+	ck_assert(pt_exists("state/users/alice"));
+	ck_assert(pt_log_has("host lock: user=alice locked until"));
+	ck_assert_int_eq(pt_call1("alice", PT_PREAUTH, NULL), PAM_AUTH_ERR);
+	ck_assert_int_eq(pt_call1("ALICE", PT_PREAUTH, NULL), PAM_AUTH_ERR);
+	ck_assert_int_eq(pt_call1("alice@example.test", PT_ACCOUNT, NULL), PAM_PERM_DENIED);
+	ck_assert_int_eq(pt_run("ok", "ALICE", true, true, 0).auth, PAM_AUTH_ERR);
+	/* root's aliases are root: exempt, and never recorded. */
+	ck_assert_int_eq(pt_run("ok", "ROOT", true, true, 0).acct, PAM_SUCCESS);
+	ck_assert_int_eq(pt_dir_entries("state/users"), 1);
+}
+END_TEST
+
+START_TEST(inv8_resolved_name_that_cannot_be_keyed_is_refused)
+{
+	/* x@corp: known to NSS (pamenv.sh), not a name the store can key. */
+	ck_assert_int_eq(pt_call1("x@corp", PT_PREAUTH, NULL), PAM_AUTHINFO_UNAVAIL);
+	ck_assert_int_eq(pt_call1("x@corp", PT_AUTHFAIL, NULL), PAM_AUTH_ERR);
+	ck_assert_int_eq(pt_call1("x@corp", PT_ACCOUNT, NULL), PAM_AUTHINFO_UNAVAIL);
+	ck_assert_int_ne(pt_run("ok", "x@corp", true, true, 0).auth, PAM_SUCCESS);
+	ck_assert(pt_log_has("refused: uid 1005 has a name pam_frontegg cannot key"));
+	ck_assert_int_eq(pt_dir_entries("state/users"), 0);
+	/* Unknown names stay ignored, and are not logged. */
+	ck_assert_int_eq(pt_call1("zed@example.test", PT_PREAUTH, NULL), PAM_IGNORE);
+	ck_assert(!pt_log_has("zed"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("pam_hostside");
@@ -287,6 +352,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, inv10_admin_verbs_and_sync_name_the_busy_user);
 	tcase_add_test(tc, inv2_stale_cloud_lock_with_failing_refresh_is_refused);
 	tcase_add_test(tc, inv11_admin_lock_holds_without_free_descriptors);
+	tcase_add_test(tc, inv8_aliases_share_one_tally_and_one_lock);
+	tcase_add_test(tc, inv8_resolved_name_that_cannot_be_keyed_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

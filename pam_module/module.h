@@ -40,6 +40,7 @@ struct pf_module {
 	 */
 	bool cloud;
 	bool cloud_error;
+	int64_t attempt; /* when preauth counted this handle's attempt (0: none) */
 	struct pf_store store;
 	bool store_open;
 	char why[PF_WHY_MAX]; /* why the last operation failed */
@@ -52,12 +53,17 @@ int pf_flow_authsucc(struct pf_module *m);
 int pf_flow_account(struct pf_module *m);
 /* Remembers in the PAM handle that auth ran for m->user (faillock PR #921). */
 void pf_flow_mark_auth(struct pf_module *m);
+/* Loads into m->attempt the attempt preauth counted in this handle for m->user. */
+void pf_flow_load_attempt(struct pf_module *m);
 
 /* ---- the lockout operations, direct or through the helper --------------- */
 enum pf_success { PF_SUCCESS_CLEARED, PF_SUCCESS_LOCKED, PF_SUCCESS_FAILED };
 
 /* A failed check has verdict PF_VERDICT_ERROR and m->why set. */
 void pf_direct_check(struct pf_module *m, struct pf_check *out);
+/* Counts an attempt before the password (false: m->why set). */
+bool pf_direct_record_attempt(struct pf_module *m, const struct pf_auth_event *ev,
+			      struct pf_failure_result *out);
 bool pf_direct_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
 			      struct pf_failure_result *out);
 enum pf_success pf_direct_record_success(struct pf_module *m);
@@ -87,6 +93,7 @@ void pf_conv_error(const struct pf_module *m, const char *text);
 void pf_audit_logger_init(struct pf_module *m);
 void pf_audit_failure(const struct pf_module *m, const struct pf_auth_event *ev,
 		      const struct pf_failure_result *r);
+void pf_audit_host_lock(const struct pf_module *m, const struct pf_failure_result *r);
 void pf_audit_refused(const struct pf_module *m, const char *reason);
 void pf_audit_fail_open(const struct pf_module *m, const char *what);
 void pf_audit_fail_closed(const struct pf_module *m, const char *what);

@@ -59,6 +59,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include "host_guard.h"
 #include "module.h"
 #include "pam_frontegg/account.h"
 #include "pam_frontegg/username.h"
@@ -407,21 +408,27 @@ static int dispatch(struct pf_module *m)
 
 static int run(pam_handle_t *pamh, bool auth, int flags, int argc, const char **argv)
 {
+	struct pf_host_guard guard;
 	struct pf_module m;
 	int rv;
 
 	memset(&m, 0, sizeof(m));
 	m.pamh = pamh;
 	m.privileged = geteuid() == 0;
+	/* Everything the module does runs under the guard, restored before we return. */
+	pf_host_guard_enter(&guard, m.privileged);
 	pf_audit_logger_init(&m);
 	rv = load_config(&m, auth, flags, argc, argv);
 	if (rv == PAM_SUCCESS)
 		rv = resolve_user(&m);
-	if (rv == PAM_SUCCESS)
+	if (rv == PAM_SUCCESS) {
+		pf_flow_load_attempt(&m);
 		rv = dispatch(&m);
+	}
 	pf_direct_close(&m);
 	if (m.cfg_loaded)
 		pf_config_free(&m.cfg);
+	pf_host_guard_leave(&guard);
 	return rv;
 }
 

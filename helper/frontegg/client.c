@@ -11,9 +11,9 @@
 #include <sys/random.h>
 #endif
 
-#include "client_internal.h"
 #include "curl_loader.h"
 #include "json.h"
+#include "token.h"
 #include "url.h"
 
 #define CRED_MAX 4096
@@ -175,11 +175,9 @@ static enum fg_result refuse(struct fg_client *c, const char *op, const char *su
 static enum fg_result get_user(struct fg_client *c, const char *op, const char *subject,
 			       const char *url, bool by_email, struct fg_user *user)
 {
-	struct fg_call call = {
-		.op = op, .subject = subject, .method = "GET", .url = url, .auth = true
-	};
+	struct fg_call call = { .op = op, .subject = subject, .method = "GET", .url = url };
 	struct fg_http_response resp;
-	enum fg_result r = fg_call(c, &call, &resp);
+	enum fg_result r = fg_call_authed(c, &call, &resp);
 
 	if (r != FG_OK)
 		return r;
@@ -222,14 +220,12 @@ static enum fg_result post_action(struct fg_client *c, const char *op, const cha
 				  enum fg_user_action action, struct fg_http_response *resp)
 {
 	char url[FG_URL_MAX];
-	struct fg_call call = {
-		.op = op, .subject = id, .method = "POST", .url = url, .auth = true
-	};
+	struct fg_call call = { .op = op, .subject = id, .method = "POST", .url = url };
 
 	memset(resp, 0, sizeof(*resp));
 	if (fg_url_user_action(url, sizeof(url), c->api_url, id, action) != FG_OK)
 		return refuse(c, op, id ? id : "(null)", "not a valid Frontegg id");
-	return fg_call(c, &call, resp);
+	return fg_call_authed(c, &call, resp);
 }
 
 /*
@@ -312,66 +308,6 @@ enum fg_result fg_reset_link(struct fg_client *c, const char *id, char *link, si
 	return r;
 }
 
-/* One page of the listing: fetch, parse, hand the users to fn. */
-static enum fg_result list_page(struct fg_client *c, unsigned limit, unsigned page, fg_user_fn fn,
-				void *arg, struct fg_page_info *info)
-{
-	static const char op[] = "list users";
-	char url[FG_URL_MAX], subject[48];
-	size_t per_page = (size_t)limit * FG_LIST_BYTES_PER_USER;
-	struct fg_call call = { .op = op,
-				.subject = subject,
-				.method = "GET",
-				.url = url,
-				.auth = true,
-				.max_body = per_page > c->max_body ? per_page : c->max_body };
-	struct fg_http_response resp;
-	enum fg_result r;
-
-	fg_begin(c);
-	snprintf(subject, sizeof(subject), "(page %u)", page);
-	if (fg_url_list(url, sizeof(url), c->api_url, limit, page) != FG_OK)
-		return refuse(c, op, subject, "bad page size");
-	r = fg_call(c, &call, &resp);
-	if (r != FG_OK)
-		return r;
-	r = fg_json_list_page(resp.body, resp.len, fn, arg, info);
-	if (r != FG_OK)
-		fg_fail(c, op, subject, r, &resp, "the answer is not a page of users", 1);
-	fg_http_response_clear(&resp);
-	return r;
-}
-
-enum fg_result fg_list_users(struct fg_client *c, unsigned limit, fg_user_fn fn, void *arg,
-			     unsigned *pages_fetched)
-{
-	struct fg_page_info info;
-	uint64_t total_pages = 1; /* unknown until the first page says */
-	unsigned pages = 0, skipped = 0;
-	enum fg_result r = FG_OK;
-
-	if (limit == 0)
-		limit = FG_LIST_LIMIT_MAX;
-	for (unsigned page = 0; page < total_pages; page++) {
-		r = list_page(c, limit, page, fn, arg, &info);
-		if (r != FG_OK)
-			break;
-		pages++;
-		skipped += info.skipped;
-		total_pages = info.total_pages;
-		/* An empty page means the list ended early (users deleted meanwhile). */
-		if (info.stopped || info.items == 0)
-			break;
-	}
-	if (skipped > 0)
-		pf_log(c->log, LOG_WARNING,
-		       "frontegg: list users: skipped %u entries that are not valid users",
-		       skipped);
-	if (pages_fetched != NULL)
-		*pages_fetched = pages;
-	return r;
-}
-
 /* ---- accessors ------------------------------------------------------------ */
 
 const struct fg_error *fg_last_error(const struct fg_client *c)
@@ -382,41 +318,4 @@ const struct fg_error *fg_last_error(const struct fg_client *c)
 const struct fg_stats *fg_client_stats(const struct fg_client *c)
 {
 	return &c->stats;
-}
-
-const char *fg_result_str(enum fg_result r)
-{
-	switch (r) {
-	case FG_OK:
-		return "ok";
-	case FG_NOT_FOUND:
-		return "not found";
-	case FG_UNAUTHORIZED:
-		return "unauthorized";
-	case FG_FORBIDDEN:
-		return "forbidden";
-	case FG_RATE_LIMITED:
-		return "rate limited";
-	case FG_CLIENT_ERROR:
-		return "request refused";
-	case FG_SERVER_ERROR:
-		return "server error";
-	case FG_NETWORK:
-		return "network error";
-	case FG_TIMEOUT:
-		return "timed out";
-	case FG_TLS:
-		return "TLS error";
-	case FG_BAD_RESPONSE:
-		return "bad response";
-	case FG_TOO_BIG:
-		return "response too large";
-	case FG_CONFIG:
-		return "configuration error";
-	case FG_NOMEM:
-		return "out of memory";
-	case FG_INVALID:
-		return "invalid argument";
-	}
-	return "unknown result";
 }

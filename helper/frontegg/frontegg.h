@@ -1,5 +1,5 @@
 /*
- * The Frontegg REST client of frontegg-lockout (DESIGN §5, FRONTEGG-API.md).
+ * The Frontegg REST client of frontegg-lockout (doc/frontegg.md).
  *
  * One client = one reused libcurl handle, one vendor token, one error record.
  * Not thread-safe; meant for the single-threaded helper, never the PAM module.
@@ -26,9 +26,6 @@
 #define FG_DEFAULT_TIMEOUT_MS         3000
 #define FG_DEFAULT_CONNECT_TIMEOUT_MS 2000
 #define FG_DEFAULT_MAX_BODY           (1024 * 1024)
-#define FG_LIST_LIMIT_MAX             200
-/* A list page may be bigger than max_body: up to this much per requested user. */
-#define FG_LIST_BYTES_PER_USER (16 * 1024)
 
 /*
  * Time as the client sees it; tests inject a fake one so nothing really waits.
@@ -128,17 +125,6 @@ enum fg_result fg_unlock(struct fg_client *c, const char *id);
  * Copies the https:// link into link; FG_TOO_BIG when it does not fit.
  */
 enum fg_result fg_reset_link(struct fg_client *c, const char *id, char *link, size_t size);
-
-/*
- * Walks GET /identity/resources/users/v3 from page 0 until _metadata.totalPages,
- * limit users a page (0 = FG_LIST_LIMIT_MAX), calling fn for each user. A
- * non-zero return from fn stops the walk (the result is still FG_OK). Each
- * page has its own timeout_ms budget. Items that are not valid users are
- * skipped with one warning. *pages_fetched (may be NULL) counts pages read.
- */
-typedef int (*fg_user_fn)(const struct fg_user *user, void *arg);
-enum fg_result fg_list_users(struct fg_client *c, unsigned limit, fg_user_fn fn, void *arg,
-			     unsigned *pages_fetched);
 
 const struct fg_error *fg_last_error(const struct fg_client *c);
 const struct fg_stats *fg_client_stats(const struct fg_client *c);

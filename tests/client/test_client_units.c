@@ -168,19 +168,6 @@ START_TEST(url_ids)
 }
 END_TEST
 
-START_TEST(url_list)
-{
-	char buf[FG_URL_MAX];
-
-	ck_assert_int_eq(fg_url_list(buf, sizeof(buf), BASE, 200, 0), FG_OK);
-	ck_assert_str_eq(buf, BASE "/identity/resources/users/v3?_limit=200&_offset=0");
-	ck_assert_int_eq(fg_url_list(buf, sizeof(buf), BASE "/", 50, 49), FG_OK);
-	ck_assert_str_eq(buf, BASE "/identity/resources/users/v3?_limit=50&_offset=49");
-	ck_assert_int_eq(fg_url_list(buf, sizeof(buf), BASE, 0, 0), FG_INVALID);
-	ck_assert_int_eq(fg_url_list(buf, sizeof(buf), BASE, 201, 0), FG_INVALID);
-}
-END_TEST
-
 /* ---- JSON parsers -------------------------------------------------------- */
 
 static enum fg_result user_of(const char *json, struct fg_user *u)
@@ -336,72 +323,6 @@ START_TEST(json_token)
 	}
 	ck_assert_int_eq(fg_json_token(huge, strlen(huge), &tok, &exp), FG_BAD_RESPONSE);
 	free(huge);
-}
-END_TEST
-
-struct collected {
-	unsigned n;
-	char ids[8][PF_ID_MAX + 1];
-	bool locked[8];
-	unsigned stop_after;
-};
-
-static int collect_user(const struct fg_user *u, void *arg)
-{
-	struct collected *c = arg;
-
-	if (c->n < 8) {
-		strcpy(c->ids[c->n], u->id);
-		c->locked[c->n] = u->locked;
-	}
-	c->n++;
-	return c->stop_after != 0 && c->n >= c->stop_after;
-}
-
-START_TEST(json_list_page)
-{
-	const char *page = "{\"items\":[{\"id\":\"a1\",\"email\":\"a@x\"},"
-			   "{\"id\":\"b/2\",\"email\":\"b@x\"},"
-			   "{\"id\":\"c3\",\"email\":\"c@x\",\"isLocked\":true},"
-			   "17,"
-			   "{\"id\":\"d4\",\"email\":\"d@x\",\"isLocked\":\"yes\"}],"
-			   "\"_links\":{\"next\":\"?_limit=5&_offset=1\"},"
-			   "\"_metadata\":{\"totalItems\":12,\"totalPages\":3}}";
-	static const char *const bad[] = {
-		"{\"items\":{\"id\":\"x\"},\"_metadata\":{\"totalItems\":1,\"totalPages\":1}}",
-		"{\"items\":[],\"_metadata\":{\"totalItems\":\"many\",\"totalPages\":1}}",
-		"{\"items\":[],\"_metadata\":{\"totalItems\":1,\"totalPages\":-1}}",
-		"{\"items\":[],\"_metadata\":{\"totalItems\":1,\"totalPages\":1e12}}",
-		"{\"items\":[]}",
-		"{\"_metadata\":{\"totalItems\":1,\"totalPages\":1}}",
-		"{\"items\":[],\"_metadata\":[]}",
-		"[]",
-	};
-	struct fg_page_info info;
-	struct collected got = { 0 };
-
-	ck_assert_int_eq(fg_json_list_page(page, strlen(page), collect_user, &got, &info), FG_OK);
-	ck_assert_uint_eq(got.n, 2);
-	ck_assert_str_eq(got.ids[0], "a1");
-	ck_assert_str_eq(got.ids[1], "c3");
-	ck_assert(!got.locked[0]);
-	ck_assert(got.locked[1]);
-	ck_assert_uint_eq(info.items, 5);
-	ck_assert_uint_eq(info.skipped, 3);
-	ck_assert_uint_eq(info.total_items, 12);
-	ck_assert_uint_eq(info.total_pages, 3);
-	ck_assert(!info.stopped);
-
-	memset(&got, 0, sizeof(got));
-	got.stop_after = 1;
-	ck_assert_int_eq(fg_json_list_page(page, strlen(page), collect_user, &got, &info), FG_OK);
-	ck_assert_uint_eq(got.n, 1);
-	ck_assert(info.stopped);
-
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(fg_json_list_page(bad[i], strlen(bad[i]), NULL, NULL, &info) ==
-				  FG_BAD_RESPONSE,
-			      "accepted: %s", bad[i]);
 }
 END_TEST
 
@@ -884,7 +805,6 @@ static Suite *suite(void)
 	tcase_add_test(tc, url_email_escaping);
 	tcase_add_test(tc, url_escape_bounds);
 	tcase_add_test(tc, url_ids);
-	tcase_add_test(tc, url_list);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("json");
@@ -892,7 +812,6 @@ static Suite *suite(void)
 	tcase_add_test(tc, json_user_bad);
 	tcase_add_test(tc, json_user_hostile);
 	tcase_add_test(tc, json_token);
-	tcase_add_test(tc, json_list_page);
 	tcase_add_test(tc, json_error_body);
 	tcase_add_test(tc, json_reset_link);
 	tcase_add_test(tc, json_token_request);

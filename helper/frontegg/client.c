@@ -77,6 +77,8 @@ static const char *bad_option(const struct fg_options *o)
 		return "the client secret is missing or too long";
 	if (o->token_file != NULL && (o->token_dirfd < 0 || !fg_token_file_name_ok(o->token_file)))
 		return "token_file must be a plain file name in an open directory";
+	if (o->rate_file != NULL && (o->token_dirfd < 0 || !fg_token_file_name_ok(o->rate_file)))
+		return "rate_file must be a plain file name in an open directory";
 	return NULL;
 }
 
@@ -86,9 +88,13 @@ static bool copy_strings(struct fg_client *c, const struct fg_options *o)
 	c->client_id = strdup(o->client_id);
 	if (c->api_url == NULL || c->client_id == NULL)
 		return false;
-	if (o->token_file == NULL)
+	if (o->token_file == NULL && o->rate_file == NULL)
 		return true;
 	c->token_dirfd = o->token_dirfd;
+	if (o->rate_file != NULL && (c->rate_file = strdup(o->rate_file)) == NULL)
+		return false;
+	if (o->token_file == NULL)
+		return true;
 	c->token_file = strdup(o->token_file);
 	return c->token_file != NULL && asprintf(&c->lock_file, "%s.lock", o->token_file) >= 0;
 }
@@ -158,6 +164,7 @@ void fg_client_free(struct fg_client *c)
 	free(c->client_id);
 	free(c->token_file);
 	free(c->lock_file);
+	free(c->rate_file);
 	free(c);
 	fg_curl()->global_cleanup(); /* balances the init in fg_client_new */
 }

@@ -13,6 +13,8 @@ helper_frontegg_libpffrontegg_la_SOURCES = \
 	helper/frontegg/http.h \
 	helper/frontegg/json.c \
 	helper/frontegg/json.h \
+	helper/frontegg/rate_memory.c \
+	helper/frontegg/rate_memory.h \
 	helper/frontegg/request.c \
 	helper/frontegg/request.h \
 	helper/frontegg/retry.c \

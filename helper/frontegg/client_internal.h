@@ -22,9 +22,11 @@ struct fg_client {
 	unsigned timeout_ms;
 	unsigned connect_timeout_ms;
 	size_t max_body;
-	int token_dirfd;  /* -1: token kept in memory only */
-	char *token_file; /* NULL with token_dirfd -1 */
-	char *lock_file;  /* token_file + ".lock" */
+	int token_dirfd;    /* -1: token kept in memory only */
+	char *token_file;   /* NULL with token_dirfd -1 */
+	char *lock_file;    /* token_file + ".lock" */
+	char *rate_file;    /* the shared rate-limit memory in token_dirfd; NULL = none */
+	int64_t rate_until; /* epoch ms: no request before (a 429 this process saw) */
 	const struct pf_logger *log;
 	struct fg_clock clock;
 	uint64_t rng; /* xorshift state for jitter */

@@ -5,8 +5,9 @@
  * Not thread-safe; meant for the single-threaded helper, never the PAM module.
  *
  * Every call runs inside a time budget (fg_options.timeout_ms, retries and
- * token fetching included), retries only connection errors, timeouts, 5xx and
- * 429 (X-Rate-Limit-Reset honoured), renews the token once after a 401, and
+ * token fetching included), retries only connection errors, timeouts and
+ * 5xx, gives up at once on a 429 and remembers its reset time for every
+ * process of the host (rate_memory.h), renews the token once after a 401, and
  * logs each failure exactly once through the pf_logger: operation, HTTP
  * status, errorCode, Frontegg-Trace-Id and the server's message, sanitised.
  * The client secret and the token are never logged and are wiped when freed.
@@ -50,6 +51,7 @@ struct fg_options {
 	size_t max_body;             /* response cap; 0 = FG_DEFAULT_MAX_BODY */
 	int token_dirfd;             /* directory of the token cache (with token_file) */
 	const char *token_file;      /* its name (lock: name + ".lock"); NULL = memory only */
+	const char *rate_file;       /* with token_dirfd: the shared 429 memory; NULL = none */
 	const struct pf_logger *log;
 	const struct fg_clock *clock; /* NULL = the real clocks */
 };
@@ -59,7 +61,7 @@ enum fg_result {
 	FG_NOT_FOUND,    /* 404: no such user */
 	FG_UNAUTHORIZED, /* 401 even after renewing the token, or bad client credentials */
 	FG_FORBIDDEN,    /* 403 */
-	FG_RATE_LIMITED, /* 429 and the reset time lies beyond the budget */
+	FG_RATE_LIMITED, /* 429, or a 429's reset time (remembered) has not come yet */
 	FG_CLIENT_ERROR, /* any other 4xx */
 	FG_SERVER_ERROR, /* 5xx after the retries the budget allowed */
 	FG_NETWORK,      /* could not connect, connection dropped */

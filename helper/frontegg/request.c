@@ -7,6 +7,7 @@
 
 #include "json.h"
 #include "pam_frontegg/safe_file.h"
+#include "rate_memory.h"
 #include "request.h"
 #include "retry.h"
 
@@ -92,22 +93,45 @@ static void send_once(struct fg_client *c, const struct fg_call *call, char *aut
 		c->stats.token_requests++;
 }
 
-static int64_t backoff_for(struct fg_client *c, enum fg_result r, unsigned attempt,
-			   const struct fg_http_response *resp)
+static int64_t backoff_for(struct fg_client *c, enum fg_result r, unsigned attempt)
 {
 	struct fg_retry_input in = {
 		.result = r,
 		.attempt = attempt,
 		.now_ms = fg_mono(c),
 		.deadline_ms = c->deadline,
-		.now_wall_ms = fg_wall(c),
 		.random = next_random(c),
 	};
 
-	if (r == FG_RATE_LIMITED &&
-	    !fg_rate_reset_parse(resp->rate_reset, in.now_wall_ms, &in.rate_reset_wall_ms))
-		in.rate_reset_wall_ms = 0;
 	return fg_retry_delay(&in);
+}
+
+/* A 429 this process or another one of the host saw, whose reset has not come. */
+static bool rate_limited_now(struct fg_client *c, const struct fg_call *call, unsigned attempt)
+{
+	int64_t until = fg_rate_recall(c->token_dirfd, c->rate_file), now = fg_wall(c);
+	char detail[128];
+
+	if (c->rate_until > until)
+		until = c->rate_until;
+	if (until <= now)
+		return false;
+	snprintf(detail, sizeof(detail),
+		 "Frontegg asked to wait %lld s more; not asking before then",
+		 (long long)((until - now + 999) / 1000));
+	fg_fail(c, call->op, call->subject, FG_RATE_LIMITED, NULL, detail, attempt);
+	return true;
+}
+
+/* No request before the reset time: X-Rate-Limit-Reset, else 60 s plus jitter. */
+static void remember_429(struct fg_client *c, const struct fg_http_response *resp)
+{
+	int64_t until = fg_rate_until(resp->rate_reset, fg_wall(c), next_random(c));
+
+	c->rate_until = until;
+	if (c->rate_file != NULL && !fg_rate_remember(c->token_dirfd, c->rate_file, until))
+		pf_log(c->log, LOG_WARNING, "frontegg: cannot record the rate limit in %s",
+		       c->rate_file);
 }
 
 enum fg_result fg_request(struct fg_client *c, const struct fg_call *call, char *auth,
@@ -119,6 +143,8 @@ enum fg_result fg_request(struct fg_client *c, const struct fg_call *call, char 
 		enum fg_result r;
 
 		fg_http_response_clear(resp);
+		if (rate_limited_now(c, call, attempt))
+			return FG_RATE_LIMITED;
 		if (left <= 0) {
 			fg_fail(c, call->op, call->subject, FG_TIMEOUT, NULL,
 				"time budget used up before the request", attempt);
@@ -131,11 +157,13 @@ enum fg_result fg_request(struct fg_client *c, const struct fg_call *call, char 
 			r = FG_CONFIG; /* never "no such user" (doc/invariants.md, invariant 12) */
 		if (r == FG_OK)
 			return FG_OK;
+		if (r == FG_RATE_LIMITED)
+			remember_429(c, resp); /* and give up: no retry multiplies requests */
 		if (r == FG_UNAUTHORIZED && call->may_renew) {
 			fg_http_response_clear(resp);
 			return r; /* the token layer renews it, quietly */
 		}
-		wait = backoff_for(c, r, attempt, resp);
+		wait = backoff_for(c, r, attempt);
 		if (wait < 0) {
 			fg_fail(c, call->op, call->subject, r, resp, NULL, attempt);
 			fg_http_response_clear(resp);

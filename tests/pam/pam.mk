@@ -7,6 +7,7 @@
 PF_PAM_TESTS = \
 	tests/pam/test_stack.sh \
 	tests/pam/test_helper.sh \
+	tests/pam/test_hostside.sh \
 	tests/pam/test_dlopen.sh \
 	tests/pam/test_symbols.sh \
 	tests/pam/test_pamtester.sh \
@@ -27,7 +28,6 @@ tests/pam/pamtest.env: Makefile
 	  echo "SYSTEM_PAM_MODULE_DIR='$(SYSTEM_PAM_MODULE_DIR)'"; \
 	  echo "PF_SANITIZERS='$(PF_SANITIZERS)'"; \
 	  echo "ASAN_LIB='$(PF_ASAN_LIB)'"; \
-	  echo "CURL_SONAME='$(CURL_SONAME)'"; \
 	} >$@
 
 if HAVE_PAMTEST
@@ -75,6 +75,11 @@ tests_pam_libpamtestutil_la_SOURCES = tests/pam/pamtest_util.c tests/pam/pamtest
 tests_pam_libpamtestutil_la_CPPFLAGS = $(PAM_TEST_CPPFLAGS)
 
 check_PROGRAMS += tests/pam/test_pam_stack tests/pam/test_pam_helper tests/pam/pam_loop
+check_PROGRAMS += tests/pam/test_pam_hostside
+tests_pam_test_pam_hostside_SOURCES = tests/pam/test_pam_hostside.c
+tests_pam_test_pam_hostside_CPPFLAGS = $(PAM_TEST_CPPFLAGS)
+tests_pam_test_pam_hostside_LDADD = $(PAM_TEST_LDADD)
+tests_pam_test_pam_hostside_LDFLAGS = $(PAM_TEST_EXPORT)
 tests_pam_test_pam_stack_SOURCES = tests/pam/test_pam_stack.c
 tests_pam_test_pam_stack_CPPFLAGS = $(PAM_TEST_CPPFLAGS)
 tests_pam_test_pam_stack_LDADD = $(PAM_TEST_LDADD)

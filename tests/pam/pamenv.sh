@@ -143,6 +143,7 @@ make_world() {
 	fi
 	export PF_TEST_WORK="$WORK" PF_FAKE_CLOCK_FILE="$WORK/clock"
 	export PF_FAKE_HELPER="$top_builddir/tests/pam/fake_helper"
+	export PF_REAL_HELPER="$top_builddir/helper/frontegg-lockout"
 	export PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$WORK/services"
 	# Syslog through the test program's own vsyslog (it captures the audit lines).
 	export PAM_WRAPPER_USE_SYSLOG=1 PAM_WRAPPER_DISABLE_DEEPBIND=1

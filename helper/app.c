@@ -33,11 +33,12 @@ int app_load(struct app *a, bool want_secret)
 		return app_fail(a, PF_EXIT_CONFIG, "cannot load the configuration");
 	a->cfg_loaded = true;
 	a->log.debug = a->cfg.debug;
-	if (pf_store_open(&a->st, a->cfg.state_dir, a->caller_root ? PF_STORE_SETUP : 0,
-			  &a->log) != PF_OK)
+	if (pf_store_open(&a->st, a->cfg.state_dir, a->caller_root ? PF_STORE_SETUP : 0, &a->log) !=
+	    PF_OK)
 		return app_fail(a, PF_EXIT_STATE, "cannot open the state directory %s",
 				a->cfg.state_dir);
 	a->st_open = true;
+	a->st.lock_wait_ms = a->cfg.timeout_ms; /* a stopped lock holder delays us this long */
 	return PF_EXIT_OK;
 }
 

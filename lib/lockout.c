@@ -69,10 +69,12 @@ enum pf_rc pf_lockout_check(const struct pf_lockout *lo, int64_t now, bool cloud
 	if (!p.exempt && pf_host_locked(&s, now)) {
 		out->verdict = PF_VERDICT_HOST_LOCKED;
 		out->lock_until = s.lock_until;
+	} else if (cloud && s.cloud == PF_CLOUD_LOCKED) {
+		/* Stale or not: only a fresh answer unlocks (doc/invariants.md, invariant 2). */
+		out->verdict = PF_VERDICT_CLOUD_LOCKED;
+		out->cloud_stale = !pf_cloud_fresh(&s, lo->cfg->cloud_cache_ttl, now);
 	} else if (cloud && !pf_cloud_fresh(&s, lo->cfg->cloud_cache_ttl, now)) {
 		out->verdict = PF_VERDICT_CLOUD_STALE;
-	} else if (cloud && s.cloud == PF_CLOUD_LOCKED) {
-		out->verdict = PF_VERDICT_CLOUD_LOCKED;
 	} else {
 		out->verdict = PF_VERDICT_ALLOW;
 	}

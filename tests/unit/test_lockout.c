@@ -142,7 +142,8 @@ START_TEST(cloud_verdicts_follow_the_cache)
 	ck_assert_int_eq(apply(PF_CLOUD_LOCKED, "abc-123", T0, &cleared), PF_OK);
 	ck_assert_int_eq(verdict(T0 + 1, true), PF_VERDICT_CLOUD_LOCKED);
 	ck_assert_int_eq(verdict(T0 + 1, false), PF_VERDICT_ALLOW);
-	ck_assert_int_eq(verdict(T0 + 60, true), PF_VERDICT_CLOUD_STALE);
+	/* A stale LOCKED stays locked until a fresh answer (doc/invariants.md, invariant 2). */
+	ck_assert_int_eq(verdict(T0 + 60, true), PF_VERDICT_CLOUD_LOCKED);
 	ck_assert_int_eq(apply(PF_CLOUD_UNLOCKED, NULL, T0 + 61, &cleared), PF_OK);
 	ck_assert_int_eq(verdict(T0 + 62, true), PF_VERDICT_ALLOW);
 	ck_assert(!cleared);

@@ -356,7 +356,9 @@ def queue_lock_while_down(ctx, h, name):
     try:
         for _ in range(3):
             assert not h.login(name, password_ok=False)
-        wait_for(lambda: pftest.pushes_running(name) == 0, what="the push to give up")
+        # The detached push may not have started yet: wait for its failure.
+        wait_for(lambda: h.user_status(name)["push_failures"] >= 1
+                 and pftest.pushes_running(name) == 0, what="the push to give up")
     finally:
         emu.outage(False)
     eq(h.user_status(name)["outbox"], "lock")

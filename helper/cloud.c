@@ -10,6 +10,7 @@
 #include "pam_frontegg/usermap.h"
 
 #define TOKEN_FILE "token"
+#define RATE_FILE  "ratelimit" /* the 429 memory every process of the host honours */
 
 int cloud_open(struct app *a, struct cloud *c)
 {
@@ -31,6 +32,7 @@ int cloud_open(struct app *a, struct cloud *c)
 	opt.timeout_ms = a->cfg.timeout_ms;
 	opt.token_dirfd = a->st.dirfd;
 	opt.token_file = TOKEN_FILE;
+	opt.rate_file = RATE_FILE;
 	opt.log = &a->log;
 	if (fg_client_new(&opt, &c->fg) != 0) {
 		cloud_close(c);

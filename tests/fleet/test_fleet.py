@@ -324,6 +324,31 @@ def inv3_user_missing_from_frontegg_never_clears_a_host_lock(ctx):
         h.cleanup()
 
 
+@test
+def inv9_a_429_is_honoured_by_every_process_of_the_host(ctx):
+    """One 429 costs one request: later refreshes (logins) take the failmode
+    path at once and sync skips, until the reset time."""
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="ratelimited")
+    try:
+        name, uid = fresh_user(ctx)
+        other, _ = fresh_user(ctx)
+        emu.admin_lock(uid)
+        eq(h.run("refresh", name, check=0).stdout, "cloud-locked\n")
+        emu.reset_counters()
+        emu.add_fault("rate_limit", route="get_user", count=1, reset_in_s=30)
+        eq(h.run("refresh", name).returncode, 6, "refresh answered 429")
+        started = time.monotonic()
+        eq(h.run("refresh", other).returncode, 6, "refresh of another user")
+        assert time.monotonic() - started < 1.0, "a login waited for a known rate limit"
+        eq(h.run("sync").returncode, 6, "sync during the rate limit")
+        eq(emu.counters()["total"], 1, "requests after one 429")
+        assert os.path.exists(os.path.join(h.state_dir, "ratelimit"))
+        assert not h.key_login(name), "a stale cached lock let the user in"
+    finally:
+        h.cleanup()
+
+
 def queue_lock_while_down(ctx, h, name):
     """Three failures while Frontegg is down: the lock waits in the outbox."""
     emu = ctx["emu"]
@@ -331,7 +356,9 @@ def queue_lock_while_down(ctx, h, name):
     try:
         for _ in range(3):
             assert not h.login(name, password_ok=False)
-        wait_for(lambda: pftest.pushes_running(name) == 0, what="the push to give up")
+        # The detached push may not have started yet: wait for its failure.
+        wait_for(lambda: h.user_status(name)["push_failures"] >= 1
+                 and pftest.pushes_running(name) == 0, what="the push to give up")
     finally:
         emu.outage(False)
     eq(h.user_status(name)["outbox"], "lock")

@@ -83,7 +83,7 @@ static char *member_key(const struct member *m, const struct pf_config *cfg,
 	struct pf_identity ident;
 	char *key;
 
-	if (pf_map_user(cfg, m->name, &ident, NULL) != PF_OK)
+	if (pf_map_account(cfg, m->name, m->uid, m->root_like, &ident, NULL) != PF_OK)
 		return NULL;
 	key = strdup(s->frontegg_id[0] && strcmp(s->identity, ident.value) == 0 ? s->frontegg_id
 										: ident.value);

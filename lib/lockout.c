@@ -28,7 +28,7 @@ static bool mapped(const struct pf_lockout *lo)
 {
 	struct pf_identity ident;
 
-	return pf_map_user(lo->cfg, lo->user, &ident, lo->log) == PF_OK;
+	return pf_map_account(lo->cfg, lo->user, lo->uid, lo->root_like, &ident, lo->log) == PF_OK;
 }
 
 bool pf_lockout_cloud_applies(const struct pf_lockout *lo)

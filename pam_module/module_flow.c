@@ -77,7 +77,8 @@ static bool auth_ran(const struct pf_module *m)
  */
 static int unknown_state(struct pf_module *m, const char *what, bool tell)
 {
-	if (m->cfg.failmode == PF_FAILMODE_OPEN) {
+	/* The break-glass (invariant 7): root-like users are never refused for it. */
+	if (m->cfg.failmode == PF_FAILMODE_OPEN || (m->root_like && !m->cfg.even_deny_root)) {
 		pf_audit_fail_open(m, what);
 		return PAM_IGNORE;
 	}

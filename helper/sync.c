@@ -138,7 +138,7 @@ static void settle_host(struct run *r, struct member *m)
 
 	if (pf_store_begin(&r->a->st, m->name, m->uid, &txn) != PF_OK)
 		return;
-	changed = pf_lockout_expire(&txn, &r->a->cfg, now);
+	changed = pf_lockout_expire(&txn, &r->a->cfg, now, NULL);
 	r->rep.expired += changed;
 	pf_policy_for(&r->a->cfg, m->root_like, &p);
 	locked = !p.exempt && pf_host_locked(&txn.state, now);

@@ -19,7 +19,8 @@
  *
  * situation                                   preauth   authfail  authsucc  account
  * ------------------------------------------  --------  --------  --------  ------------
- * bad arguments or configuration              SERVICE_  SERVICE_  SERVICE_  SERVICE_ERR
+ * bad argument or setting, unsafe file       as if right: logged, default kept / host-only
+ * auth line without exactly one mode word     IGNORE    IGNORE    IGNORE    -
  * configuration unreadable by a non-root app  IGNORE    IGNORE    IGNORE    IGNORE
  * pam_get_user failed                         its code (PAM_CONV_AGAIN -> PAM_INCOMPLETE)
  * empty or invalid name, ignore_users,        IGNORE    IGNORE    IGNORE    IGNORE

@@ -22,6 +22,7 @@ struct user_view {
 	unsigned recent;
 	bool host_locked;
 	enum pf_action outbox;
+	enum pf_park parked;
 };
 
 static void view_user(struct app *a, const char *name, struct user_view *v)
@@ -42,7 +43,10 @@ static void view_user(struct app *a, const char *name, struct user_view *v)
 	pf_policy_for(&a->cfg, owner == 0 || acct.root_like, &p);
 	v->recent = pf_recent_failures(&v->s, &p, now);
 	v->host_locked = !p.exempt && pf_host_locked(&v->s, now);
-	v->outbox = pf_outbox_get(&a->st, name, owner, &e) == PF_OK ? e.action : PF_ACTION_NONE;
+	if (pf_outbox_get(&a->st, name, owner, &e) == PF_OK) {
+		v->outbox = e.action;
+		v->parked = e.parked;
+	}
 }
 
 static void add_json_time(cJSON *o, const char *key, int64_t t)
@@ -75,6 +79,10 @@ static cJSON *user_json(const struct user_view *v)
 		cJSON_AddStringToObject(o, "outbox", pf_action_str(v->outbox));
 	else
 		cJSON_AddNullToObject(o, "outbox");
+	if (v->parked != PF_PARK_NONE)
+		cJSON_AddStringToObject(o, "outbox_parked", pf_park_str(v->parked));
+	else
+		cJSON_AddNullToObject(o, "outbox_parked");
 	cJSON_AddNumberToObject(o, "push_failures", v->s.push_attempts);
 	add_json_time(o, "push_failed_at", v->s.push_last_at);
 	return o;
@@ -82,7 +90,7 @@ static cJSON *user_json(const struct user_view *v)
 
 /* A user's row of the status table; the cells point into the buffers. */
 struct user_row {
-	char failures[32], lock[64], checked[32], outbox[64];
+	char failures[32], lock[64], checked[32], outbox[96];
 	const char *cells[7];
 };
 
@@ -102,6 +110,9 @@ static void outbox_cell(const struct user_view *v, char *buf, size_t size)
 {
 	if (v->outbox == PF_ACTION_NONE)
 		snprintf(buf, size, "-");
+	else if (v->parked != PF_PARK_NONE)
+		snprintf(buf, size, "%s (parked: %s)", pf_action_str(v->outbox),
+			 pf_park_str(v->parked));
 	else if (v->s.push_attempts == 0)
 		snprintf(buf, size, "%s", pf_action_str(v->outbox));
 	else
@@ -174,18 +185,25 @@ static bool each_user(struct status_ctx *c, enum status_pass pass, int argc, cha
 	return pf_store_list(&c->a->st, status_one, c) == PF_OK;
 }
 
+struct depth {
+	unsigned entries, parked;
+};
+
 static int count_entry(const struct pf_outbox_entry *e, void *arg)
 {
-	(void)e;
-	++*(unsigned *)arg;
+	struct depth *d = arg;
+
+	d->entries++;
+	d->parked += e->parked != PF_PARK_NONE;
 	return 0;
 }
 
-static void print_summary(unsigned depth, const struct pf_sync_status *sync, bool have_sync)
+static void print_summary(const struct depth *depth, const struct pf_sync_status *sync,
+			  bool have_sync)
 {
 	char t1[32], t2[32];
 
-	printf("\noutbox: %u pending\n", depth);
+	printf("\noutbox: %u pending, %u parked\n", depth->entries, depth->parked);
 	if (!have_sync)
 		printf("last sync: never\n");
 	else
@@ -194,14 +212,16 @@ static void print_summary(unsigned depth, const struct pf_sync_status *sync, boo
 		       table_time(t2, sizeof(t2), sync->last_success), sync->errors);
 }
 
-/* The members after "users": {"outbox_depth":N,"last_sync":...} without its "{". */
-static void print_json_summary(unsigned depth, const struct pf_sync_status *sync, bool have_sync)
+/* The members after "users": {"outbox_depth":N,...,"last_sync":...} without its "{". */
+static void print_json_summary(const struct depth *depth, const struct pf_sync_status *sync,
+			       bool have_sync)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON *s;
 	char *text;
 
-	cJSON_AddNumberToObject(root, "outbox_depth", depth);
+	cJSON_AddNumberToObject(root, "outbox_depth", depth->entries);
+	cJSON_AddNumberToObject(root, "outbox_parked", depth->parked);
 	if (!have_sync) {
 		cJSON_AddNullToObject(root, "last_sync");
 	} else {
@@ -243,7 +263,7 @@ int verb_status(struct app *a, int argc, char **argv)
 	struct status_ctx c = { .a = a };
 	struct pf_sync_status sync;
 	bool have_sync = pf_sync_status_read(&a->st, &sync) == PF_OK;
-	unsigned depth = 0;
+	struct depth depth = { 0, 0 };
 	bool listed;
 
 	if (argc == 1 && !pf_username_valid(argv[0]))
@@ -254,9 +274,9 @@ int verb_status(struct app *a, int argc, char **argv)
 	if (!listed)
 		pf_log(&a->log, LOG_ERR, "cannot list %s/users", a->cfg.state_dir);
 	if (a->json)
-		print_json_summary(depth, &sync, have_sync);
+		print_json_summary(&depth, &sync, have_sync);
 	else
-		print_summary(depth, &sync, have_sync);
+		print_summary(&depth, &sync, have_sync);
 	return PF_EXIT_OK;
 }
 
@@ -299,10 +319,9 @@ static int change_host(struct app *a, const struct app_user *u, enum pf_action a
 static int push_now(struct app *a, const struct app_user *u, enum pf_action action)
 {
 	const char *verb = pf_action_str(action);
+	enum cloud_push_outcome out = CLOUD_PUSH_FAILED;
 	struct pf_outbox_entry e;
-	bool delivered = false;
 	struct cloud c;
-	enum fg_result r = FG_OK;
 	int rc;
 
 	if (pf_outbox_get(&a->st, u->acct.name, u->acct.uid, &e) != PF_OK) {
@@ -312,15 +331,20 @@ static int push_now(struct app *a, const struct app_user *u, enum pf_action acti
 	}
 	rc = cloud_open(a, &c);
 	if (rc == PF_EXIT_OK) {
-		r = cloud_push(&c, &u->lo, &delivered);
+		cloud_push(&c, &u->lo, &out);
 		cloud_close(&c);
 	}
-	if (rc == PF_EXIT_OK && delivered && r == FG_OK) {
+	if (out == CLOUD_PUSH_DELIVERED) {
 		printf("%s: %sed on this host and in Frontegg\n", u->acct.name, verb);
 		return PF_EXIT_OK;
 	}
-	printf("%s: %sed on this host; the Frontegg %s is queued for the next sync\n", u->acct.name,
-	       verb, verb);
+	if (out == CLOUD_PUSH_PARKED &&
+	    pf_outbox_get(&a->st, u->acct.name, u->acct.uid, &e) == PF_OK)
+		printf("%s: %sed on this host; the Frontegg %s is parked (%s)\n", u->acct.name,
+		       verb, verb, pf_park_str(e.parked));
+	else
+		printf("%s: %sed on this host; the Frontegg %s is queued for the next sync\n",
+		       u->acct.name, verb, verb);
 	return rc != PF_EXIT_OK ? rc : PF_EXIT_CLOUD;
 }
 

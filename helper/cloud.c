@@ -57,7 +57,7 @@ void cloud_close(struct cloud *c)
 	}
 }
 
-/* Returns true when the answer cleared the host lock (rule 3). */
+/* Returns true when the answer cleared the host lock (doc/invariants.md, invariant 3). */
 static bool store(struct cloud *c, const struct pf_lockout *lo, enum pf_cloud_seen seen,
 		  const char *id, const char *identity)
 {
@@ -104,11 +104,14 @@ static enum fg_result load_user(struct cloud *c, const struct pf_lockout *lo,
 	enum pf_rc rc = pf_map_account(lo->cfg, lo->user, lo->uid, lo->root_like, ident, lo->log);
 
 	if (rc != PF_OK) {
-		pf_log(&c->app->log, LOG_WARNING, "%s is not mapped to a Frontegg user", lo->user);
+		pf_log(&c->app->log, LOG_WARNING,
+		       "no Frontegg identity for %s: mapping unavailable", lo->user);
 		return FG_INVALID;
 	}
-	rc = pf_store_read(lo->st, lo->user, lo->uid, s);
-	return rc == PF_OK || rc == PF_ERR_NOENT ? FG_OK : FG_INVALID;
+	/* The record only caches the id: without it, resolve from the mapping. */
+	if (pf_store_read(lo->st, lo->user, lo->uid, s) != PF_OK)
+		memset(s, 0, sizeof(*s));
+	return FG_OK;
 }
 
 enum fg_result cloud_refresh(struct cloud *c, const struct pf_lockout *lo, bool *cleared)
@@ -136,20 +139,27 @@ enum fg_result cloud_refresh(struct cloud *c, const struct pf_lockout *lo, bool 
 }
 
 /* What Frontegg confirmed, in the user's record. */
-static void record_confirmed(struct pf_user_state *s, enum pf_action action, enum fg_result r,
-			     const char *id, int64_t now)
+static void record_confirmed(struct pf_user_state *s, enum pf_action action, const char *id,
+			     int64_t now)
 {
-	bool locked = r == FG_OK && action == PF_ACTION_LOCK;
+	bool locked = action == PF_ACTION_LOCK;
 
 	s->cloud_lock_pushed = locked;
 	s->cloud_pushed_at = locked ? now : s->cloud_pushed_at;
-	s->cloud = r == FG_NOT_FOUND ? PF_CLOUD_ABSENT
-		   : locked          ? PF_CLOUD_LOCKED
-				     : PF_CLOUD_UNLOCKED;
+	s->cloud = locked ? PF_CLOUD_LOCKED : PF_CLOUD_UNLOCKED;
 	s->cloud_checked_at = now;
 	snprintf(s->frontegg_id, sizeof(s->frontegg_id), "%s", id);
 	s->push_attempts = 0;
 	s->push_last_at = 0;
+}
+
+/* A 404 says nothing about a lock: remember it, and resolve the id afresh next time. */
+static void record_not_found(struct pf_user_state *s, const char *identity, int64_t now)
+{
+	s->cloud = PF_CLOUD_ABSENT;
+	s->cloud_checked_at = now;
+	s->frontegg_id[0] = '\0';
+	snprintf(s->identity, sizeof(s->identity), "%s", identity);
 }
 
 /* Is e still the user's latest intent (not replaced while it was delivered)? */
@@ -161,36 +171,56 @@ static bool still_current(const struct pf_txn *txn, const struct pf_outbox_entry
 	       cur.serial == e->serial;
 }
 
+/* How one delivery ended, for settle(). */
+struct delivery {
+	enum fg_result r;
+	enum pf_park park; /* PF_PARK_NONE unless the answer was ambiguous */
+	const char *id;    /* the Frontegg id acted on ("" when none) */
+	const char *identity;
+};
+
+/* Applies a delivery to txn's record; returns whether the entry may go. */
+static bool settle_state(struct pf_txn *txn, const struct pf_outbox_entry *e,
+			 const struct delivery *d, bool current, int64_t now)
+{
+	if (d->r == FG_OK) {
+		record_confirmed(&txn->state, e->action, d->id, now);
+		if (current && e->action == PF_ACTION_UNLOCK)
+			pf_clear_tally(&txn->state);
+		return true;
+	}
+	if (d->park == PF_PARK_NOT_FOUND)
+		record_not_found(&txn->state, d->identity, now);
+	txn->state.push_attempts++;
+	txn->state.push_last_at = now;
+	return false;
+}
+
 /*
- * Records the outcome of a delivery and, when confirmed, removes the entry.
- * A confirmed unlock also clears the host tally: whoever queued it (an
+ * Records the outcome of a delivery: a confirmed one removes the entry, an
+ * ambiguous one parks it (kept, never deleted: doc/invariants.md, invariant
+ * 12). A confirmed unlock also clears the host tally: whoever queued it (an
  * administrator's unlock, an expiry) wanted the user let in, and a crash
  * between queueing and clearing must not leave the host locked alone.
  */
 static enum pf_rc settle(const struct pf_lockout *lo, const struct pf_outbox_entry *e,
-			 enum fg_result r, const char *id)
+			 const struct delivery *d)
 {
-	bool confirmed = r == FG_OK || r == FG_NOT_FOUND;
 	int64_t now = pf_now();
 	struct pf_txn txn;
-	bool current;
+	bool current, confirmed;
 	enum pf_rc rc = pf_store_begin(lo->st, lo->user, lo->uid, &txn);
 
 	if (rc != PF_OK && rc != PF_ERR_CORRUPT)
 		return rc;
 	current = still_current(&txn, e);
-	if (confirmed) {
-		record_confirmed(&txn.state, e->action, r, id, now);
-		if (current && e->action == PF_ACTION_UNLOCK)
-			pf_clear_tally(&txn.state);
-	} else {
-		txn.state.push_attempts++;
-		txn.state.push_last_at = now;
-	}
+	confirmed = settle_state(&txn, e, d, current, now);
 	rc = pf_store_commit(&txn);
 	/* The state says what Frontegg confirmed before the entry goes away. */
 	if (rc == PF_OK && confirmed && current)
 		rc = pf_outbox_ack(&txn, e->serial);
+	else if (rc == PF_OK && d->park != PF_PARK_NONE && current)
+		rc = pf_outbox_park(&txn, e->serial, d->park, d->identity, now);
 	pf_store_end(&txn);
 	return rc;
 }
@@ -220,43 +250,91 @@ enum fg_result cloud_resolve_id(struct cloud *c, const struct pf_lockout *lo, ch
 	return r;
 }
 
-static enum fg_result deliver(struct cloud *c, const struct pf_lockout *lo,
-			      const struct pf_outbox_entry *e, bool *delivered)
+/* Which answers park an entry instead of leaving it to the next try. */
+static enum pf_park park_reason(enum fg_result r)
 {
-	char id[PF_ID_MAX + 1] = "";
-	enum fg_result r = cloud_resolve_id(c, lo, id, sizeof(id));
-
-	if (r == FG_OK)
-		r = e->action == PF_ACTION_LOCK ? fg_lock(c->fg, id) : fg_unlock(c->fg, id);
-	if (r == FG_OK)
-		pf_log(&c->app->log, LOG_NOTICE, "Frontegg confirmed the %s of %s (%s)",
-		       pf_action_str(e->action), lo->user, id);
-	else if (r == FG_NOT_FOUND || r == FG_INVALID)
-		pf_log(&c->app->log, LOG_WARNING, "%s of %s dropped: no such Frontegg user",
-		       pf_action_str(e->action), lo->user);
-	if (r == FG_INVALID)
-		r = FG_NOT_FOUND; /* unmapped: nothing to deliver, drop the entry */
-	if (settle(lo, e, r, id) == PF_OK && (r == FG_OK || r == FG_NOT_FOUND))
-		*delivered = true;
-	return r;
+	switch (r) {
+	case FG_NOT_FOUND:
+		return PF_PARK_NOT_FOUND;
+	case FG_INVALID:
+		return PF_PARK_UNMAPPED; /* no usable mapping, or an id we will not send */
+	case FG_CLIENT_ERROR:
+		return PF_PARK_REFUSED;
+	default:
+		return PF_PARK_NONE;
+	}
 }
 
-enum fg_result cloud_push(struct cloud *c, const struct pf_lockout *lo, bool *delivered)
+static void log_delivery(struct cloud *c, const struct pf_lockout *lo,
+			 const struct pf_outbox_entry *e, const struct delivery *d)
+{
+	if (d->r == FG_OK)
+		pf_log(&c->app->log, LOG_NOTICE, "Frontegg confirmed the %s of %s (%s)",
+		       pf_action_str(e->action), lo->user, d->id);
+	else if (d->park != PF_PARK_NONE)
+		pf_log(&c->app->log, LOG_WARNING,
+		       "%s of %s parked: %s; kept in the outbox and retried when the mapping "
+		       "changes or after %d s",
+		       pf_action_str(e->action), lo->user, pf_park_str(d->park),
+		       PF_OUTBOX_PARK_RETRY);
+}
+
+/* The identity the user maps to now ("" when the mapping is unavailable). */
+static void current_identity(const struct pf_lockout *lo, char *out, size_t size)
+{
+	struct pf_identity ident;
+
+	if (pf_map_account(lo->cfg, lo->user, lo->uid, lo->root_like, &ident, NULL) == PF_OK)
+		snprintf(out, size, "%s", ident.value);
+	else if (size > 0)
+		out[0] = '\0';
+}
+
+static enum fg_result deliver(struct cloud *c, const struct pf_lockout *lo,
+			      const struct pf_outbox_entry *e, enum cloud_push_outcome *out)
+{
+	char id[PF_ID_MAX + 1] = "", identity[PF_IDENT_MAX + 1];
+	struct delivery d = { FG_OK, PF_PARK_NONE, id, identity };
+
+	current_identity(lo, identity, sizeof(identity));
+	if (!pf_outbox_retry_due(e, identity, pf_now())) {
+		*out = CLOUD_PUSH_PARKED; /* same mapping, same answer: no request */
+		return FG_OK;
+	}
+	d.r = cloud_resolve_id(c, lo, id, sizeof(id));
+	if (d.r == FG_OK)
+		d.r = e->action == PF_ACTION_LOCK ? fg_lock(c->fg, id) : fg_unlock(c->fg, id);
+	d.park = park_reason(d.r);
+	log_delivery(c, lo, e, &d);
+	if (settle(lo, e, &d) != PF_OK) {
+		*out = CLOUD_PUSH_FAILED; /* kept: a repeat is idempotent */
+		return d.r;
+	}
+	*out = d.r == FG_OK             ? CLOUD_PUSH_DELIVERED
+	       : d.park != PF_PARK_NONE ? CLOUD_PUSH_PARKED
+					: CLOUD_PUSH_FAILED;
+	return d.r;
+}
+
+enum fg_result cloud_push(struct cloud *c, const struct pf_lockout *lo,
+			  enum cloud_push_outcome *out)
 {
 	struct pf_outbox_entry e;
 	enum fg_result r = FG_OK;
 	int claim = -1;
 	enum pf_rc rc;
 
-	*delivered = false;
+	*out = CLOUD_PUSH_NOTHING;
 	rc = pf_store_claim(lo->st, lo->user, &claim);
 	if (rc == PF_ERR_BUSY)
 		return FG_OK; /* another process is delivering it */
-	if (rc != PF_OK)
+	if (rc != PF_OK) {
+		*out = CLOUD_PUSH_FAILED;
 		return FG_INVALID;
+	}
 	/* Read after claiming, so an entry delivered meanwhile is not sent twice. */
 	if (pf_outbox_get(lo->st, lo->user, lo->uid, &e) == PF_OK)
-		r = deliver(c, lo, &e, delivered);
+		r = deliver(c, lo, &e, out);
 	pf_store_release_claim(claim);
 	return r;
 }

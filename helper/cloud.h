@@ -1,7 +1,7 @@
 /*
  * Between the state store and Frontegg: resolving a user's Frontegg id
  * (cached in the record, with a negative cache), refreshing the cached cloud
- * state, and delivering outbox entries with trust-but-verify.
+ * state, and delivering outbox entries (parking the ambiguous ones).
  */
 #ifndef PF_HELPER_CLOUD_H
 #define PF_HELPER_CLOUD_H
@@ -26,7 +26,8 @@ int cloud_open_for(struct app *a, const char *name, struct app_user *u, struct c
 
 /*
  * Reads USER from Frontegg and stores the answer (one request when the id is
- * cached). *cleared (may be NULL): the answer cleared the host lock (rule 3).
+ * cached). *cleared (may be NULL): the answer cleared the host lock
+ * (doc/invariants.md, invariant 3).
  */
 enum fg_result cloud_refresh(struct cloud *c, const struct pf_lockout *lo, bool *cleared);
 
@@ -37,12 +38,19 @@ enum fg_result cloud_resolve_id(struct cloud *c, const struct pf_lockout *lo, ch
 /* Stores an answer already in hand (a listing page, during sync). */
 bool cloud_store_answer(struct cloud *c, const struct pf_lockout *lo, const struct fg_user *u);
 
+enum cloud_push_outcome {
+	CLOUD_PUSH_NOTHING,   /* no entry, or another process is delivering it right now */
+	CLOUD_PUSH_DELIVERED, /* Frontegg confirmed it (2xx); the entry is gone */
+	CLOUD_PUSH_PARKED,    /* ambiguous answer or no mapping: kept, parked (outbox.h) */
+	CLOUD_PUSH_FAILED,    /* not delivered; the result says why; kept for the next try */
+};
+
 /*
- * Delivers USER's outbox entry, if any: resolve the id, lock or unlock,
- * re-read, then record the result and acknowledge the entry. *delivered is
- * true when an entry was confirmed and removed. FG_OK with !*delivered: there
- * was nothing to do, or another process is delivering it right now.
+ * Delivers USER's outbox entry, if any: resolve the id, lock or unlock (a
+ * 2xx is the confirmation), then record the result and acknowledge the
+ * entry. A parked entry is sent again only when pf_outbox_retry_due says so.
  */
-enum fg_result cloud_push(struct cloud *c, const struct pf_lockout *lo, bool *delivered);
+enum fg_result cloud_push(struct cloud *c, const struct pf_lockout *lo,
+			  enum cloud_push_outcome *out);
 
 #endif

@@ -48,7 +48,7 @@ static void warn(const char *check, const char *detail)
 	printf("%-4s  %-12s  %s\n", "WARN", check, detail);
 }
 
-/* The install steps that are easiest to miss: the setgid helper and its group. */
+/* The install steps that are easiest to miss: the setgid checker and its group. */
 static void check_install(struct doctor *d)
 {
 	const struct group *gr = getgrnam(PF_HELPER_GROUP);
@@ -56,19 +56,19 @@ static void check_install(struct doctor *d)
 	struct stat sb;
 
 	if (gr == NULL) {
-		warn("helper", "group " PF_HELPER_GROUP " does not exist: screen lockers cannot "
-			       "record failures (groupadd -r " PF_HELPER_GROUP ")");
+		warn("chkstate", "group " PF_HELPER_GROUP " does not exist: screen lockers cannot "
+				 "record failures (groupadd -r " PF_HELPER_GROUP ")");
 		return;
 	}
-	if (stat(d->a->cfg.helper, &sb) != 0 || sb.st_uid != 0 || sb.st_gid != gr->gr_gid ||
+	if (stat(d->a->cfg.chkstate, &sb) != 0 || sb.st_uid != 0 || sb.st_gid != gr->gr_gid ||
 	    !(sb.st_mode & S_ISGID)) {
 		snprintf(detail, sizeof(detail),
 			 "%s is not root:" PF_HELPER_GROUP " setgid: screen lockers cannot record "
 			 "failures (chgrp " PF_HELPER_GROUP " %s && chmod 2755 %s)",
-			 d->a->cfg.helper, d->a->cfg.helper, d->a->cfg.helper);
-		warn("helper", detail);
+			 d->a->cfg.chkstate, d->a->cfg.chkstate, d->a->cfg.chkstate);
+		warn("chkstate", detail);
 	} else {
-		report(d, true, "helper", d->a->cfg.helper);
+		report(d, true, "chkstate", d->a->cfg.chkstate);
 	}
 	if (fstat(d->a->st.dirfd, &sb) == 0 && sb.st_gid != gr->gr_gid)
 		warn("state_dir", "not group " PF_HELPER_GROUP ": run systemd-tmpfiles --create "
@@ -175,6 +175,34 @@ static void check_cloud(struct doctor *d, struct cloud *c)
 		       r == FG_NOT_FOUND || r == FG_OK ? "vendor token accepted" : detail);
 }
 
+static int count_parked(const struct pf_outbox_entry *e, void *arg)
+{
+	unsigned *n = arg;
+
+	*n += e->parked != PF_PARK_NONE;
+	return 0;
+}
+
+/* Parked actions wait for a person: a mapping to fix or a user to create. */
+static void check_outbox(struct doctor *d)
+{
+	char detail[160];
+	unsigned parked = 0;
+
+	if (pf_outbox_list(&d->a->st, count_parked, &parked) != PF_OK) {
+		report(d, false, "outbox", "cannot read the outbox");
+		return;
+	}
+	if (parked == 0) {
+		report(d, true, "outbox", "no parked actions");
+		return;
+	}
+	snprintf(detail, sizeof(detail),
+		 "%u parked actions (no Frontegg user, or mapping unavailable): see status",
+		 parked);
+	warn("outbox", detail);
+}
+
 static void check_user(struct doctor *d, struct cloud *c, const char *name)
 {
 	struct pf_identity ident;
@@ -210,6 +238,7 @@ int verb_doctor(struct app *a, int argc, char **argv)
 	if (check_config(&d)) {
 		check_state_dir(&d);
 		check_install(&d);
+		check_outbox(&d);
 		if (!pf_config_cloud_configured(&a->cfg)) {
 			report(&d, true, "client_id",
 			       "not set: host lockout only, Frontegg not in use");

@@ -24,16 +24,30 @@ helper_frontegg_lockout_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/helper $(CURL_
 helper_frontegg_lockout_LDADD = helper/frontegg/libpffrontegg.la lib/libpflockout.la \
 	$(CJSON_LIBS) $(DL_LIBS)
 
-# The helper is setgid to the helper group when root installs it and the
-# group exists (packages create the group and use dpkg-statoverride/%attr).
-install-exec-hook: install-helper-setgid
-install-helper-setgid:
-	@f="$(DESTDIR)$(sbindir)/frontegg-lockout"; \
+# frontegg_chkstate: the setgid checker for unprivileged PAM callers
+# (pam_unix -> unix_chkpwd). libc and lib/ only: no libcurl, cJSON or TLS.
+sbin_PROGRAMS += helper/frontegg_chkstate
+PF_CHKSTATE_SOURCES = \
+	helper/chkstate/caller.c \
+	helper/chkstate/chkstate.h \
+	helper/chkstate/harden.c \
+	helper/chkstate/main.c \
+	helper/chkstate/setup.c \
+	helper/chkstate/verbs.c
+helper_frontegg_chkstate_SOURCES = $(PF_CHKSTATE_SOURCES) helper/chkstate/conf.c
+helper_frontegg_chkstate_LDADD = lib/libpflockout.la
+
+# frontegg_chkstate is setgid to the helper group when root installs it and
+# the group exists (packages create the group and use dpkg-statoverride or
+# %attr); frontegg-lockout is a plain root tool.
+install-exec-hook: install-chkstate-setgid
+install-chkstate-setgid:
+	@f="$(DESTDIR)$(sbindir)/frontegg_chkstate"; \
 	if [ "$$(id -u)" = 0 ] && getent group '$(HELPER_GROUP)' >/dev/null 2>&1; then \
-	  chgrp '$(HELPER_GROUP)' "$$f" && chmod 2755 "$$f" && \
-	  echo "frontegg-lockout: setgid $(HELPER_GROUP)"; \
+	  chown 'root:$(HELPER_GROUP)' "$$f" && chmod 2755 "$$f" && \
+	  echo "frontegg_chkstate: setgid $(HELPER_GROUP)"; \
 	else \
-	  echo "frontegg-lockout: not made setgid (needs root and group $(HELPER_GROUP));" \
+	  echo "frontegg_chkstate: not made setgid (needs root and group $(HELPER_GROUP));" \
 	       "screen lockers will fail per failmode until: chgrp $(HELPER_GROUP) $$f && chmod 2755 $$f"; \
 	fi
-.PHONY: install-helper-setgid
+.PHONY: install-chkstate-setgid

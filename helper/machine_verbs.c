@@ -1,7 +1,8 @@
 /*
- * The verbs pam_frontegg.so runs: one line on stdout (protocol.h), exit
- * status from enum pf_exit. check, record-failure and record-success are the
- * only verbs a non-root caller may run, and only for itself.
+ * The machine verbs: one line on stdout (protocol.h), exit status from enum
+ * pf_exit. The module, as root, runs refresh and push; check and the record
+ * verbs serve root's scripts and tests. Unprivileged callers get the same
+ * answers from frontegg_chkstate, never from here.
  */
 #include "autoconfig.h"
 
@@ -115,20 +116,27 @@ int verb_record_success(struct app *a, int argc, char **argv)
 	return print_text(PF_REPLY_CLEARED, PF_EXIT_OK);
 }
 
+/* The reply tells what happened: "pushed" only when Frontegg confirmed it. */
 int verb_push(struct app *a, int argc, char **argv)
 {
+	enum cloud_push_outcome out;
 	struct app_user u;
 	struct cloud c;
-	bool delivered = false;
-	enum fg_result r;
 	int rc = cloud_open_for(a, argv[0], &u, &c);
 
 	(void)argc;
 	if (rc != PF_EXIT_OK)
 		return rc;
-	r = cloud_push(&c, &u.lo, &delivered);
+	cloud_push(&c, &u.lo, &out);
 	cloud_close(&c);
-	if (r != FG_OK && r != FG_NOT_FOUND)
+	switch (out) {
+	case CLOUD_PUSH_DELIVERED:
+		return print_text(PF_REPLY_PUSHED, PF_EXIT_OK);
+	case CLOUD_PUSH_NOTHING:
+		return print_text(PF_REPLY_PENDING, PF_EXIT_OK);
+	case CLOUD_PUSH_PARKED:
+		return print_text(PF_REPLY_PARKED, PF_EXIT_CLOUD);
+	default:
 		return print_text(PF_REPLY_PENDING, PF_EXIT_CLOUD);
-	return print_text(delivered ? PF_REPLY_PUSHED : PF_REPLY_PENDING, PF_EXIT_OK);
+	}
 }

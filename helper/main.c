@@ -1,10 +1,11 @@
 /*
- * frontegg-lockout: the privileged helper of pam_frontegg.so and the
- * administrator's command line. See frontegg-lockout(8).
+ * frontegg-lockout: the administrator's command line and pam_frontegg.so's
+ * network helper when the module runs as root. See frontegg-lockout(8).
  *
- * Installed setgid to the helper group. Like unix_chkpwd, a caller whose real
- * uid is not 0 may only run the module's check/record verbs, and only for its
- * own account; such a caller never causes the client secret to be read.
+ * A plain root tool, not setgid: a caller whose real uid is not 0 gets one
+ * line and exit 3 for every verb but the harmless ones, and may not name a
+ * configuration file. Unprivileged PAM callers (screen lockers) run
+ * frontegg_chkstate instead (doc/privileges.md).
  */
 #include "autoconfig.h"
 
@@ -22,7 +23,7 @@
 enum verb_flags {
 	V_USER = 1u << 0,     /* takes USER */
 	V_OPT_USER = 1u << 1, /* USER optional */
-	V_ANYONE = 1u << 2,   /* non-root callers may run it for themselves */
+	V_ANYONE = 1u << 2,   /* harmless: non-root callers may run it too */
 	V_SECRET = 1u << 3,   /* talks to Frontegg: load the client secret */
 	V_LOADS = 1u << 4,    /* loads the configuration itself (doctor reports failures) */
 	V_MODULE = 1u << 5,   /* the module's verb: works host-only on an untrusted file */
@@ -48,13 +49,13 @@ static const struct verb verbs[] = {
 	  "deliver the outbox, refresh cloud state, reconcile, expire host locks" },
 	{ "doctor", verb_doctor, V_OPT_USER | V_LOADS, "[USER]",
 	  "check configuration, permissions, CA, connectivity, token (and USER's mapping)" },
-	{ PF_VERB_CHECK, verb_check, V_USER | V_ANYONE | V_MODULE, "USER",
+	{ PF_VERB_CHECK, verb_check, V_USER | V_MODULE, "USER",
 	  "module: print USER's verdict from host state and the cloud cache" },
 	{ PF_VERB_REFRESH, verb_refresh, V_USER | V_SECRET, "USER",
 	  "module: read USER's state from Frontegg, then print the verdict" },
-	{ PF_VERB_RECORD_FAILURE, verb_record_failure, V_USER | V_ANYONE | V_MODULE, "USER",
+	{ PF_VERB_RECORD_FAILURE, verb_record_failure, V_USER | V_MODULE, "USER",
 	  "module: record a failed login (service=, rhost=, tty= lines on stdin)" },
-	{ PF_VERB_RECORD_SUCCESS, verb_record_success, V_USER | V_ANYONE | V_MODULE, "USER",
+	{ PF_VERB_RECORD_SUCCESS, verb_record_success, V_USER | V_MODULE, "USER",
 	  "module: record a successful login (clears the tally unless locked)" },
 	{ PF_VERB_PUSH, verb_push, V_USER | V_SECRET, "USER",
 	  "module: deliver USER's queued cloud action to Frontegg" },
@@ -94,7 +95,7 @@ static int identify_caller(struct app *a)
 	struct passwd *pw;
 
 	a->caller_root = getuid() == 0;
-	/* Never keep a set-uid identity: only the group is lent to us. */
+	/* Run by a set-uid program, act as the real uid: root's verbs need a real root. */
 	if (geteuid() != getuid() && setuid(getuid()) != 0)
 		return PF_EXIT_DENIED;
 	pw = getpwuid(getuid());
@@ -120,6 +121,9 @@ static int parse_options(struct app *a, int *argc, char **argv)
 	for (int i = 1; i < *argc; i++) {
 		const char *arg = argv[i];
 		if (strcmp(arg, "--conf") == 0 || strcmp(arg, "--metrics-file") == 0) {
+			if (!a->caller_root)
+				return app_fail(a, PF_EXIT_DENIED, "%s: only root may name a file",
+						arg);
 			if (i + 1 >= *argc)
 				return app_fail(a, PF_EXIT_USAGE, "%s needs a path", arg);
 			*(arg[2] == 'c' ? &a->conf_path : &a->metrics_file) = argv[++i];
@@ -144,16 +148,14 @@ static int parse_options(struct app *a, int *argc, char **argv)
 	return PF_EXIT_OK;
 }
 
-/* The rules of DESIGN §4 for a caller that is not root. */
-static int check_caller(struct app *a, const struct verb *v, int argc, char **argv)
+/* A caller that is not root runs only the harmless verbs (doc/privileges.md). */
+static int check_caller(struct app *a, const struct verb *v)
 {
-	if (a->caller_root)
+	if (a->caller_root || (v->flags & V_ANYONE))
 		return PF_EXIT_OK;
-	if (!(v->flags & V_ANYONE))
-		return app_fail(a, PF_EXIT_DENIED, "%s: only root may do that", v->name);
-	if (argc < 3 || a->caller[0] == '\0' || strcmp(argv[2], a->caller) != 0)
-		return app_fail(a, PF_EXIT_DENIED, "%s: only for your own account", v->name);
-	return PF_EXIT_OK;
+	return app_fail(
+	    a, PF_EXIT_DENIED,
+	    "%s: only root may run this (unprivileged PAM callers use frontegg_chkstate)", v->name);
 }
 
 static int check_arity(struct app *a, const struct verb *v, int argc)
@@ -181,7 +183,7 @@ static int run(struct app *a, int argc, char **argv)
 	v = find_verb(argv[1]);
 	if (v == NULL)
 		return app_fail(a, PF_EXIT_USAGE, "unknown verb %.40s (see --help)", argv[1]);
-	rc = check_caller(a, v, argc, argv);
+	rc = check_caller(a, v);
 	if (rc == PF_EXIT_OK)
 		rc = check_arity(a, v, argc);
 	if (rc == PF_EXIT_OK && !(v->flags & V_LOADS))
@@ -190,18 +192,6 @@ static int run(struct app *a, int argc, char **argv)
 		rc = v->run(a, argc - 2, argv + 2);
 	return rc;
 }
-
-#ifdef PF_SANITIZERS
-/*
- * LeakSanitizer cannot inspect a setgid (non-dumpable) process and aborts
- * the run; leaks are checked in the runs as root.
- */
-int __lsan_is_turned_off(void);
-int __lsan_is_turned_off(void)
-{
-	return getegid() != getgid();
-}
-#endif
 
 int main(int argc, char **argv)
 {

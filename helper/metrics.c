@@ -14,12 +14,18 @@
 #define METRICS_MAX 8192
 
 static const char *const kinds[] = {
-	[FG_UNAUTHORIZED] = "unauthorized", [FG_FORBIDDEN] = "forbidden",
-	[FG_RATE_LIMITED] = "rate_limited", [FG_CLIENT_ERROR] = "client_error",
-	[FG_SERVER_ERROR] = "server_error", [FG_NETWORK] = "network",
-	[FG_TIMEOUT] = "timeout",           [FG_TLS] = "tls",
-	[FG_BAD_RESPONSE] = "bad_response", [FG_TOO_BIG] = "too_big",
-	[FG_UNVERIFIED] = "unverified",     [FG_NOMEM] = "nomem",
+	[FG_UNAUTHORIZED] = "unauthorized",
+	[FG_FORBIDDEN] = "forbidden",
+	[FG_RATE_LIMITED] = "rate_limited",
+	[FG_CLIENT_ERROR] = "client_error",
+	[FG_SERVER_ERROR] = "server_error",
+	[FG_NETWORK] = "network",
+	[FG_TIMEOUT] = "timeout",
+	[FG_TLS] = "tls",
+	[FG_BAD_RESPONSE] = "bad_response",
+	[FG_TOO_BIG] = "too_big",
+	[FG_CONFIG] = "config",
+	[FG_NOMEM] = "nomem",
 	[FG_INVALID] = "invalid",
 };
 
@@ -40,6 +46,9 @@ static size_t render(char *buf, size_t size, const struct sync_report *r, int64_
 		   "Users of this host known to be locked in Frontegg.", r->cloud_locked);
 	n += gauge(buf + n, size - n, "pam_frontegg_outbox_depth",
 		   "Cloud actions waiting in the outbox.", r->outbox_left);
+	n += gauge(buf + n, size - n, "pam_frontegg_outbox_parked",
+		   "Outbox actions parked: Frontegg did not know the user, or no mapping.",
+		   r->parked);
 	n += gauge(buf + n, size - n, "pam_frontegg_last_sync_success_timestamp_seconds",
 		   "When a sync last completed without API errors.", (double)last_success);
 	n += (size_t)snprintf(buf + n, size - n,

@@ -1,11 +1,16 @@
 /*
  * frontegg-lockout sync, in four passes over the users with state:
- *   1. end expired host locks (rule 5 queues a cloud unlock when configured)
- *      and re-queue host locks whose cloud lock never made it to the outbox;
- *   2. deliver the outbox (idempotent); the first sign that Frontegg is down or
- *      rate-limiting ends the pass, and the timer (with its jitter) paces retries;
- *   3. refresh the cloud state of every user: a paged listing when that costs
- *      fewer requests than one read per user, else per-user reads (rule 2, 3);
+ *   1. end expired host locks (doc/invariants.md, invariant 5 queues a cloud
+ *      unlock when configured) and re-queue host locks whose cloud lock never
+ *      made it to the outbox;
+ *   2. deliver the outbox (idempotent; parked entries only when due); the
+ *      first sign that Frontegg is down or rate-limiting ends the pass, and
+ *      the timer (with its jitter) paces retries;
+ *   3. refresh, by a direct read each, only the users whose host state an
+ *      answer could change: host-locked, cached LOCKED, or locked by this
+ *      host (invariants 2 and 3). Nobody else costs a request, so a quiet
+ *      host's sync sends none at all (invariant 9), and nothing is ever
+ *      cleared because a user is missing from a listing;
  *   4. record the run in sync-status and, if asked, the metrics file.
  */
 #include "autoconfig.h"
@@ -30,9 +35,8 @@ struct member {
 	char name[PF_USER_MAX + 1];
 	uid_t uid;
 	bool root_like;
-	bool cloud; /* cloud state applies to this user */
-	bool seen;  /* found in the listing */
-	char *key;  /* Frontegg id if known, else the lowercased e-mail; NULL: none */
+	bool ask;   /* an answer from Frontegg could change this user's host state */
+	bool fresh; /* Frontegg confirmed an action for this user in this run */
 };
 
 struct run {
@@ -42,8 +46,6 @@ struct run {
 	struct member *m;
 	size_t n, cap;
 	struct sync_report rep;
-	size_t want; /* users whose cloud state applies */
-	size_t seen; /* of those, found in the listing so far */
 	bool tty;
 };
 
@@ -70,32 +72,8 @@ static void count_error(struct run *r, enum fg_result res)
 	}
 }
 
-static void lower(char *s)
-{
-	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
-}
-
-static char *member_key(const struct member *m, const struct pf_config *cfg,
-			const struct pf_user_state *s)
-{
-	struct pf_identity ident;
-	char *key;
-
-	if (pf_map_account(cfg, m->name, m->uid, m->root_like, &ident, NULL) != PF_OK)
-		return NULL;
-	key = strdup(s->frontegg_id[0] && strcmp(s->identity, ident.value) == 0 ? s->frontegg_id
-										: ident.value);
-	if (key != NULL)
-		lower(key);
-	return key;
-}
-
 static void free_members(struct run *r)
 {
-	for (size_t i = 0; i < r->n; i++)
-		free(r->m[i].key);
 	free(r->m);
 	r->m = NULL;
 	r->n = r->cap = 0;
@@ -125,6 +103,16 @@ static int collect(const char *name, void *arg)
 	return 0;
 }
 
+/*
+ * Whose host state an answer could change: a host lock (Frontegg's unlock
+ * clears the one this host pushed), a cached LOCKED (it stays until a fresh
+ * answer lifts it). Everyone else is asked at login, within cloud_cache_ttl.
+ */
+static bool worth_asking(const struct pf_user_state *s, bool host_locked)
+{
+	return host_locked || s->cloud_lock_pushed || s->cloud == PF_CLOUD_LOCKED;
+}
+
 /* Pass 1 for one user: expire, then make sure a host lock reaches the outbox. */
 static void settle_host(struct run *r, struct member *m)
 {
@@ -151,16 +139,15 @@ static void settle_host(struct run *r, struct member *m)
 	if (changed && pf_store_commit(&txn) != PF_OK)
 		pf_log(&r->a->log, LOG_ERR, "cannot end the expired lock of %s", m->name);
 	pf_store_end(&txn);
-	m->key = member_key(m, &r->a->cfg, &txn.state);
-	/* Without a key (no memory) the listing cannot match it: leave it alone. */
-	m->cloud = pf_lockout_cloud_applies(&lo) && m->key != NULL;
+	m->ask = pf_lockout_cloud_applies(&lo) && worth_asking(&txn.state, locked);
 }
 
-/* A failure of the service itself: the rest of the outbox would fail alike. */
+/* A failure of the service or its set-up: every other user would fail alike. */
 static bool service_down(enum fg_result res)
 {
 	return res == FG_NETWORK || res == FG_TIMEOUT || res == FG_TLS || res == FG_SERVER_ERROR ||
-	       res == FG_RATE_LIMITED || res == FG_UNAUTHORIZED;
+	       res == FG_RATE_LIMITED || res == FG_UNAUTHORIZED || res == FG_FORBIDDEN ||
+	       res == FG_CONFIG;
 }
 
 /* Pass 2: deliver every entry; stop at the first sign Frontegg is down or busy. */
@@ -169,91 +156,31 @@ static void flush_outbox(struct run *r)
 	for (size_t i = 0; i < r->n && r->have_cloud; i++) {
 		struct member *m = &r->m[i];
 		struct pf_outbox_entry e;
-		bool delivered = false;
+		enum cloud_push_outcome out;
 		enum fg_result res;
 
 		struct pf_lockout lo = lockout_of(r, m);
 
 		if (pf_outbox_get(&r->a->st, m->name, m->uid, &e) != PF_OK)
 			continue;
-		res = cloud_push(&r->cloud, &lo, &delivered);
-		count_error(r, res);
-		r->rep.delivered += delivered;
+		res = cloud_push(&r->cloud, &lo, &out);
+		if (out != CLOUD_PUSH_PARKED)
+			count_error(r, res);
+		m->fresh = out == CLOUD_PUSH_DELIVERED;
+		r->rep.delivered += m->fresh;
 		if (service_down(res))
 			break;
 		progress(r, "delivering", i + 1, r->n);
 	}
 }
 
-static int by_key(const void *x, const void *y)
+/* Pass 3: one direct read per user worth asking (none for a quiet host). */
+static void refresh_cloud(struct run *r)
 {
-	const struct member *a = x, *b = y;
-
-	return strcmp(a->key ? a->key : "", b->key ? b->key : "");
-}
-
-static struct member *find_key(struct run *r, const char *key)
-{
-	char lowered[PF_IDENT_MAX + 1];
-	struct member probe = { .key = lowered };
-
-	snprintf(lowered, sizeof(lowered), "%s", key);
-	lower(lowered);
-	return bsearch(&probe, r->m, r->n, sizeof(*r->m), by_key);
-}
-
-static int list_item(const struct fg_user *u, void *arg)
-{
-	struct run *r = arg;
-	struct member *m = find_key(r, u->id);
-
-	if (m == NULL)
-		m = find_key(r, u->email);
-	if (m != NULL && m->cloud && !m->seen) {
-		m->seen = true;
-		struct pf_lockout lo = lockout_of(r, m);
-
-		r->rep.cleared += cloud_store_answer(&r->cloud, &lo, u);
-		r->rep.refreshed++;
-		progress(r, "refreshing", ++r->seen, r->want);
-	}
-	return r->seen == r->want; /* everyone found: stop paging */
-}
-
-static bool apply_gone(const struct run *r, const struct member *m,
-		       const struct pf_cloud_answer *gone, bool *cleared)
-{
-	struct pf_lockout lo = lockout_of(r, m);
-
-	return pf_lockout_apply_cloud(&lo, gone, pf_now(), cleared) == PF_OK;
-}
-
-/* Pass 3 by listing: every page, matching users by cached id or e-mail. */
-static enum fg_result refresh_by_listing(struct run *r)
-{
-	enum fg_result res;
-
-	qsort(r->m, r->n, sizeof(*r->m), by_key);
-	res = fg_list_users(r->cloud.fg, FG_LIST_LIMIT_MAX, list_item, r, &r->rep.list_pages);
-	count_error(r, res);
-	if (res != FG_OK)
-		return res;
-	for (size_t i = 0; i < r->n; i++) {
-		struct member *m = &r->m[i];
-		struct pf_cloud_answer gone = { PF_CLOUD_ABSENT, "", NULL };
-		bool cleared;
-		if (m->cloud && !m->seen && apply_gone(r, m, &gone, &cleared))
-			r->rep.refreshed++;
-	}
-	return FG_OK;
-}
-
-static void refresh_one_by_one(struct run *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < r->n && r->have_cloud; i++) {
 		enum fg_result res;
 		bool cleared = false;
-		if (!r->m[i].cloud)
+		if (!r->m[i].ask || r->m[i].fresh)
 			continue;
 		struct pf_lockout lo = lockout_of(r, &r->m[i]);
 
@@ -267,26 +194,12 @@ static void refresh_one_by_one(struct run *r)
 	}
 }
 
-/*
- * Listing costs one request per 200 Frontegg users and stops once every host
- * user was seen; reads cost one request per host user. With more than 50
- * users to refresh, list.
- */
-static void refresh_cloud(struct run *r)
-{
-	for (size_t i = 0; i < r->n; i++)
-		r->want += r->m[i].cloud;
-	if (!r->have_cloud || r->want == 0)
-		return;
-	if (r->want > FG_LIST_LIMIT_MAX / 4 && refresh_by_listing(r) == FG_OK)
-		return;
-	refresh_one_by_one(r);
-}
-
 static int count_entry(const struct pf_outbox_entry *e, void *arg)
 {
-	(void)e;
-	++*(unsigned *)arg;
+	struct sync_report *rep = arg;
+
+	rep->outbox_left++;
+	rep->parked += e->parked != PF_PARK_NONE;
 	return 0;
 }
 
@@ -295,7 +208,7 @@ static void tally(struct run *r)
 	int64_t now = pf_now();
 
 	r->rep.users = (unsigned)r->n;
-	if (pf_outbox_list(&r->a->st, count_entry, &r->rep.outbox_left) != PF_OK)
+	if (pf_outbox_list(&r->a->st, count_entry, &r->rep) != PF_OK)
 		pf_log(&r->a->log, LOG_ERR, "cannot read the outbox");
 	for (size_t i = 0; i < r->n; i++) {
 		struct pf_user_state s;
@@ -329,12 +242,17 @@ static int finish(struct run *r, int64_t started)
 	    sync_write_metrics(r->a->metrics_file, &r->rep, st.last_success) != 0)
 		pf_log(&r->a->log, LOG_ERR, "cannot write the metrics file %s", r->a->metrics_file);
 	pf_log(&r->a->log, LOG_INFO,
-	       "sync: %u users, %u delivered, %u waiting, %u refreshed (%u pages), %u expired, "
+	       "sync: %u users, %u delivered, %u waiting (%u parked), %u refreshed, %u expired, "
 	       "%u cleared by Frontegg, %u API errors",
-	       r->rep.users, r->rep.delivered, r->rep.outbox_left, r->rep.refreshed,
-	       r->rep.list_pages, r->rep.expired, r->rep.cleared, errors);
+	       r->rep.users, r->rep.delivered, r->rep.outbox_left, r->rep.parked, r->rep.refreshed,
+	       r->rep.expired, r->rep.cleared, errors);
+	if (r->rep.parked > 0)
+		pf_log(
+		    &r->a->log, LOG_WARNING,
+		    "sync: %u outbox entries parked (not delivered): see frontegg-lockout status",
+		    r->rep.parked);
 	/* The unit must fail when nothing reached Frontegg, or no one notices. */
-	return errors == 0 && r->rep.cloud_ok ? PF_EXIT_OK : PF_EXIT_CLOUD;
+	return errors == 0 && r->rep.cloud_ok && r->rep.parked == 0 ? PF_EXIT_OK : PF_EXIT_CLOUD;
 }
 
 int verb_sync(struct app *a, int argc, char **argv)

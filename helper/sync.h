@@ -1,4 +1,4 @@
-/* frontegg-lockout sync: the reconciliation of DESIGN §6, run by the timer. */
+/* frontegg-lockout sync: the reconciliation run by the timer (doc/architecture.md). */
 #ifndef PF_HELPER_SYNC_H
 #define PF_HELPER_SYNC_H
 
@@ -13,9 +13,9 @@ struct sync_report {
 	unsigned requeued;               /* host locks found missing from the outbox */
 	unsigned delivered;              /* outbox entries Frontegg confirmed */
 	unsigned outbox_left;            /* entries still waiting */
+	unsigned parked;                 /* of those, parked (outbox.h) */
 	unsigned refreshed;              /* users whose cloud state was read */
 	unsigned cleared;                /* host locks cleared by an unlock in Frontegg */
-	unsigned list_pages;             /* listing requests */
 	unsigned errors[FG_INVALID + 1]; /* API errors by kind */
 	bool cloud_ok;                   /* no API error */
 };

@@ -65,6 +65,7 @@ static const struct key keys[] = {
 	{ "timeout", K_TIMEOUT, F(timeout_ms), PF_TIMEOUT_MS_MIN, PF_TIMEOUT_MS_MAX },
 	{ "state_dir", K_PATH, F(state_dir), 0, 0 },
 	{ "helper", K_PATH, F(helper), 0, 0 },
+	{ "chkstate", K_PATH, F(chkstate), 0, 0 },
 	{ "silent", K_BOOL, F(silent), 0, 0 },
 	{ "debug", K_BOOL, F(debug), 0, 0 },
 	{ "enforce", K_BOOL, F(enforce), 0, 0 },
@@ -477,7 +478,8 @@ enum pf_rc pf_config_defaults(struct pf_config *cfg)
 	cfg->uid_min = PF_UID_MIN_UNSET;
 	if (dup_default(&cfg->api_url, PF_DEFAULT_API_URL) != PF_OK ||
 	    dup_default(&cfg->state_dir, PF_DEFAULT_STATE_DIR) != PF_OK ||
-	    dup_default(&cfg->helper, PF_DEFAULT_HELPER) != PF_OK) {
+	    dup_default(&cfg->helper, PF_DEFAULT_HELPER) != PF_OK ||
+	    dup_default(&cfg->chkstate, PF_DEFAULT_CHKSTATE) != PF_OK) {
 		pf_config_free(cfg);
 		return PF_ERR_NOMEM;
 	}
@@ -638,7 +640,8 @@ void pf_config_free(struct pf_config *cfg)
 	char **strings[] = { &cfg->conf_path,          &cfg->api_url,       &cfg->client_id,
 			     &cfg->client_secret_file, &cfg->ca_file,       &cfg->proxy,
 			     &cfg->user_email,         &cfg->user_map_file, &cfg->admin_group,
-			     &cfg->state_dir,          &cfg->helper,        &cfg->untrusted };
+			     &cfg->state_dir,          &cfg->helper,        &cfg->chkstate,
+			     &cfg->untrusted };
 
 	if (cfg->client_secret) {
 		pf_wipe(cfg->client_secret, strlen(cfg->client_secret));

@@ -215,7 +215,7 @@ static bool only_the_cache_changes(const struct pf_user_state *s, const struct p
 {
 	return same_or_unset(s->frontegg_id, ans->id) &&
 	       same_or_unset(s->identity, ans->identity) &&
-	       !(s->cloud_lock_pushed && ans->seen != PF_CLOUD_LOCKED);
+	       !(s->cloud_lock_pushed && ans->seen == PF_CLOUD_UNLOCKED);
 }
 
 enum pf_rc pf_lockout_apply_cloud(const struct pf_lockout *lo, const struct pf_cloud_answer *ans,
@@ -239,8 +239,12 @@ enum pf_rc pf_lockout_apply_cloud(const struct pf_lockout *lo, const struct pf_c
 		snprintf(txn.state.frontegg_id, sizeof(txn.state.frontegg_id), "%s", ans->id);
 	if (ans->identity != NULL)
 		snprintf(txn.state.identity, sizeof(txn.state.identity), "%s", ans->identity);
-	if (txn.state.cloud_lock_pushed && ans->seen != PF_CLOUD_LOCKED) {
-		/* Someone unlocked in Frontegg what this host locked: the admin wins. */
+	if (txn.state.cloud_lock_pushed && ans->seen == PF_CLOUD_UNLOCKED) {
+		/*
+		 * Someone unlocked in Frontegg what this host locked: the admin
+		 * wins. Only a read that shows the user unlocked says so; a 404
+		 * is ambiguous and clears nothing (doc/invariants.md, 3 and 12).
+		 */
 		txn.state.cloud_lock_pushed = false;
 		if (txn.state.lock_since != 0) {
 			pf_clear_tally(&txn.state);

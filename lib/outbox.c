@@ -6,6 +6,7 @@
  *   user alice
  *   queued 1700000000
  *   serial 0f1e2d3c4b5a6978
+ *   parked not-found 1700000100 alice@example.com     (optional)
  *   end
  */
 #include "autoconfig.h"
@@ -27,19 +28,66 @@
 
 static const char *const action_names[] = { "none", "lock", "unlock" };
 
+static const char *const park_tokens[] = { "-", "not-found", "unmapped", "refused" };
+static const char *const park_texts[] = { "", "not found in Frontegg", "mapping unavailable",
+					  "refused by Frontegg" };
+
 const char *pf_action_str(enum pf_action a)
 {
 	return (unsigned)a < 3 ? action_names[a] : "invalid";
+}
+
+const char *pf_park_token(enum pf_park p)
+{
+	return (unsigned)p < 4 ? park_tokens[p] : "-";
+}
+
+const char *pf_park_str(enum pf_park p)
+{
+	return (unsigned)p < 4 ? park_texts[p] : "";
+}
+
+bool pf_outbox_retry_due(const struct pf_outbox_entry *e, const char *identity, int64_t now)
+{
+	char field[PF_IDENT_MAX + 1];
+
+	if (e->parked == PF_PARK_NONE)
+		return true;
+	pf_field_copy(field, sizeof(field), identity);
+	/* A clock that went back must not park an entry for ever. */
+	return strcmp(field, e->parked_for) != 0 || now < e->parked_at ||
+	       now - e->parked_at >= PF_OUTBOX_PARK_RETRY;
 }
 
 size_t pf_outbox_format(const struct pf_outbox_entry *e, char *buf, size_t size)
 {
 	struct pf_record_writer w = { buf, size, 0, true };
 
-	pf_rec_printf(&w, "%s\naction %s\nuser %s\nqueued %lld\nserial %016llx\nend\n",
-		      OUTBOX_MAGIC, pf_action_str(e->action), e->user, (long long)e->queued_at,
+	pf_rec_printf(&w, "%s\naction %s\nuser %s\nqueued %lld\nserial %016llx\n", OUTBOX_MAGIC,
+		      pf_action_str(e->action), e->user, (long long)e->queued_at,
 		      (unsigned long long)e->serial);
+	if (e->parked != PF_PARK_NONE)
+		pf_rec_printf(&w, "parked %s %lld %s\n", pf_park_token(e->parked),
+			      (long long)e->parked_at, e->parked_for[0] ? e->parked_for : "-");
+	pf_rec_printf(&w, "end\n");
 	return w.ok ? w.used : 0;
+}
+
+/* The optional line: no bit in seen (all_keys lists the required ones). */
+static bool parse_parked(char **t, size_t n, struct pf_outbox_entry *e)
+{
+	enum pf_park p;
+
+	if (n != 4 || e->parked != PF_PARK_NONE)
+		return false;
+	for (p = PF_PARK_NOT_FOUND; p <= PF_PARK_REFUSED; p++)
+		if (strcmp(t[1], park_tokens[p]) == 0)
+			break;
+	if (p > PF_PARK_REFUSED || !pf_rec_time(t[2], &e->parked_at) || strlen(t[3]) > PF_IDENT_MAX)
+		return false;
+	e->parked = p;
+	snprintf(e->parked_for, sizeof(e->parked_for), "%s", t[3]);
+	return true;
 }
 
 static bool parse_entry_line(char **t, size_t n, void *out, unsigned *seen)
@@ -48,6 +96,8 @@ static bool parse_entry_line(char **t, size_t n, void *out, unsigned *seen)
 	struct pf_outbox_entry *e = out;
 	size_t k;
 
+	if (strcmp(t[0], "parked") == 0)
+		return parse_parked(t, n, e);
 	for (k = 0; k < 4 && strcmp(t[0], keys[k]) != 0; k++)
 		;
 	if (k == 4 || n != 2 || !pf_rec_once(seen, 1u << k))
@@ -140,6 +190,27 @@ enum pf_rc pf_outbox_put(struct pf_txn *txn, enum pf_action action, int64_t now,
 	if (rc == PF_OK && queued)
 		*queued = true;
 	return rc;
+}
+
+enum pf_rc pf_outbox_park(struct pf_txn *txn, uint64_t serial, enum pf_park why,
+			  const char *identity, int64_t now)
+{
+	struct pf_outbox_entry e;
+	char buf[PF_OUTBOX_MAX_SIZE];
+	enum pf_rc rc = read_entry(txn->st, txn->user, txn->owner, &e);
+	size_t len;
+
+	if (rc != PF_OK)
+		return rc;
+	if (e.serial != serial)
+		return PF_ERR_BUSY; /* replaced by a newer intent: that one is tried afresh */
+	e.parked = why;
+	e.parked_at = now;
+	pf_field_copy(e.parked_for, sizeof(e.parked_for), identity);
+	len = pf_outbox_format(&e, buf, sizeof(buf));
+	return len ? pf_write_atomic(pf_store_dir(txn->st, PF_DIR_OUTBOX), txn->user, buf, len,
+				     txn->st->file_mode)
+		   : PF_ERR_TOOBIG;
 }
 
 enum pf_rc pf_outbox_ack(struct pf_txn *txn, uint64_t serial)

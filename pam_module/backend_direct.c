@@ -91,10 +91,7 @@ enum pf_success pf_direct_record_success(struct pf_module *m)
 
 const char *pf_helper_conf(const struct pf_module *m)
 {
-	/*
-	 * The helper reads the same file the administrator named with conf=; it
-	 * accepts it from an unprivileged caller only when root owns it.
-	 */
+	/* frontegg-lockout, run as root, reads the file the administrator named with conf=. */
 	if (m->cfg.conf_path == NULL || strcmp(m->cfg.conf_path, PF_DEFAULT_CONF) == 0)
 		return NULL;
 	return m->cfg.conf_path;

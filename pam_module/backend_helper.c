@@ -1,8 +1,18 @@
 /*
- * The lockout operations for an unprivileged caller (a screen locker): the
- * setgid helper does them, one exec per operation, and answers with one
- * line of the protocol in protocol.h. The helper decides which user the
- * caller may act for; we only pass the name and parse the answer.
+ * The lockout operations for an unprivileged caller (a screen locker):
+ * frontegg_chkstate, setgid to the helper group, does them, one exec per
+ * operation, and answers with one line of the protocol in protocol.h. It
+ * acts only for the caller's own account and reads only its compiled-in
+ * configuration; we pass the name and parse the answer.
+ *
+ * Which program runs is the `chkstate` setting (default
+ * $(sbindir)/frontegg_chkstate), taken from the PAM service file or the
+ * configuration file, both root's. A user who loads the module into a
+ * process of their own (with a PAM service directory of their making) can
+ * make it exec anything, but gains nothing by it: they could run that
+ * program themselves. The elevated group comes only from frontegg_chkstate's
+ * own setgid bit, and its own rules decide what it does for its caller
+ * (doc/privileges.md).
  */
 #include "autoconfig.h"
 
@@ -15,10 +25,14 @@
 static bool call(struct pf_module *m, const char *verb, const char *input,
 		 struct pf_helper_reply *rep)
 {
-	struct pf_helper_req req = { m->cfg.helper, pf_helper_conf(m), verb, m->user,
-				     input,         m->cfg.timeout_ms };
+	struct pf_helper_req req = {
+		m->cfg.chkstate, NULL, verb, m->user, input, m->cfg.timeout_ms
+	};
 	char why[PF_WHY_MAX - 32];
 
+	if (pf_helper_conf(m) != NULL)
+		pf_log(&m->log, LOG_DEBUG, "%s reads " PF_DEFAULT_CONF ", not conf=%s",
+		       m->cfg.chkstate, m->cfg.conf_path);
 	if (pf_helper_run(&req, rep, why, sizeof(why)))
 		return true;
 	snprintf(m->why, sizeof(m->why), "%s: %s", verb, why);

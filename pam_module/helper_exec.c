@@ -1,5 +1,6 @@
 /*
- * Running frontegg-lockout from inside the host application.
+ * Running frontegg-lockout (root) or frontegg_chkstate (anyone else) from
+ * inside the host application.
  *
  * The host (sshd, login, gdm, a screen locker) owns the process: its signal
  * handlers, its other children, its descriptors. We change SIGCHLD only for
@@ -303,9 +304,10 @@ static char *unconst(const char *s)
 
 static void build_argv(const struct pf_helper_req *req, char *argv[ARGV_MAX])
 {
+	const char *slash = strrchr(req->path, '/');
 	size_t n = 0;
 
-	argv[n++] = unconst("frontegg-lockout");
+	argv[n++] = unconst(slash != NULL ? slash + 1 : req->path);
 	if (req->conf != NULL) {
 		argv[n++] = unconst("--conf");
 		argv[n++] = unconst(req->conf);

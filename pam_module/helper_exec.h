@@ -1,5 +1,5 @@
 /*
- * Running frontegg-lockout from inside a host application (sshd, login,
+ * Running frontegg-lockout or frontegg_chkstate from inside a host application (sshd, login,
  * a screen locker) without disturbing it: SIGCHLD guarded, our own child
  * reaped by pid, every descriptor but the pipes closed, empty environment,
  * a hard deadline (poll, then SIGKILL, then reap).

@@ -72,6 +72,21 @@ tests_unit_test_account_SOURCES = tests/unit/test_account.c
 tests_unit_test_account_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_account_LDADD = $(UNIT_LDADD)
 
+# The Frontegg emulator: a Python package run as a directory.
+EMULATOR_PACKAGE = \
+	tests/emulator/frontegg_emulator/__init__.py \
+	tests/emulator/frontegg_emulator/__main__.py \
+	tests/emulator/frontegg_emulator/api.py \
+	tests/emulator/frontegg_emulator/certs.py \
+	tests/emulator/frontegg_emulator/common.py \
+	tests/emulator/frontegg_emulator/control.py \
+	tests/emulator/frontegg_emulator/endpoints.py \
+	tests/emulator/frontegg_emulator/faults.py \
+	tests/emulator/frontegg_emulator/listing.py \
+	tests/emulator/frontegg_emulator/modes.py \
+	tests/emulator/frontegg_emulator/state.py \
+	tests/emulator/frontegg_emulator/users.py
+
 # Python-driven tests: the real frontegg-lockout against the Frontegg emulator.
 PY_TESTS = \
 	tests/emulator/test_emulator.py \
@@ -81,8 +96,7 @@ TESTS += $(PY_TESTS)
 EXTRA_DIST += $(PY_TESTS) \
 	tests/emulator/README.md \
 	tests/emulator/emulator_client.py \
-	tests/emulator/emulatorctl.py \
-	tests/emulator/frontegg_emulator.py \
+	$(EMULATOR_PACKAGE) \
 	tests/lib/pftest.py
 
 tests_fuzz_test_fuzz_regressions_SOURCES = tests/fuzz/test_fuzz_regressions.c
@@ -90,6 +104,7 @@ tests_fuzz_test_fuzz_regressions_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_fuzz_test_fuzz_regressions_LDADD = $(UNIT_LDADD)
 
 include tests/pam/pam.mk
+include tests/helper/chkstate.mk
 
 TESTS += tests/data/test_units.sh
 EXTRA_DIST += tests/data/test_units.sh

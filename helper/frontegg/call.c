@@ -166,6 +166,8 @@ enum fg_result fg_call(struct fg_client *c, const struct fg_call *call,
 		free_secret(&auth);
 		r = resp->transport == FG_OK ? fg_http_status_result(resp->status)
 					     : resp->transport;
+		if (call->ambiguous_is_config && (r == FG_NOT_FOUND || r == FG_BAD_RESPONSE))
+			r = FG_CONFIG; /* never "no such user" (doc/invariants.md, invariant 12) */
 		if (r == FG_OK)
 			return FG_OK;
 		if (r == FG_UNAUTHORIZED && call->auth && !renewed) {

@@ -232,33 +232,52 @@ static enum fg_result post_action(struct fg_client *c, const char *op, const cha
 	return fg_call(c, &call, resp);
 }
 
-/* Trust but verify: Frontegg's 200 is not proof the flag changed. */
-static enum fg_result set_lock(struct fg_client *c, const char *id, bool lock)
+/*
+ * A refused repeat (already locked, already unlocked) must not leave the
+ * intent queued, nor may it be resent: one read of the user tells.
+ */
+static enum fg_result resolve_refusal(struct fg_client *c, const char *id, bool lock)
 {
 	const char *op = lock ? "lock user" : "unlock user";
-	struct fg_http_response resp;
 	char url[FG_URL_MAX];
 	struct fg_user u;
 	enum fg_result r;
 
-	fg_begin(c);
-	r = post_action(c, op, id, lock ? FG_ACTION_LOCK : FG_ACTION_UNLOCK, &resp);
-	fg_http_response_clear(&resp);
+	/* Within what is left of the action's budget: every wait is bounded. */
+	if (fg_url_user_by_id(url, sizeof(url), c->api_url, id) != FG_OK)
+		return FG_CLIENT_ERROR;
+	r = get_user(c,
+		     lock ? "read user after a refused lock" : "read user after a refused unlock",
+		     id, url, false, &u);
 	if (r != FG_OK)
 		return r;
-	if (fg_url_user_by_id(url, sizeof(url), c->api_url, id) != FG_OK ||
-	    get_user(c, lock ? "verify lock of user" : "verify unlock of user", id, url, false,
-		     &u) != FG_OK)
-		return FG_UNVERIFIED;
-	if (u.locked != lock) {
-		fg_fail(c, op, id, FG_UNVERIFIED, NULL,
-			lock ? "Frontegg accepted the lock but the user still reads as unlocked"
-			     : "Frontegg accepted the unlock but the user still reads as locked",
-			1);
-		return FG_UNVERIFIED;
+	if (u.locked == lock) {
+		pf_log(c->log, LOG_INFO, "frontegg: user %s already %s", id,
+		       lock ? "locked" : "unlocked");
+		return FG_OK;
 	}
-	pf_log(c->log, LOG_INFO, "frontegg: %sed user %s (verified)", lock ? "lock" : "unlock", id);
-	return FG_OK;
+	fg_fail(c, op, id, FG_CLIENT_ERROR, NULL,
+		lock ? "Frontegg refused the lock and the user reads as unlocked"
+		     : "Frontegg refused the unlock and the user reads as locked",
+		1);
+	return FG_CLIENT_ERROR;
+}
+
+/* Frontegg's 2xx is the confirmation; later reads refresh the cache. */
+static enum fg_result set_lock(struct fg_client *c, const char *id, bool lock)
+{
+	struct fg_http_response resp;
+	enum fg_result r;
+
+	fg_begin(c);
+	r = post_action(c, lock ? "lock user" : "unlock user", id,
+			lock ? FG_ACTION_LOCK : FG_ACTION_UNLOCK, &resp);
+	fg_http_response_clear(&resp);
+	if (r == FG_CLIENT_ERROR)
+		return resolve_refusal(c, id, lock);
+	if (r == FG_OK)
+		pf_log(c->log, LOG_INFO, "frontegg: %sed user %s", lock ? "lock" : "unlock", id);
+	return r;
 }
 
 enum fg_result fg_lock(struct fg_client *c, const char *id)
@@ -392,8 +411,8 @@ const char *fg_result_str(enum fg_result r)
 		return "bad response";
 	case FG_TOO_BIG:
 		return "response too large";
-	case FG_UNVERIFIED:
-		return "not verified";
+	case FG_CONFIG:
+		return "configuration error";
 	case FG_NOMEM:
 		return "out of memory";
 	case FG_INVALID:

@@ -39,6 +39,8 @@ struct fg_call {
 	size_t body_len;
 	size_t max_body; /* 0 = the client's cap */
 	bool auth;       /* send the vendor token (false only for the token request itself) */
+	/* A 404 or an answer that is no HTTP result means api_url is wrong (FG_CONFIG). */
+	bool ambiguous_is_config;
 };
 
 int64_t fg_mono(struct fg_client *c);

@@ -70,7 +70,7 @@ enum fg_result {
 	FG_TLS,          /* certificate or handshake failure (never retried) */
 	FG_BAD_RESPONSE, /* unexpected status or a body that is not what the API documents */
 	FG_TOO_BIG,      /* response over the size cap (the rest is never read) */
-	FG_UNVERIFIED,   /* lock/unlock accepted but re-reading did not show the new state */
+	FG_CONFIG,       /* the token endpoint answered 404 or no token: api_url is wrong */
 	FG_NOMEM,
 	FG_INVALID, /* bad argument or option (nothing was sent) */
 };
@@ -116,8 +116,10 @@ enum fg_result fg_user_by_email(struct fg_client *c, const char *email, struct f
 /* GET /identity/resources/vendor-only/users/v1/{id}. */
 enum fg_result fg_user_by_id(struct fg_client *c, const char *id, struct fg_user *user);
 /*
- * POST .../{id}/lock (unlock), then re-read the user: FG_OK only when isLocked
- * now reads true (false); FG_UNVERIFIED when it does not or the re-read failed.
+ * POST .../{id}/lock (unlock). A 2xx is the confirmation: no read follows.
+ * A 4xx other than 401/403/404/429 (a repeated lock may answer so) is
+ * resolved by reading the user: FG_OK when it already reads as wanted, else
+ * FG_CLIENT_ERROR. The action is never sent a second time.
  */
 enum fg_result fg_lock(struct fg_client *c, const char *id);
 enum fg_result fg_unlock(struct fg_client *c, const char *id);

@@ -1,7 +1,9 @@
 /*
  * The vendor token: memory first, then the cache file, then POST /auth/vendor.
  *
- * Renewal at 80 % of expiresIn, and after a 401 (fg_token_reject). Fetching
+ * Renewal at 80 % of expiresIn, and after a 401 (fg_token_reject). A 404 or
+ * an answer that is not a token is a configuration error (FG_CONFIG), never
+ * "no such user": it usually means api_url points at the wrong place. Fetching
  * is serialised across processes with flock on "<token_file>.lock"; after
  * taking the lock the cache is read again, so when N helpers start together
  * one fetches and the others adopt its token. The lock is waited for at most
@@ -105,7 +107,9 @@ static enum fg_result parse_token(struct fg_client *c, const struct fg_http_resp
 	enum fg_result r = fg_json_token(resp->body, resp->len, &tok, &expires_in);
 
 	if (r != FG_OK) {
-		fg_fail(c, OP_TOKEN, NULL, r, resp, "the answer is not a token", 1);
+		/* Whatever answered is not Frontegg's token endpoint: a wrong api_url. */
+		r = r == FG_NOMEM ? r : FG_CONFIG;
+		fg_fail(c, OP_TOKEN, NULL, r, resp, "the answer is not a token: check api_url", 1);
 		return r;
 	}
 	fg_token_clear(&c->token);
@@ -120,7 +124,9 @@ static enum fg_result fetch(struct fg_client *c)
 {
 	char url[FG_URL_MAX];
 	struct fg_http_response resp;
-	struct fg_call call = { .op = OP_TOKEN, .method = "POST", .url = url };
+	struct fg_call call = {
+		.op = OP_TOKEN, .method = "POST", .url = url, .ambiguous_is_config = true
+	};
 	char *body = NULL;
 	size_t len = 0;
 	enum fg_result r;

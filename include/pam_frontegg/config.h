@@ -24,6 +24,9 @@
 #ifndef PF_DEFAULT_HELPER
 #define PF_DEFAULT_HELPER "/usr/sbin/frontegg-lockout"
 #endif
+#ifndef PF_DEFAULT_CHKSTATE
+#define PF_DEFAULT_CHKSTATE "/usr/sbin/frontegg_chkstate"
+#endif
 #define PF_DEFAULT_API_URL "https://api.frontegg.com"
 
 /* Bounds of the numeric keys (seconds unless said otherwise). */
@@ -64,7 +67,8 @@ struct pf_config {
 	enum pf_failmode failmode;
 	unsigned timeout_ms;
 	char *state_dir;
-	char *helper;
+	char *helper;   /* frontegg-lockout: root's network work */
+	char *chkstate; /* frontegg_chkstate: what a non-root caller runs */
 	bool silent;
 	bool debug;
 	bool enforce;     /* no: audit only, count and log "would lock", refuse nobody */

@@ -30,6 +30,7 @@
 #define PF_REPLY_LOCKED  "locked\n"
 #define PF_REPLY_PUSHED  "pushed\n"
 #define PF_REPLY_PENDING "pending\n"
+#define PF_REPLY_PARKED  "parked\n"
 
 #define PF_REPLY_MAX 128
 #define PF_EVENT_MAX 512

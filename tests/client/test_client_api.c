@@ -111,7 +111,7 @@ START_TEST(endpoints_success)
 
 	ck_assert_int_eq(counter("token"), 1);
 	ck_assert_int_eq(counter("email_lookup"), 1);
-	ck_assert_int_eq(counter("get_user"), 4); /* 2 direct + 2 verifications */
+	ck_assert_int_eq(counter("get_user"), 2); /* a 2xx lock or unlock needs no read */
 	ck_assert_int_eq(counter("lock"), 1);
 	ck_assert_int_eq(counter("unlock"), 1);
 	ck_assert_int_eq(counter("reset_link"), 1);
@@ -544,9 +544,14 @@ START_TEST(bad_credentials)
 }
 END_TEST
 
-/* ---- lock verification ---------------------------------------------------- */
+/* ---- lock and unlock: a 2xx is the confirmation --------------------------- */
 
-START_TEST(lock_verified)
+static void fault(const char *json)
+{
+	ck_assert(pf_emu_ok(&ct_emu, "POST", "/faults", "%s", json));
+}
+
+START_TEST(lock_2xx_is_the_confirmation)
 {
 	struct pf_test_log tl;
 	struct fg_options o;
@@ -556,37 +561,87 @@ START_TEST(lock_verified)
 	ct_put_user(ALICE, ALICE_EM, false);
 	ct_options(&o, &tl);
 	c = ct_client(&o);
-	/* Repeat locks are fine: the state is what counts. */
-	ck_assert_int_eq(fg_lock(c, ALICE), FG_OK);
 	ck_assert_int_eq(fg_lock(c, ALICE), FG_OK);
 	ck_assert(pf_emu_user_locked(&ct_emu, ALICE, &locked));
 	ck_assert(locked);
-	ck_assert_int_eq(pf_emu_user_counter(&ct_emu, ALICE, "lock"), 2);
-	ck_assert_int_eq(pf_emu_user_counter(&ct_emu, ALICE, "get_user"), 2);
-
-	/* Frontegg answers 200 but does nothing: not verified. */
-	ck_assert(
-	    pf_emu_ok(&ct_emu, "POST", "/faults",
-		      "{\"kind\":\"empty\",\"route\":\"unlock\",\"status\":200,\"count\":1}"));
-	ck_assert_int_eq(fg_unlock(c, ALICE), FG_UNVERIFIED);
-	ck_assert(pf_emu_user_locked(&ct_emu, ALICE, &locked));
-	ck_assert(locked);
-	ck_assert(pf_test_log_has(&tl, "unlock user " ALICE " failed: not verified"));
 	ck_assert_int_eq(fg_unlock(c, ALICE), FG_OK);
+	/* A storm of N locks costs N lock requests: no read after a 2xx. */
+	ck_assert_int_eq(pf_emu_user_counter(&ct_emu, ALICE, "lock"), 1);
+	ck_assert_int_eq(pf_emu_user_counter(&ct_emu, ALICE, "unlock"), 1);
+	ck_assert_int_eq(counter("get_user"), 0);
+	ck_assert_int_eq(counter("total"), 3); /* token, lock, unlock */
+	fg_client_free(c);
+}
+END_TEST
 
-	ck_assert(pf_emu_ok(&ct_emu, "POST", "/faults",
-			    "{\"kind\":\"empty\",\"route\":\"lock\",\"status\":200,\"count\":1}"));
-	ck_assert_int_eq(fg_lock(c, ALICE), FG_UNVERIFIED);
-	/* Someone else locked it meanwhile (portal admin): verification follows reality. */
-	ck_assert(pf_emu_ok(&ct_emu, "POST", "/users/" ALICE "/lock", NULL));
-	ck_assert(pf_emu_ok(&ct_emu, "POST", "/faults",
-			    "{\"kind\":\"empty\",\"route\":\"lock\",\"status\":200,\"count\":1}"));
+/* A repeat lock answered 4xx: one read resolves it, the lock is not sent again. */
+START_TEST(inv12_repeat_lock_refused_is_resolved_by_reading)
+{
+	struct pf_test_log tl;
+	struct fg_options o;
+	struct fg_client *c;
+	bool locked = false;
+
+	ct_put_user(ALICE, ALICE_EM, true); /* already locked (by us, before a crash) */
+	ct_options(&o, &tl);
+	c = ct_client(&o);
+	fault("{\"kind\":\"status\",\"route\":\"lock\",\"status\":409,\"count\":1}");
 	ck_assert_int_eq(fg_lock(c, ALICE), FG_OK);
-	/* The re-read itself fails: not verified either. */
-	ck_assert(
-	    pf_emu_ok(&ct_emu, "POST", "/faults",
-		      "{\"kind\":\"status\",\"route\":\"get_user\",\"status\":404,\"count\":1}"));
-	ck_assert_int_eq(fg_unlock(c, ALICE), FG_UNVERIFIED);
+	ck_assert_int_eq(pf_emu_user_counter(&ct_emu, ALICE, "lock"), 1);
+	ck_assert_int_eq(pf_emu_user_counter(&ct_emu, ALICE, "get_user"), 1);
+
+	/* Unlocked by an administrator, and the lock is refused: not confirmed, not resent. */
+	ck_assert(pf_emu_ok(&ct_emu, "POST", "/users/" ALICE "/unlock", NULL));
+	fault("{\"kind\":\"status\",\"route\":\"lock\",\"status\":400,\"count\":1}");
+	ck_assert_int_eq(fg_lock(c, ALICE), FG_CLIENT_ERROR);
+	ck_assert_int_eq(pf_emu_user_counter(&ct_emu, ALICE, "lock"), 2);
+	ck_assert(pf_emu_user_locked(&ct_emu, ALICE, &locked));
+	ck_assert(!locked);
+	ck_assert(pf_test_log_has(&tl, "refused the lock and the user reads as unlocked"));
+
+	/* The same for an unlock that finds the user already unlocked. */
+	fault("{\"kind\":\"status\",\"route\":\"unlock\",\"status\":400,\"count\":1}");
+	ck_assert_int_eq(fg_unlock(c, ALICE), FG_OK);
+	fg_client_free(c);
+}
+END_TEST
+
+/* ---- the token endpoint: ambiguity is a configuration error -------------- */
+
+START_TEST(inv12_token_404_is_a_config_error)
+{
+	struct pf_test_log tl;
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	ct_options(&o, &tl);
+	c = ct_client(&o);
+	/* An api_url behind a proxy prefix: /auth/vendor answers 404. */
+	fault("{\"kind\":\"status\",\"route\":\"token\",\"status\":404,\"count\":-1}");
+	ck_assert_int_eq(fg_user_by_email(c, ALICE_EM, &u), FG_CONFIG);
+	ck_assert_int_eq(fg_lock(c, ALICE), FG_CONFIG);
+	ck_assert_int_eq(counter("lock"), 0);
+	ck_assert_int_eq(counter("email_lookup"), 0);
+	ck_assert(pf_test_log_has(&tl, "get vendor token failed: configuration error (HTTP 404"));
+	fg_client_free(c);
+}
+END_TEST
+
+START_TEST(inv12_token_not_json_is_a_config_error)
+{
+	struct pf_test_log tl;
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	ct_options(&o, &tl);
+	c = ct_client(&o);
+	fault("{\"kind\":\"malformed\",\"route\":\"token\",\"count\":-1}");
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_CONFIG);
+	ck_assert_int_eq(counter("get_user"), 0);
 	fg_client_free(c);
 }
 END_TEST
@@ -757,7 +812,10 @@ static Suite *suite(void)
 
 	tc = tcase_create("verify");
 	tcase_add_checked_fixture(tc, ct_setup, ct_teardown);
-	tcase_add_test(tc, lock_verified);
+	tcase_add_test(tc, lock_2xx_is_the_confirmation);
+	tcase_add_test(tc, inv12_repeat_lock_refused_is_resolved_by_reading);
+	tcase_add_test(tc, inv12_token_404_is_a_config_error);
+	tcase_add_test(tc, inv12_token_not_json_is_a_config_error);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("list");

@@ -290,11 +290,11 @@ START_TEST(malformed_bodies)
 	ck_assert_int_eq(fg_user_by_email(c, ALICE_EM, &u), FG_BAD_RESPONSE);
 	fg_client_free(c);
 
-	/* A broken token answer. */
+	/* A broken token answer: whatever answered is not the token endpoint. */
 	c = ct_client(&o);
 	fault("{\"kind\":\"wrong_shape\",\"route\":\"token\"}");
-	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_BAD_RESPONSE);
-	ck_assert(pf_test_log_has(&tl, "get vendor token failed: bad response"));
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_CONFIG);
+	ck_assert(pf_test_log_has(&tl, "get vendor token failed: configuration error"));
 	fg_client_free(c);
 }
 END_TEST

@@ -601,7 +601,7 @@ START_TEST(retry_which)
 {
 	static const enum fg_result never[] = { FG_OK,           FG_NOT_FOUND,    FG_UNAUTHORIZED,
 						FG_FORBIDDEN,    FG_CLIENT_ERROR, FG_TLS,
-						FG_BAD_RESPONSE, FG_TOO_BIG,      FG_UNVERIFIED,
+						FG_BAD_RESPONSE, FG_TOO_BIG,      FG_CONFIG,
 						FG_NOMEM,        FG_INVALID };
 	static const enum fg_result always[] = { FG_NETWORK, FG_TIMEOUT, FG_SERVER_ERROR,
 						 FG_RATE_LIMITED };

@@ -1,4 +1,4 @@
-"""Python API for the Frontegg emulator (frontegg_emulator.py).
+"""Python API for the Frontegg emulator (the frontegg_emulator package).
 
     from emulator_client import Emulator
 
@@ -7,8 +7,6 @@
         emu.add_fault("status", route="lock", status=503)
         ...                                        # point the client at emu.api_url / emu.ca_file
         assert emu.counters()["requests"]["lock"] == 1
-
-    emu = Emulator.attach("/tmp/emu")            # one started elsewhere (emulatorctl start)
 
 Standard library only (urllib for the control port, which bypasses any proxy
 from the environment; http.client + ssl for the convenience API helpers).
@@ -30,7 +28,7 @@ import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SERVER_SCRIPT = os.path.join(HERE, "frontegg_emulator.py")
+SERVER_SCRIPT = os.path.join(HERE, "frontegg_emulator")  # the package, run as a directory
 DEFAULT_CLIENT_ID = "test-client-id"
 DEFAULT_SECRET = "test-secret"
 START_TIMEOUT = 10.0
@@ -50,21 +48,6 @@ class EmulatorError(Exception):
 def _read_int(path):
     with open(path) as f:
         return int(f.read().strip())
-
-
-def pid_alive(pid):
-    """True if pid runs and is not a zombie (a zombie has already exited)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def _wait_ready_line(proc, timeout):
@@ -97,8 +80,7 @@ def _parse_ready(line):
 
 
 class Emulator:
-    """A running emulator: either a child process we started (start) or one
-    found through its directory (attach)."""
+    """A running emulator: a child process of ours (start)."""
 
     def __init__(self, directory, control_port, port=None, proc=None, owns_dir=False):
         self._dir = os.path.abspath(directory)
@@ -112,13 +94,12 @@ class Emulator:
     @classmethod
     def start(cls, dir=None, *, port=0, control_port=0, client_id=None, secret=None,
               secret_file=None, token_ttl=None, rate_limit=None, verbose=False,
-              timeout=START_TIMEOUT, detach=False):
-        """Spawn frontegg_emulator.py with this interpreter; return once READY.
+              timeout=START_TIMEOUT):
+        """Spawn the frontegg_emulator package with this interpreter; return once READY.
 
         dir=None uses a fresh temp dir that stop() removes.  A `secret` is
         written to DIR/secret (0600) and passed as --secret-file, never on the
-        command line.  detach=True puts the server in its own session so it
-        outlives the caller (emulatorctl start).  Server stderr goes to
+        command line.  Server stderr goes to
         DIR/emulator.log; a failed start raises EmulatorError quoting it."""
         owns_dir = dir is None
         directory = tempfile.mkdtemp(prefix="frontegg-emu-") if owns_dir else os.path.abspath(dir)
@@ -140,7 +121,7 @@ class Emulator:
         log_path = os.path.join(directory, "emulator.log")
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=log, start_new_session=detach)
+                                    stderr=log)
         try:
             api_port, ctl_port = _parse_ready(_wait_ready_line(proc, timeout))
         except (EmulatorError, ValueError, IndexError) as e:
@@ -152,29 +133,10 @@ class Emulator:
                                 % (e, log_path, _tail(log_path))) from None
         return cls(directory, ctl_port, api_port, proc, owns_dir)
 
-    @classmethod
-    def attach(cls, dir, timeout=0.0):
-        """Control an emulator that writes DIR/control_port; with timeout > 0,
-        wait up to that long for it to answer /health."""
-        directory = os.path.abspath(dir)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                emu = cls(directory, _read_int(os.path.join(directory, "control_port")))
-                emu._port = emu.health()["port"]
-                return emu
-            except (OSError, ValueError, EmulatorError) as e:
-                if time.monotonic() >= deadline:
-                    raise EmulatorError("no emulator running in %s (%s)" % (directory, e)) from None
-                time.sleep(0.05)
-
     def stop(self, timeout=10.0):
-        """Stop the emulator: SIGTERM for our own child, the shutdown call for
-        an attached one; SIGKILL if it does not exit within timeout."""
+        """Stop the emulator: SIGTERM, SIGKILL if it does not exit within timeout."""
         if self._proc is not None:
             self._stop_child(timeout)
-        else:
-            self._stop_attached(timeout)
         if self._owns_dir:
             shutil.rmtree(self._dir, ignore_errors=True)
 
@@ -188,22 +150,6 @@ class Emulator:
                 proc.kill()
                 proc.wait()
         proc.stdout.close()
-
-    def _stop_attached(self, timeout):
-        try:
-            pid = self.health()["pid"]
-        except EmulatorError:
-            return          # already gone
-        try:
-            self._call("POST", "/shutdown")
-        except EmulatorError:
-            pass
-        deadline = time.monotonic() + timeout
-        while pid_alive(pid):
-            if time.monotonic() >= deadline:
-                os.kill(pid, signal.SIGKILL)
-                break
-            time.sleep(0.05)
 
     @property
     def exit_status(self):
@@ -329,8 +275,31 @@ class Emulator:
     def admin_unlock(self, user_id):
         return self._call("POST", "/users/%s/unlock" % urllib.parse.quote(user_id, safe=""))
 
-    def counters(self):
-        return self._call("GET", "/counters")
+    def counters(self, route=None):
+        """All counters; with route (a request kind), that route's requests,
+        answers by status and requests by cause."""
+        return self._call("GET", "/counters", query={"route": route} if route else None)
+
+    def set_cause(self, cause):
+        """File the requests that follow under this cause (None: untagged)."""
+        return self._call("POST", "/cause", {"cause": cause})
+
+    def set_modes(self, **modes):
+        """Switch modes (README.md, "Modes"); returns all modes."""
+        return self._call("POST", "/modes", modes)
+
+    def modes(self):
+        return self._call("GET", "/modes")
+
+    def reset_modes(self):
+        return self._call("DELETE", "/modes")
+
+    def audits(self):
+        """Entries POSTed to /audits/: [{"t", "tenant_id", "body"}], oldest first."""
+        return self._call("GET", "/audits")["audits"]
+
+    def clear_audits(self):
+        return self._call("DELETE", "/audits")
 
     def reset_counters(self):
         return self._call("POST", "/counters/reset")

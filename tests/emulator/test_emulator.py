@@ -4,8 +4,7 @@
     python3 tests/emulator/test_emulator.py        (from any directory)
 
 Most tests share one emulator, reset (faults, counters, tokens, users,
-config) before each test; a few start their own (restart, shutdown,
-emulatorctl).
+config) before each test; a few start their own (restart, shutdown).
 """
 
 import http.client
@@ -16,7 +15,6 @@ import shutil
 import signal
 import socket
 import ssl
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,7 +28,6 @@ sys.dont_write_bytecode = True     # keep the source tree clean (distcheck: read
 sys.path.insert(0, HERE)
 from emulator_client import Emulator, EmulatorError  # noqa: E402
 
-CTL = os.path.join(HERE, "emulatorctl.py")
 ID = "/identity/resources"
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -392,7 +389,7 @@ def counters(emu):
     emu.admin_unlock("u-alice")
     c = emu.counters()
     eq(c["requests"], {"token": 1, "email_lookup": 2, "get_user": 1, "lock": 2, "unlock": 1,
-                       "reset_link": 0, "list": 1, "other": 0}, "by kind")
+                       "reset_link": 0, "list": 1, "audit": 0, "other": 0}, "by kind")
     eq(c["total"], 8, "total")
     eq(c["by_user"], {"u-alice": {"lock": 2}, "u-bob": {"unlock": 1, "get_user": 1}}, "by user")
     eq(c["by_email"], {"alice@example.com": {"email_lookup": 1},
@@ -695,6 +692,198 @@ def fault_routing_order_count(emu):
 
 
 # --------------------------------------------------------------------------
+# Modes: how the real Frontegg might disagree
+# --------------------------------------------------------------------------
+
+def user_path(uid, action=""):
+    return ID + ("/vendor-only/users/v1/%s" % uid if not action else "/users/v1/%s/%s" % (uid, action))
+
+
+@test
+def mode_user_shape_spec(emu):
+    """modes user_shape=spec, unlocked_is: roles with permissions, null fields, no e-mail"""
+    token, _, _ = seed(emu)
+    emu.put_users([{"id": "u-phone", "email": None}])
+    emu.set_modes(user_shape="spec", unlocked_is="null")
+    alice = jbody(emu.api("GET", user_path("u-alice"), token=token)[2])
+    ok("isLocked" in alice and alice["isLocked"] is None, "isLocked: null")
+    ok(alice["roles"] and alice["roles"][0]["permissions"][0]["key"], "roles with permissions")
+    ok(alice["phoneNumber"] is None and alice["lastLogin"] is None, "null fields")
+    ok(isinstance(alice["metadata"], str) and json.loads(alice["metadata"]) == {"dept": "ops"},
+       "metadata a JSON string")
+    eq(alice["tenantIds"], [alice["tenantId"]], "tenantIds")
+    bob = jbody(emu.api("GET", user_path("u-bob"), token=token)[2])
+    eq(bob["isLocked"], True, "locked stays true")
+    items = jbody(emu.api("GET", ID + "/users/v3", token=token)[2])["items"]
+    phone = [u for u in items if u["id"] == "u-phone"]
+    ok(phone and "email" not in phone[0], "a user without e-mail is listed without one")
+    emu.set_modes(unlocked_is="false")
+    eq(jbody(emu.api("GET", user_path("u-alice"), token=token)[2])["isLocked"], False, "false")
+    emu.reset_modes()
+    ok("isLocked" not in jbody(emu.api("GET", user_path("u-alice"), token=token)[2]), "absent")
+
+
+@test
+def mode_rate_limit_per_minute(emu):
+    """mode rate_limit_per_minute: 429 + RFC 3339 reset at the minute's end (+ penalty)"""
+    token, _, _ = seed(emu)
+    if time.time() % 60 > 55:
+        time.sleep(60 - time.time() % 60)   # stay inside one wall-clock minute
+    emu.set_modes(rate_limit_per_minute=3, rate_limit_penalty_s=600)
+    got = [emu.api("GET", user_path("u-bob"), token=token) for _ in range(5)]
+    eq([g[0] for g in got], [200, 200, 200, 429, 429], "statuses")
+    reset = got[3][1].get("x-rate-limit-reset", "")
+    ok(RFC3339.match(reset), "RFC 3339 reset %r" % reset)
+    at = datetime.strptime(reset, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+    ok(600 < at - time.time() <= 660, "reset beyond any budget: %.0f s ahead" % (at - time.time()))
+    eq(error_code(got[3][2]), "ER-00429", "error body")
+    eq(emu.counters("get_user")["responses"], {"200": 3, "429": 2}, "answers by route")
+
+
+@test
+def mode_list_churn_and_hide(emu):
+    """modes list_churn_*, list_hide: users shift between pages; hidden ids unlisted"""
+    token, _, _ = seed(emu)
+    emu.generate_users(10, "f{n}@example.com")
+    emu.set_modes(list_hide=["u-bob"])
+    listed = [u["id"] for u in jbody(emu.api("GET", ID + "/users/v3", token=token)[2])["items"]]
+    ok("u-bob" not in listed and "u-alice" in listed, "hidden from the listing")
+    eq(emu.api("GET", user_path("u-bob"), token=token)[0], 200, "still readable by id")
+    emu.set_modes(list_hide=[], list_churn_remove=2)
+    seen = []
+    for page in range(3):
+        seen += [u["id"] for u in jbody(emu.api(
+            "GET", ID + "/users/v3?_limit=4&_offset=%d" % page, token=token)[2])["items"]]
+    missed = {u["id"] for u in emu.users()} - set(seen)
+    ok(missed, "users that exist throughout were never listed")
+    for uid in missed:
+        eq(emu.api("GET", user_path(uid), token=token)[0], 200, "%s exists" % uid)
+    emu.set_modes(list_churn_remove=0, list_churn_insert=3)
+    first = [u["id"] for u in jbody(emu.api("GET", ID + "/users/v3?_limit=3", token=token)[2])["items"]]
+    second = [u["id"] for u in jbody(emu.api("GET", ID + "/users/v3?_limit=3&_offset=1",
+                                             token=token)[2])["items"]]
+    eq(second, first, "insertion in front repeats the previous page")
+
+
+@test
+def list_sort_and_ids(emu):
+    """users/v3: _sortBy=isLocked&_order=DESC puts locked first; ids= (comma or repeated)"""
+    token, _, _ = seed(emu)
+    emu.generate_users(20, "s{n}@example.com", locked_every=7)
+    doc = jbody(emu.api("GET", ID + "/users/v3?_sortBy=isLocked&_order=DESC&_limit=5",
+                        token=token)[2])
+    eq([u.get("isLocked", False) for u in doc["items"]], [True, True, True, False, False],
+       "locked first")
+    eq(doc["_metadata"]["totalItems"], 22, "total unchanged")
+    for q in ("ids=u-alice,u-bob", "ids=u-bob&ids=u-alice"):
+        got = sorted(u["id"] for u in jbody(emu.api("GET", ID + "/users/v3?" + q, token=token)[2])["items"])
+        eq(got, ["u-alice", "u-bob"], q)
+    for bad in ("_sortBy=password", "_order=UP"):
+        eq(emu.api("GET", ID + "/users/v3?" + bad, token=token)[0], 400, bad)
+
+
+@test
+def mode_email_case_sensitive(emu):
+    """mode email_case_sensitive: only the stored spelling finds the user"""
+    token, _, _ = seed(emu)
+    lookup = ID + "/users/v1/email?email=%s"
+    eq(emu.api("GET", lookup % "alice%40example.com", token=token)[0], 200, "insensitive")
+    emu.set_modes(email_case_sensitive=True)
+    eq(emu.api("GET", lookup % "alice%40example.com", token=token)[0], 404, "sensitive: 404")
+    eq(emu.api("GET", lookup % "Alice%40Example.com", token=token)[0], 200, "stored spelling")
+
+
+@test
+def mode_strict_repeat(emu):
+    """mode strict_repeat: a repeat lock or unlock answers 400 with an errorCode, changes nothing"""
+    token, _, _ = seed(emu)
+    emu.set_modes(strict_repeat=True)
+    status, _, body = emu.api("POST", user_path("u-bob", "lock"), token=token)
+    eq((status, error_code(body)), (400, "ER-01108"), "repeat lock")
+    status, _, body = emu.api("POST", user_path("u-alice", "unlock"), token=token)
+    eq((status, error_code(body)), (400, "ER-01109"), "repeat unlock")
+    eq(emu.api("POST", user_path("u-alice", "lock"), token=token)[0], 200, "a real lock")
+    eq(emu.user("u-alice")["isLocked"], True, "locked")
+    eq(emu.counters("lock")["responses"], {"400": 1, "200": 1}, "answers by route")
+
+
+@test
+def mode_token_answer(emu):
+    """mode token_answer: a proxy's 404 page, a JSON 404, a 200 that is not JSON"""
+    creds = {"clientId": "test-client-id", "secret": "test-secret"}
+    for answer, status, ctype in (("not_found", 404, "text/html"),
+                                  ("not_found_json", 404, "application/json"),
+                                  ("not_json", 200, "text/html")):
+        emu.set_modes(token_answer=answer)
+        got, hdrs, body = emu.api("POST", "/auth/vendor", creds)
+        eq((got, hdrs.get("content-type")), (status, ctype), answer)
+        if ctype == "text/html":
+            ok(body.startswith(b"<"), answer + " body is not JSON")
+    emu.set_modes(token_answer="ok")
+    ok(emu.get_token(), "ok again")
+
+
+@test
+def audits_route(emu):
+    """POST /audits/: frontegg-tenant-id and severity required, 202, recorded"""
+    token, alice, _ = seed(emu)
+    entry = {"severity": "High", "action": "lock", "host": "web1", "failures": 5}
+    eq(emu.api("POST", "/audits/", entry, token=token)[0], 400, "no tenant header")
+    eq(emu.api("POST", "/audits/", {"action": "lock"}, token=token,
+               headers={"frontegg-tenant-id": "t1"})[0], 400, "no severity")
+    eq(emu.api("POST", "/audits/", entry)[0], 401, "token needed")
+    status, _, body = emu.api("POST", "/audits/", entry, token=token,
+                              headers={"frontegg-tenant-id": alice["tenantId"]})
+    eq((status, body), (202, b""), "accepted")
+    got = emu.audits()
+    eq([(a["tenant_id"], a["body"]) for a in got], [(alice["tenantId"], entry)], "recorded")
+    eq(emu.counters()["requests"]["audit"], 4, "counted")
+    emu.reset()
+    eq(emu.audits(), [], "reset clears audits")
+
+
+@test
+def mode_environment_id(emu):
+    """mode environment_id: every request must carry frontegg-environment-id"""
+    emu.set_modes(environment_id="env-42")
+    creds = {"clientId": "test-client-id", "secret": "test-secret"}
+    eq(emu.api("POST", "/auth/vendor", creds)[0], 401, "token without the header")
+    eq(emu.api("POST", "/auth/vendor", creds, headers={"frontegg-environment-id": "env-1"})[0],
+       401, "wrong environment")
+    status, _, body = emu.api("POST", "/auth/vendor", creds,
+                              headers={"frontegg-environment-id": "env-42"})
+    eq(status, 200, "right environment")
+    token = jbody(body)["token"]
+    eq(emu.api("GET", ID + "/users/v3", token=token)[0], 401, "identity route without it")
+    eq(emu.api("GET", ID + "/users/v3", token=token,
+               headers={"frontegg-environment-id": "env-42"})[0], 200, "identity route with it")
+
+
+@test
+def counters_by_cause(emu):
+    """counters: a cause label files requests; ?route= reads one route; reset zeroes"""
+    token, _, _ = seed(emu)
+    emu.set_cause("sync")
+    emu.api("GET", user_path("u-bob"), token=token)
+    emu.set_cause("push")
+    emu.api("POST", user_path("u-alice", "lock"), token=token)
+    emu.api("GET", user_path("u-alice"), token=token)
+    c = emu.counters()
+    eq(c["by_cause"]["sync"], {"get_user": 1}, "sync")
+    eq(c["by_cause"]["push"], {"lock": 1, "get_user": 1}, "push")
+    eq(c["by_cause"]["untagged"], {"token": 1}, "before any label")
+    eq(emu.counters("get_user")["by_cause"], {"sync": 1, "push": 1}, "one route by cause")
+    for bad in ({"user_shape": "odd"}, {"nope": 1}, {"strict_repeat": "yes"}):
+        try:
+            emu._call("POST", "/modes", bad)
+            raise Failure("accepted %r" % bad)
+        except EmulatorError as e:
+            eq(e.status, 400, "rejects %r" % bad)
+    emu.reset_counters()
+    eq(emu.counters()["by_cause"], {}, "reset")
+
+
+# --------------------------------------------------------------------------
 # Outage, reset
 # --------------------------------------------------------------------------
 
@@ -736,7 +925,7 @@ def reset_call(emu):
 
 
 # --------------------------------------------------------------------------
-# Separate emulators: restart, shutdown, secrets, emulatorctl
+# Separate emulators: restart, shutdown, secrets
 # --------------------------------------------------------------------------
 
 @test
@@ -785,49 +974,6 @@ def start_failure_reports_stderr(emu):
         raise Failure("second emulator on a busy port started")
     except EmulatorError as e:
         ok("Address already in use" in str(e) or "Errno" in str(e), "stderr quoted: %s" % e)
-
-
-@test
-def emulatorctl_round_trip(emu):
-    """emulatorctl: start, add-user, lock, is-locked, fault, counters, outage, stop"""
-    d = os.path.join(emu.dir, "ctl")
-
-    def ctl(*args, expect=0):
-        proc = subprocess.run([sys.executable, CTL, "--dir", d] + list(args),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True, timeout=20)
-        eq(proc.returncode, expect, "emulatorctl %s exit (%s)" % (" ".join(args), proc.stderr))
-        return proc.stdout.strip(), proc.stderr.strip()
-
-    url = ctl("start")[0]
-    try:
-        ok(url.startswith("https://127.0.0.1:"), "start prints url")
-        eq(ctl("wait-ready")[0], url, "wait-ready")
-        uid = ctl("add-user", "carol@example.com", "--id", "u-carol")[0]
-        eq(uid, "u-carol", "add-user prints id")
-        eq(ctl("is-locked", "carol@example.com")[0], "unlocked", "is-locked")
-        ctl("lock", "u-carol")
-        eq(ctl("is-locked", "u-carol")[0], "locked", "lock")
-        eq(json.loads(ctl("user", "u-carol")[0])["isLocked"], True, "user JSON")
-        ctl("fault", "status", "--route", "lock", "--param", "status=503", "--count", "2")
-        eq(json.loads(ctl("faults")[0])[0]["params"]["status"], 503, "fault params parsed")
-        ctl("clear-faults")
-        attached = Emulator.attach(d)
-        attached.api("GET", ID + "/users/v3", token=attached.get_token())
-        eq(ctl("counters", "list")[0], "1", "counters KIND")
-        eq(ctl("counters", "responses.200")[0], "2", "counters dotted path")
-        ctl("outage", "on")
-        ctl("outage", "off")
-        eq(ctl("url")[0], url, "same url after outage")
-        out, err = ctl("user", "nobody@example.com", expect=1)
-        eq(len(err.splitlines()), 1, "one-line error")
-        ctl("generate-users", "5")
-        ctl("expire-tokens")
-        ctl("reset")
-    finally:
-        ctl("stop")
-    ctl("stop")     # idempotent
-    ctl("counters", expect=1)
 
 
 # --------------------------------------------------------------------------

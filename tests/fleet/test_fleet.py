@@ -225,14 +225,14 @@ def rule6_hung_cloud_costs_at_most_timeout(ctx):
 
 
 @test
-def screen_locker_queues_through_the_real_setgid_helper(ctx):
-    """A non-root application: the module runs the setgid helper for
-    everything; its lock waits in the outbox for the root sync."""
+def screen_locker_queues_through_the_real_setgid_checker(ctx):
+    """A non-root application: the module runs the setgid frontegg_chkstate
+    for everything; its lock waits in the outbox for the root sync."""
     emu = ctx["emu"]
     gid = pftest.helper_group_gid()
-    helper = pftest.setgid_helper_copy(gid)
-    h = PamHost(emu, ["nobody"], name="locker", uids={"nobody": 65534}, helper=helper)
+    h = PamHost(emu, ["nobody"], name="locker", uids={"nobody": 65534})
     try:
+        h.set(chkstate=pftest.setgid_chkstate_beside(h, gid))
         pftest.share_state_dir(h, gid)
         u = emu.add_user("nobody@example.com")
         emu.reset_counters()
@@ -249,7 +249,6 @@ def screen_locker_queues_through_the_real_setgid_helper(ctx):
         assert cloud_locked(ctx, u["id"])
     finally:
         h.cleanup()
-        shutil.rmtree(os.path.dirname(helper), ignore_errors=True)
 
 
 @test
@@ -267,9 +266,10 @@ def screen_locker_abstains_when_the_config_is_private(ctx):
 
 
 @test
-def sync_of_300_users_pages_and_keeps_every_user_apart(ctx):
-    """More users than one listing page and than sync's first allocation:
-    each user's Frontegg answer lands on that user, by paged listing."""
+def inv9_sync_of_300_users_asks_only_those_whose_state_could_change(ctx):
+    """300 users with a record each: a sync asks Frontegg about nobody until a
+    user's host state could change, then reads exactly those users, by id, and
+    each answer lands on its own user. Nothing is listed."""
     emu = ctx["emu"]
     names = ["w%d" % i for i in range(300)]  # pam-driver names them so
     h = PamHost(emu, names, name="many")
@@ -282,14 +282,161 @@ def sync_of_300_users_pages_and_keeps_every_user_apart(ctx):
         eq(d.returncode, 0, err)
         emu.reset_counters()
         h.run("sync", check=0)
+        eq(emu.counters()["total"], 0, "requests of a steady-state sync")
+        asked = [n for i, n in enumerate(names) if i % 7 == 0][:5]
+        for n in asked:
+            h.run("refresh", n, check=0)  # a login's account check: cached LOCKED
+        emu.reset_counters()
+        h.run("sync", check=0)
         c = emu.counters()["requests"]
-        assert c["list"] >= 2, c
-        eq(c["get_user"] + c["email_lookup"], 0, "per-user requests")
+        eq(c.get("get_user", 0), len(asked), "direct reads")
+        eq(c.get("list", 0) + c.get("email_lookup", 0), 0, "listings and lookups")
         users = {u["user"]: u for u in h.status()["users"]}
         eq(len(users), 300)
-        for i, n in enumerate(names):
+        for n in asked:
             eq(users[n]["frontegg_id"], ids[n], "%s's Frontegg id" % n)
-            eq(users[n]["cloud"], "locked" if i % 7 == 0 else "unlocked", n)
+            eq(users[n]["cloud"], "locked", n)
+    finally:
+        h.cleanup()
+
+
+@test
+def inv9_quiet_host_sync_sends_zero_requests(ctx):
+    """No host lock, no outbox entry, no cached LOCKED: not even a token."""
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="quiet")
+    try:
+        name, _ = fresh_user(ctx)
+        assert not h.login(name, password_ok=False)
+        assert h.key_login(name)  # the account check caches "unlocked"
+        emu.reset_counters()
+        for _ in range(3):
+            h.run("sync", check=0)
+        eq(emu.counters()["total"], 0, "requests of three quiet syncs")
+    finally:
+        h.cleanup()
+
+
+@test
+def inv3_user_missing_from_frontegg_never_clears_a_host_lock(ctx):
+    """A 404 for a user this host locked is ambiguous: the host lock stays."""
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="gone")
+    try:
+        name, uid = fresh_user(ctx)
+        for _ in range(3):
+            assert not h.login(name, password_ok=False)
+        wait_for(lambda: cloud_locked(ctx, uid), what="the detached push")
+        wait_for(lambda: h.user_status(name)["outbox"] is None, what="the outbox to empty")
+        emu.delete_user(uid)  # or left out of a listing page, or renamed
+        emu.reset_counters()
+        h.run("sync")
+        eq(emu.counters()["requests"].get("list", 0), 0, "listing requests")
+        eq(h.user_status(name)["host_locked"], True, "host lock after a 404")
+        assert not h.login(name), "a locked user got in after a 404"
+    finally:
+        h.cleanup()
+
+
+def queue_lock_while_down(ctx, h, name):
+    """Three failures while Frontegg is down: the lock waits in the outbox."""
+    emu = ctx["emu"]
+    emu.outage(True)
+    try:
+        for _ in range(3):
+            assert not h.login(name, password_ok=False)
+        wait_for(lambda: pftest.pushes_running(name) == 0, what="the push to give up")
+    finally:
+        emu.outage(False)
+    eq(h.user_status(name)["outbox"], "lock")
+
+
+@test
+def inv12_token_404_keeps_the_lock_queued(ctx):
+    """An api_url whose /auth/vendor answers 404 (a proxy prefix) is a
+    configuration error: push says so and keeps the lock; doctor fails."""
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="tok404")
+    try:
+        name, uid = fresh_user(ctx)
+        queue_lock_while_down(ctx, h, name)
+        emu.add_fault("status", route="token", count=-1, status=404)
+        try:
+            p = h.run("push", name)
+            eq((p.returncode, p.stdout), (6, "pending\n"), "push's exit status and reply")
+            st = h.user_status(name)
+            eq(st["outbox"], "lock", "the queued lock")
+            assert st["cloud"] != "absent", st
+            eq(h.run("sync").returncode, 6, "sync's exit status")
+            eq(h.user_status(name)["outbox"], "lock", "the queued lock after sync")
+            doc = h.run("doctor").stdout
+            assert "configuration error" in doc and "OK    token" not in doc, doc
+        finally:
+            emu.clear_faults()
+        h.run("sync", check=0)
+        assert cloud_locked(ctx, uid), "the lock never reached Frontegg"
+        eq(emu.counters()["by_user"].get(uid, {}).get("lock", 0), 1, "lock calls")
+    finally:
+        h.cleanup()
+
+
+@test
+def inv12_unsafe_map_file_parks_the_lock_until_it_is_fixed(ctx):
+    """A user map that turns unsafe (mode 0666) is no "no such user": the
+    lock is parked, shown by push, status, sync and the metrics, and goes out
+    once the mapping is readable again."""
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="map")
+    try:
+        name, uid = fresh_user(ctx)
+        mapfile = os.path.join(h.dir, "users.map")
+        pftest.write(mapfile, "%s %s@example.com\n" % (name, name), 0o644)
+        h.set(user_map_file=mapfile)
+        queue_lock_while_down(ctx, h, name)
+        os.chmod(mapfile, 0o666)
+        emu.reset_counters()
+        p = h.run("push", name)
+        eq((p.returncode, p.stdout), (6, "parked\n"), "push's exit status and reply")
+        st = h.user_status(name)
+        eq((st["outbox"], st["outbox_parked"]), ("lock", "mapping unavailable"))
+        doc = h.status()
+        eq((doc["outbox_depth"], doc["outbox_parked"]), (1, 1))
+        metrics = os.path.join(h.dir, "metrics.prom")
+        eq(h.run("sync", "--metrics-file", metrics).returncode, 6, "sync's exit status")
+        assert "pam_frontegg_outbox_parked 1" in open(metrics).read()
+        eq(emu.counters()["total"], 0, "requests for a parked entry")
+        eq(h.user_status(name)["outbox"], "lock", "the parked lock")
+        os.chmod(mapfile, 0o644)  # fixed: the mapped identity differs from "none"
+        p = h.run("push", name)
+        eq((p.returncode, p.stdout), (0, "pushed\n"), "push after the fix")
+        assert cloud_locked(ctx, uid)
+        eq(h.status()["outbox_depth"], 0)
+    finally:
+        h.cleanup()
+
+
+@test
+def inv12_lock_for_a_user_frontegg_does_not_know_is_parked(ctx):
+    """A 404 on the e-mail lookup parks the lock (never drops it); a map
+    line naming the right user sends it at once."""
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="unknown")
+    try:
+        name, _ = fresh_user(ctx)
+        h.set(user_email="%u@elsewhere.example")
+        queue_lock_while_down(ctx, h, name)
+        p = h.run("push", name)
+        eq((p.returncode, p.stdout), (6, "parked\n"))
+        eq(h.user_status(name)["outbox_parked"], "not found in Frontegg")
+        emu.reset_counters()
+        eq(h.run("sync").returncode, 6)
+        eq(emu.counters()["total"], 0, "requests for an entry parked for the same identity")
+        u = emu.add_user("%s@elsewhere.example" % name)
+        mapfile = os.path.join(h.dir, "users.map")
+        pftest.write(mapfile, "%s %s\n" % (name, u["id"]), 0o644)
+        h.set(user_map_file=mapfile)
+        h.run("sync", check=0)
+        assert cloud_locked(ctx, u["id"]), "the parked lock was not retried"
     finally:
         h.cleanup()
 

@@ -105,7 +105,7 @@ static void child(const struct pf_emu *e, const char *const *extra)
 	/* If the test program dies, so does its emulator. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 #endif
-	snprintf(script, sizeof(script), "%s/tests/emulator/frontegg_emulator.py", top ? top : ".");
+	snprintf(script, sizeof(script), "%s/tests/emulator/frontegg_emulator", top ? top : ".");
 	snprintf(log, sizeof(log), "%s/emulator.log", e->dir);
 	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd >= 0) {

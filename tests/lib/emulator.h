@@ -1,5 +1,5 @@
 /*
- * Test fixture: the Frontegg emulator (tests/emulator/frontegg_emulator.py)
+ * Test fixture: the Frontegg emulator (tests/emulator/frontegg_emulator/)
  * as a child process in a fresh temporary directory, plus its control API
  * (plain HTTP on 127.0.0.1, driven through libcurl with proxies disabled).
  *

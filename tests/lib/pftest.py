@@ -22,6 +22,8 @@ sys.path.insert(0, os.path.join(SRCDIR, "tests", "emulator"))
 from emulator_client import Emulator  # noqa: E402
 
 HELPER = os.path.join(BUILDDIR, "helper", "frontegg-lockout")
+# frontegg_chkstate's test build: reads the pam_frontegg.conf beside itself.
+CHKSTATE_BESIDE = os.path.join(BUILDDIR, "tests", "helper", "chkstate-beside")
 SECRET = "test-secret"
 
 _tests = []
@@ -46,12 +48,15 @@ def require_root():
 
 
 def run(setup=None, teardown=None):
-    """Runs every registered test in order; prints TAP."""
-    print("1..%d" % len(_tests), flush=True)
+    """Runs every registered test in order (PF_TESTS=a,b: only the tests whose
+    names contain a or b); prints TAP."""
+    only = [w for w in os.environ.get("PF_TESTS", "").split(",") if w]
+    tests = [fn for fn in _tests if not only or any(w in fn.__name__ for w in only)]
+    print("1..%d" % len(tests), flush=True)
     failed = 0
     ctx = setup() if setup else None
     try:
-        for i, fn in enumerate(_tests, 1):
+        for i, fn in enumerate(tests, 1):
             started = time.monotonic()
             try:
                 fn(ctx) if setup else fn()
@@ -347,7 +352,7 @@ def pushes_running(user):
                if len(argv) >= 3 and argv[-2] == b"push" and argv[-1] == user.encode())
 
 
-# --- the helper installed setgid, as the packages do
+# --- frontegg_chkstate installed setgid, as the packages do
 
 
 def helper_group_gid():
@@ -358,14 +363,14 @@ def helper_group_gid():
             return grp.getgrnam(name).gr_gid
         except KeyError:
             continue
-    raise RuntimeError("no group for the setgid helper")
+    raise RuntimeError("no group for the setgid checker")
 
 
-def setgid_helper_copy(gid):
-    """frontegg-lockout copied into a temp dir, root:GID mode 2755."""
-    d = tmpdir("pf-sgid-")
-    path = os.path.join(d, "frontegg-lockout")
-    shutil.copy(HELPER, path)
+def setgid_chkstate_beside(host, gid):
+    """frontegg_chkstate (its test build) as host's checker: root:GID mode
+    2755 in host's directory, beside the configuration it reads."""
+    path = os.path.join(host.dir, "frontegg_chkstate")
+    shutil.copy(CHKSTATE_BESIDE, path)
     os.chown(path, 0, gid)
     os.chmod(path, 0o2755)
     return path

@@ -1,6 +1,7 @@
 /*
- * A stand-in for frontegg-lockout in the PAM tests. Installed by the tests
- * as DIR/helper/frontegg-lockout, it finds its world beside itself:
+ * A stand-in for frontegg-lockout and frontegg_chkstate in the PAM tests.
+ * Installed by the tests as DIR/helper/frontegg-lockout and named by both
+ * the `helper` and the `chkstate` settings, it finds its world beside itself:
  *
  *   DIR/helper/mode       how to behave: good (default), hang, hang-quiet,
  *                         segv, garbage, long, exit1, stderr-flood, slow-push
@@ -11,8 +12,9 @@
  *   DIR/clock             the injected time (seconds), when present
  *
  * "good" implements the machine verbs of protocol.h on the real state store
- * through lib/, with the privilege rules of DESIGN §4: an unprivileged
- * caller may act only for its own account and may not refresh or push.
+ * through lib/, with the privilege rules of frontegg_chkstate
+ * (doc/privileges.md): an unprivileged caller may act only for its own
+ * account and may not refresh or push.
  */
 #include "autoconfig.h"
 

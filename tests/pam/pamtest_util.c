@@ -167,6 +167,7 @@ void pt_conf(const char *extra)
 		 "# written by the PAM tests\n"
 		 "state_dir = %s/state\n"
 		 "helper = %s/helper/frontegg-lockout\n"
+		 "chkstate = %s/helper/frontegg-lockout\n"
 		 "client_id = test-client\n"
 		 "user_map_file = %s/usermap\n"
 		 "deny = 3\n"
@@ -177,7 +178,7 @@ void pt_conf(const char *extra)
 		 "cloud_cache_ttl = 60\n"
 		 "timeout = 2\n"
 		 "%s\n",
-		 pt_work(), pt_work(), pt_work(), extra ? extra : "");
+		 pt_work(), pt_work(), pt_work(), pt_work(), extra ? extra : "");
 	write_file("pam_frontegg.conf", text, 0644);
 }
 

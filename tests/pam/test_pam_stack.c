@@ -115,7 +115,7 @@ START_TEST(inv13_config_mistakes_refuse_nobody)
 		ck_assert_int_eq(pt_call1(users[i], PT_ACCOUNT, "noconf"), PAM_SUCCESS);
 		ck_assert_int_eq(pt_call1(users[i], PT_AUTHFAIL, "relconf"), PAM_AUTH_ERR);
 	}
-	ck_assert(pt_log_has("pam_frontegg.conf:13: unlock_time: must be a whole number"));
+	ck_assert(pt_log_has("pam_frontegg.conf:14: unlock_time: must be a whole number"));
 	ck_assert(pt_log_has("module argument: deny: must be a whole number"));
 	ck_assert(pt_log_has("'authfail' after another mode word"));
 	ck_assert(pt_log_has("'preauth' is out of place in account, ignored"));

@@ -295,7 +295,8 @@ static int change_host(struct app *a, const struct app_user *u, enum pf_action a
 
 	*queued = false;
 	if (rc != PF_OK && rc != PF_ERR_CORRUPT)
-		return app_fail(a, PF_EXIT_STATE, "cannot update the state of %s", u->acct.name);
+		return app_fail(a, PF_EXIT_STATE, "cannot update the state of %s: %s", u->acct.name,
+				pf_rc_str(rc));
 	rc = PF_OK;
 	if (action == PF_ACTION_UNLOCK && to_cloud)
 		rc = pf_outbox_put(&txn, action, now, queued);

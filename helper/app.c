@@ -48,6 +48,7 @@ int app_load(struct app *a, bool want_secret, bool host_only_ok)
 		return app_fail(a, PF_EXIT_STATE, "cannot open the state directory %s",
 				a->cfg.state_dir);
 	a->st_open = true;
+	a->st.lock_wait_ms = a->cfg.timeout_ms; /* a stopped lock holder delays us this long */
 	return PF_EXIT_OK;
 }
 

@@ -135,16 +135,6 @@ static void check_ca(struct doctor *d)
 		close(fd);
 }
 
-/* libcurl is loaded only when a verb needs Frontegg: a missing one shows here. */
-static bool check_libcurl(struct doctor *d)
-{
-	char detail[PF_LOG_LINE_MAX];
-	bool ok = fg_load_libcurl(detail, sizeof(detail));
-
-	report(d, ok, "libcurl", detail);
-	return ok;
-}
-
 static bool check_client(struct doctor *d, struct cloud *c)
 {
 	bool ok;
@@ -244,7 +234,7 @@ int verb_doctor(struct app *a, int argc, char **argv)
 			       "not set: host lockout only, Frontegg not in use");
 		} else if (check_secret(&d)) {
 			check_ca(&d);
-			have_cloud = check_libcurl(&d) && check_client(&d, &c);
+			have_cloud = check_client(&d, &c);
 			if (have_cloud)
 				check_cloud(&d, &c);
 		}

@@ -37,6 +37,7 @@ struct member {
 	bool root_like;
 	bool ask;   /* an answer from Frontegg could change this user's host state */
 	bool fresh; /* Frontegg confirmed an action for this user in this run */
+	bool busy;  /* another process held the user's lock: pass 1 retried at the end */
 };
 
 struct run {
@@ -46,6 +47,7 @@ struct run {
 	struct member *m;
 	size_t n, cap;
 	struct sync_report rep;
+	size_t busy; /* members whose lock was held when pass 1 reached them */
 	bool tty;
 };
 
@@ -113,7 +115,11 @@ static bool worth_asking(const struct pf_user_state *s, bool host_locked)
 	return host_locked || s->cloud_lock_pushed || s->cloud == PF_CLOUD_LOCKED;
 }
 
-/* Pass 1 for one user: expire, then make sure a host lock reaches the outbox. */
+/*
+ * Pass 1 for one user: expire, then make sure a host lock reaches the
+ * outbox. A user whose lock another process holds is marked busy and left
+ * for the retry at the end of the run.
+ */
 static void settle_host(struct run *r, struct member *m)
 {
 	int64_t now = pf_now();
@@ -124,7 +130,10 @@ static void settle_host(struct run *r, struct member *m)
 
 	struct pf_lockout lo = lockout_of(r, m);
 
-	if (pf_store_begin(&r->a->st, m->name, m->uid, &txn) != PF_OK)
+	enum pf_rc rc = pf_store_begin(&r->a->st, m->name, m->uid, &txn);
+
+	m->busy = rc == PF_ERR_TIMEOUT;
+	if (rc != PF_OK)
 		return;
 	changed = pf_lockout_expire(&txn, &r->a->cfg, now, NULL);
 	r->rep.expired += changed;
@@ -161,7 +170,7 @@ static void flush_outbox(struct run *r)
 
 		struct pf_lockout lo = lockout_of(r, m);
 
-		if (pf_outbox_get(&r->a->st, m->name, m->uid, &e) != PF_OK)
+		if (m->busy || pf_outbox_get(&r->a->st, m->name, m->uid, &e) != PF_OK)
 			continue;
 		res = cloud_push(&r->cloud, &lo, &out);
 		if (out != CLOUD_PUSH_PARKED)
@@ -255,10 +264,53 @@ static int finish(struct run *r, int64_t started)
 	return errors == 0 && r->rep.cloud_ok && r->rep.parked == 0 ? PF_EXIT_OK : PF_EXIT_CLOUD;
 }
 
+/*
+ * Pass 1 once more for the users who were busy, sharing one `timeout`
+ * between them: the run stays bounded however many lock holders are
+ * stopped. Returns how many are still busy, each named in the log.
+ */
+static size_t retry_busy(struct run *r)
+{
+	unsigned budget_ms = r->a->cfg.timeout_ms;
+	int64_t deadline = pf_mono_ms() + budget_ms;
+	size_t still = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		struct member *m = &r->m[i];
+		int64_t left = deadline - pf_mono_ms();
+
+		if (!m->busy)
+			continue;
+		r->a->st.lock_wait_ms = left > 0 ? (unsigned)left : 0;
+		settle_host(r, m);
+		if (m->busy) {
+			pf_log(&r->a->log, LOG_ERR,
+			       "sync: %s is busy (another process holds its lock)", m->name);
+			still++;
+		}
+	}
+	r->a->st.lock_wait_ms = budget_ms;
+	return still;
+}
+
+/* Pass 1 over everyone, without waiting for a lock another process holds. */
+static void settle_all(struct run *r)
+{
+	unsigned wait = r->a->st.lock_wait_ms;
+
+	r->a->st.lock_wait_ms = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		settle_host(r, &r->m[i]);
+		r->busy += r->m[i].busy;
+	}
+	r->a->st.lock_wait_ms = wait;
+}
+
 int verb_sync(struct app *a, int argc, char **argv)
 {
 	struct run r = { .a = a };
 	int64_t started = pf_now();
+	size_t busy;
 	int rc;
 
 	(void)argc;
@@ -272,14 +324,15 @@ int verb_sync(struct app *a, int argc, char **argv)
 	if (pf_config_cloud_configured(&a->cfg))
 		r.have_cloud = cloud_open(a, &r.cloud) == PF_EXIT_OK;
 	r.rep.cloud_ok = r.have_cloud || !pf_config_cloud_configured(&a->cfg);
-	for (size_t i = 0; i < r.n; i++)
-		settle_host(&r, &r.m[i]);
+	settle_all(&r);
 	flush_outbox(&r);
 	refresh_cloud(&r);
 	if (r.have_cloud)
 		cloud_close(&r.cloud);
+	busy = r.busy > 0 ? retry_busy(&r) : 0;
 	tally(&r);
 	rc = finish(&r, started);
 	free_members(&r);
-	return rc;
+	/* A user left busy is a user this run did not settle: the unit must say so. */
+	return rc == PF_EXIT_OK && busy > 0 ? PF_EXIT_STATE : rc;
 }

@@ -51,6 +51,19 @@ static bool nothing_to_clear(const struct pf_user_state *s)
 	return s->n_fail == 0 && s->failures_total == 0 && s->lock_since == 0;
 }
 
+/*
+ * Frontegg's lock is the one this host pushed and the host lock behind it is
+ * over: with cloud_unlock_on_expiry its unlock is queued (or is about to be,
+ * by whoever writes the expiry down), so it refuses nobody here while the
+ * push runs; other hosts refuse until Frontegg confirms the unlock
+ * (doc/invariants.md, invariant 5).
+ */
+static bool own_cloud_lock_ending(const struct pf_config *cfg, const struct pf_user_state *s,
+				  int64_t now)
+{
+	return cfg->cloud_unlock_on_expiry && s->cloud_lock_pushed && !pf_host_locked(s, now);
+}
+
 enum pf_rc pf_lockout_check(const struct pf_lockout *lo, int64_t now, bool cloud,
 			    struct pf_check *out)
 {
@@ -67,13 +80,16 @@ enum pf_rc pf_lockout_check(const struct pf_lockout *lo, int64_t now, bool cloud
 	out->recent_failures = pf_recent_failures(&s, &p, now);
 	out->tally_clean = nothing_to_clear(&s);
 	out->lock_expired = s.lock_since != 0 && !pf_host_locked(&s, now);
+	cloud = cloud && !own_cloud_lock_ending(lo->cfg, &s, now);
 	if (!p.exempt && pf_host_locked(&s, now)) {
 		out->verdict = PF_VERDICT_HOST_LOCKED;
 		out->lock_until = s.lock_until;
+	} else if (cloud && s.cloud == PF_CLOUD_LOCKED) {
+		/* Stale or not: only a fresh answer unlocks (doc/invariants.md, invariant 2). */
+		out->verdict = PF_VERDICT_CLOUD_LOCKED;
+		out->cloud_stale = !pf_cloud_fresh(&s, lo->cfg->cloud_cache_ttl, now);
 	} else if (cloud && !pf_cloud_fresh(&s, lo->cfg->cloud_cache_ttl, now)) {
 		out->verdict = PF_VERDICT_CLOUD_STALE;
-	} else if (cloud && s.cloud == PF_CLOUD_LOCKED) {
-		out->verdict = PF_VERDICT_CLOUD_LOCKED;
 	} else {
 		out->verdict = PF_VERDICT_ALLOW;
 	}

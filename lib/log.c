@@ -27,6 +27,8 @@ const char *pf_rc_str(enum pf_rc rc)
 		return "too large";
 	case PF_ERR_BUSY:
 		return "busy";
+	case PF_ERR_TIMEOUT:
+		return "another process holds the user's lock";
 	}
 	return "unknown error";
 }

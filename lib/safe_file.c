@@ -33,9 +33,11 @@ static void say(char *why, size_t whysize, const char *fmt, ...)
 	va_end(ap);
 }
 
+uid_t pf_trusted_owner = 0;
+
 static bool owner_trusted(uid_t owner, uid_t extra)
 {
-	return owner == 0 || (extra != (uid_t)-1 && owner == extra);
+	return owner == pf_trusted_owner || (extra != (uid_t)-1 && owner == extra);
 }
 
 enum pf_rc pf_check_fd(int fd, const struct pf_file_rules *rules, char *why, size_t whysize)
@@ -55,7 +57,8 @@ enum pf_rc pf_check_fd(int fd, const struct pf_file_rules *rules, char *why, siz
 		return PF_ERR_PERM;
 	}
 	if (!owner_trusted(sb.st_uid, rules->extra_owner)) {
-		say(why, whysize, "owned by uid %lu, expected root", (unsigned long)sb.st_uid);
+		say(why, whysize, "owned by uid %lu, expected uid %lu", (unsigned long)sb.st_uid,
+		    (unsigned long)pf_trusted_owner);
 		return PF_ERR_PERM;
 	}
 	if ((sb.st_mode & rules->forbidden_mode) != 0) {

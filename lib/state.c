@@ -12,10 +12,12 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "record.h"
+#include "pam_frontegg/policy.h"
 #include "pam_frontegg/safe_file.h"
 #include "pam_frontegg/state.h"
 #include "pam_frontegg/username.h"
@@ -36,10 +38,10 @@ void pf_store_close(struct pf_store *st)
 		close_fd(&st->subfd[i]);
 }
 
-/* Only root may own the store's directories, whoever runs us. */
+/* Only root (the trusted owner) may own the store's directories, whoever runs us. */
 static bool owner_ok(uid_t uid)
 {
-	return uid == 0;
+	return uid == pf_trusted_owner;
 }
 
 /* Opens (creating if asked) one subdirectory; others may never write it. */
@@ -99,6 +101,7 @@ enum pf_rc pf_store_open(struct pf_store *st, const char *state_dir, unsigned fl
 	for (size_t i = 0; i < PF_DIR_COUNT; i++)
 		st->subfd[i] = -1;
 	st->log = log;
+	st->lock_wait_ms = PF_LOCK_WAIT_DEFAULT_MS;
 	st->create = (flags & (PF_STORE_CREATE | PF_STORE_SETUP)) != 0;
 	snprintf(st->path, sizeof(st->path), "%s", state_dir);
 	rc = open_top(st, state_dir, st->create);
@@ -194,6 +197,37 @@ static int flock_retry(int fd, int op)
 	return r;
 }
 
+/* Largest pause between two tries: the deadline is overshot by at most this. */
+#define LOCK_POLL_MAX_MS 16
+
+/*
+ * Takes the exclusive lock within wait_ms. A blocking flock() cannot be
+ * bounded without a signal handler in the host process, so the lock is
+ * polled with LOCK_NB and a pause that doubles up to LOCK_POLL_MAX_MS.
+ */
+static enum pf_rc lock_within(int fd, unsigned wait_ms)
+{
+	int64_t deadline = pf_mono_ms() + wait_ms;
+	long pause_ms = 1;
+
+	for (;;) {
+		int64_t left;
+
+		if (flock_retry(fd, LOCK_EX | LOCK_NB) == 0)
+			return PF_OK;
+		if (errno != EWOULDBLOCK)
+			return PF_ERR_IO;
+		left = deadline - pf_mono_ms();
+		if (left <= 0)
+			return PF_ERR_TIMEOUT;
+		if (pause_ms > left)
+			pause_ms = (long)left;
+		nanosleep(&(struct timespec){ pause_ms / 1000, (pause_ms % 1000) * 1000000 }, NULL);
+		if (pause_ms < LOCK_POLL_MAX_MS)
+			pause_ms *= 2;
+	}
+}
+
 enum pf_rc pf_store_begin(struct pf_store *st, const char *user, uid_t owner, struct pf_txn *txn)
 {
 	enum pf_rc rc;
@@ -209,9 +243,11 @@ enum pf_rc pf_store_begin(struct pf_store *st, const char *user, uid_t owner, st
 	rc = open_lockfile(st, pf_store_dir(st, PF_DIR_LOCKS), user, owner, &txn->lockfd);
 	if (rc != PF_OK)
 		return rc;
-	if (flock_retry(txn->lockfd, LOCK_EX) != 0) {
+	rc = lock_within(txn->lockfd, st->lock_wait_ms);
+	if (rc != PF_OK) {
+		pf_log(st->log, LOG_ERR, "state of %s: %s", user, pf_rc_str(rc));
 		pf_store_end(txn);
-		return PF_ERR_IO;
+		return rc;
 	}
 	rc = pf_store_read(st, user, owner, &txn->state);
 	txn->existed = rc != PF_ERR_NOENT;
@@ -286,15 +322,6 @@ enum pf_rc pf_store_append_cloud(struct pf_txn *txn)
 	char line[PF_JOURNAL_LINE_MAX];
 
 	return append_line(txn, line, pf_cloud_format(&txn->state, line, sizeof(line)));
-}
-
-enum pf_rc pf_store_remove(struct pf_txn *txn)
-{
-	if (unlinkat(pf_store_dir(txn->st, PF_DIR_USERS), txn->user, 0) != 0 && errno != ENOENT)
-		return PF_ERR_IO;
-	memset(&txn->state, 0, sizeof(txn->state));
-	txn->existed = false;
-	return fsync(pf_store_dir(txn->st, PF_DIR_USERS)) == 0 ? PF_OK : PF_ERR_IO;
 }
 
 void pf_store_end(struct pf_txn *txn)

@@ -64,18 +64,32 @@ void pf_audit_refused(const struct pf_module *m, const char *reason)
 	       service_of(m, service, sizeof(service)), reason);
 }
 
-void pf_audit_fail_open(const struct pf_module *m, const char *what)
+/* One line for a state that could not be learned: how it was handled, then why. */
+static void audit_unknown(const struct pf_module *m, int priority, const char *how,
+			  const char *what)
 {
 	char service[PF_SERVICE_MAX + 1];
 
-	pf_log(&m->log, LOG_WARNING, "fail-open (failmode=open): user=%s service=%s: %s: %s",
-	       m->user, service_of(m, service, sizeof(service)), what, m->why);
+	pf_log(&m->log, priority, "%s: user=%s service=%s: %s: %s", how, m->user,
+	       service_of(m, service, sizeof(service)), what, m->why);
+}
+
+void pf_audit_fail_open(const struct pf_module *m, const char *what)
+{
+	audit_unknown(m, LOG_WARNING, "fail-open (failmode=open)", what);
 }
 
 void pf_audit_fail_closed(const struct pf_module *m, const char *what)
 {
-	char service[PF_SERVICE_MAX + 1];
+	audit_unknown(m, LOG_ERR, "refused (failmode=closed)", what);
+}
 
-	pf_log(&m->log, LOG_ERR, "refused (failmode=closed): user=%s service=%s: %s: %s", m->user,
-	       service_of(m, service, sizeof(service)), what, m->why);
+void pf_audit_host_unknown(const struct pf_module *m, const char *what)
+{
+	audit_unknown(m, LOG_ERR, "refused (host state unknown)", what);
+}
+
+void pf_audit_break_glass(const struct pf_module *m, const char *what)
+{
+	audit_unknown(m, LOG_WARNING, "break-glass (root-like, not refused)", what);
 }

@@ -25,6 +25,8 @@ static bool store_ready(struct pf_module *m)
 		return false;
 	}
 	m->store_open = true;
+	/* A stopped or stuck lock holder delays this login by at most `timeout`. */
+	m->store.lock_wait_ms = m->cfg.timeout_ms;
 	return true;
 }
 

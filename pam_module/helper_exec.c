@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "helper_exec.h"
+#include "pam_frontegg/safe_file.h"
 
 #define ARGV_MAX 6
 
@@ -287,7 +288,7 @@ bool pf_helper_path_ok(const char *path, char *why, size_t whysize)
 	}
 	if (!S_ISREG(sb.st_mode) || (sb.st_mode & 0111) == 0)
 		say(why, whysize, "helper %s is not an executable file", path);
-	else if (sb.st_uid != 0 && sb.st_uid != geteuid())
+	else if (sb.st_uid != pf_trusted_owner && sb.st_uid != geteuid())
 		say(why, whysize, "helper %s is owned by uid %lu", path, (unsigned long)sb.st_uid);
 	else if (sb.st_mode & 022)
 		say(why, whysize, "helper %s is writable by group or others", path);

@@ -31,6 +31,7 @@ struct pf_module {
 	const char *user;     /* PAM_USER, validated by pf_username_valid */
 	uid_t uid;
 	bool root_like; /* uid 0 or a member of admin_group */
+	bool exempt;    /* root_like without even_deny_root: never counted, never locked */
 	/*
 	 * Cloud handling for this user: consult the cached cloud state (cloud),
 	 * or the mapping failed so the cloud state is unknowable (cloud_error).
@@ -87,5 +88,7 @@ void pf_audit_failure(const struct pf_module *m, const struct pf_auth_event *ev,
 void pf_audit_refused(const struct pf_module *m, const char *reason);
 void pf_audit_fail_open(const struct pf_module *m, const char *what);
 void pf_audit_fail_closed(const struct pf_module *m, const char *what);
+void pf_audit_host_unknown(const struct pf_module *m, const char *what);
+void pf_audit_break_glass(const struct pf_module *m, const char *what);
 
 #endif

@@ -88,6 +88,27 @@ static int unknown_state(struct pf_module *m, const char *what, bool tell)
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
+/*
+ * The host state could not be learned or written (m->why says why). The
+ * host side never fails open, whatever failmode says (failmode covers only
+ * the cloud): refuse with PAM_AUTHINFO_UNAVAIL in every phase, as
+ * pam_faillock refuses when it cannot read a tally (doc/invariants.md,
+ * invariant 11). Root-like users are the break-glass exception: the module
+ * abstains (PAM_IGNORE, never PAM_SUCCESS) and says so in the log
+ * (invariant 7).
+ */
+static int host_unknown(struct pf_module *m, const char *what, bool tell)
+{
+	if (m->root_like) {
+		pf_audit_break_glass(m, what);
+		return PAM_IGNORE;
+	}
+	pf_audit_host_unknown(m, what);
+	if (tell)
+		pf_conv_error(m, PF_MSG_UNAVAILABLE);
+	return PAM_AUTHINFO_UNAVAIL;
+}
+
 static const char *lock_reason(enum pf_verdict v)
 {
 	return v == PF_VERDICT_CLOUD_LOCKED ? "cloud-locked" : "host-locked";
@@ -117,7 +138,7 @@ static int refuse_if_locked(struct pf_module *m, struct pf_check *out)
 		return PAM_AUTH_ERR;
 	}
 	if (c.verdict == PF_VERDICT_ERROR)
-		return unknown_state(m, "lockout state unknown", false);
+		return host_unknown(m, "lockout state unknown", false);
 	return -1;
 }
 
@@ -145,6 +166,9 @@ int pf_flow_authfail(struct pf_module *m)
 	struct pf_failure_result r;
 
 	pf_flow_mark_auth(m);
+	/* Nothing to count for a user never locked: and no lock a stopped su could hold. */
+	if (m->exempt)
+		return PAM_AUTH_ERR;
 	if (!op_record_failure(m, &ev, &r)) {
 		pf_log(&m->log, LOG_ERR, "failure of %s not recorded: %s", m->user, m->why);
 		return PAM_AUTH_ERR;
@@ -162,8 +186,7 @@ int pf_flow_authfail(struct pf_module *m)
  */
 static void push_expiry(struct pf_module *m, const struct pf_check *c)
 {
-	if (c->lock_expired && m->privileged && m->cfg.cloud_unlock_on_expiry &&
-	    pf_config_cloud_configured(&m->cfg) && (m->cloud || m->cfg.cloud_lock))
+	if (c->lock_expired && m->privileged && m->cfg.cloud_unlock_on_expiry && m->cloud)
 		pf_direct_push(m);
 }
 
@@ -176,6 +199,8 @@ int pf_flow_authsucc(struct pf_module *m)
 	rc = refuse_if_locked(m, &c);
 	if (rc >= 0)
 		return rc;
+	if (m->exempt)
+		return PAM_SUCCESS; /* never counted: nothing to clear */
 	switch (op_record_success(m)) {
 	case PF_SUCCESS_CLEARED:
 		push_expiry(m, &c);
@@ -186,7 +211,7 @@ int pf_flow_authsucc(struct pf_module *m)
 	case PF_SUCCESS_FAILED:
 		break;
 	}
-	return unknown_state(m, "cannot clear the failure count", false);
+	return host_unknown(m, "cannot clear the failure count", false);
 }
 
 /* ---- account ---------------------------------------------------------------- */
@@ -194,6 +219,7 @@ int pf_flow_authsucc(struct pf_module *m)
 static bool needs_cloud_answer(const struct pf_module *m, const struct pf_check *c)
 {
 	return c->verdict == PF_VERDICT_CLOUD_STALE ||
+	       (c->verdict == PF_VERDICT_CLOUD_LOCKED && c->cloud_stale) ||
 	       (c->verdict == PF_VERDICT_ALLOW && m->cloud_error);
 }
 
@@ -231,7 +257,7 @@ static int refuse_account(struct pf_module *m, const char *reason)
 static int admit(struct pf_module *m, const struct pf_check *c, int rv)
 {
 	/* The check just read the record: nothing to clear costs no second read. */
-	if (c->tally_clean || (!auth_ran(m) && !c->lock_expired))
+	if (c->tally_clean || m->exempt || (!auth_ran(m) && !c->lock_expired))
 		return rv;
 	switch (op_record_success(m)) {
 	case PF_SUCCESS_CLEARED:
@@ -242,7 +268,7 @@ static int admit(struct pf_module *m, const struct pf_check *c, int rv)
 	case PF_SUCCESS_FAILED:
 		break;
 	}
-	return unknown_state(m, "cannot clear the failure count", true);
+	return host_unknown(m, "cannot clear the failure count", true);
 }
 
 int pf_flow_account(struct pf_module *m)
@@ -252,6 +278,9 @@ int pf_flow_account(struct pf_module *m)
 
 	op_check(m, &c);
 	if (needs_cloud_answer(m, &c) && !refresh_cloud(m, &c)) {
+		/* A stale LOCKED stays locked until a fresh answer says otherwise. */
+		if (c.verdict == PF_VERDICT_CLOUD_LOCKED)
+			return refuse_account(m, "cloud-locked");
 		/* The host allows; only the cloud is unknown. */
 		rv = unknown_state(m, "cloud state unknown", true);
 		if (rv != PAM_IGNORE)
@@ -261,6 +290,6 @@ int pf_flow_account(struct pf_module *m)
 	if (is_locked(c.verdict))
 		return refuse_account(m, lock_reason(c.verdict));
 	if (c.verdict == PF_VERDICT_ERROR)
-		return unknown_state(m, "lockout state unknown", true);
+		return host_unknown(m, "lockout state unknown", true);
 	return admit(m, &c, rv);
 }

@@ -27,16 +27,20 @@
  *   user unknown to NSS
  * not locked                                  SUCCESS   AUTH_ERR  SUCCESS   SUCCESS
  * locked on the host                          AUTH_ERR  AUTH_ERR  AUTH_ERR  PERM_DENIED
- * locked in Frontegg (fresh cached state)     AUTH_ERR  AUTH_ERR  AUTH_ERR  PERM_DENIED
- * cloud state stale                           SUCCESS   AUTH_ERR  SUCCESS   refresh, then
+ * locked in Frontegg (cached, even stale)     AUTH_ERR  AUTH_ERR  AUTH_ERR  PERM_DENIED
+ * cloud state stale, not locked               SUCCESS   AUTH_ERR  SUCCESS   refresh, then
  *                                                                           as above
- * state or cloud unknown, failmode=open       IGNORE    AUTH_ERR  IGNORE    IGNORE
- * state or cloud unknown, failmode=closed     AUTHINFO_ AUTH_ERR  AUTHINFO_ AUTHINFO_UNAVAIL
+ * host state unknown (any failmode)           AUTHINFO_ AUTH_ERR  AUTHINFO_ AUTHINFO_UNAVAIL
+ * host state unknown, root-like               IGNORE    AUTH_ERR  IGNORE    IGNORE
+ * cloud state unknown, failmode=open          SUCCESS   AUTH_ERR  SUCCESS   IGNORE
+ * cloud state unknown, failmode=closed        SUCCESS   AUTH_ERR  SUCCESS   AUTHINFO_UNAVAIL
  * failure could not be recorded               -         AUTH_ERR  -         -
  *
- * "unknown" covers an unreadable or unsafe state store, a helper that fails,
- * hangs past `timeout`, crashes or answers garbage, a user map that cannot be
- * read, and (for unprivileged callers) a stale cloud state. authfail is only
+ * "host state unknown" covers an unreadable or unsafe state store, a user's
+ * lock held past `timeout`, and (for unprivileged callers) a helper that
+ * fails, hangs past `timeout`, crashes or answers garbage: the host side
+ * never fails open. "cloud state unknown" covers a user map that cannot be
+ * read and a stale cloud state no refresh could renew. authfail is only
  * reached after a failed password, so it answers PAM_AUTH_ERR for every user
  * it tracks: even a `required` line by mistake cannot turn the failure into
  * success. No error path returns PAM_SUCCESS; failmode=open abstains with
@@ -321,6 +325,7 @@ static int resolve_user(struct pf_module *m)
 	}
 	m->uid = account.uid;
 	m->root_like = account.root_like;
+	m->exempt = account.root_like && !m->cfg.even_deny_root;
 	resolve_cloud(m);
 	return PAM_SUCCESS;
 }

@@ -16,8 +16,12 @@ UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
 UNIT_LDADD = tests/lib/libpftest.la lib/libpflockout.la $(CHECK_LIBS)
 
 check_LTLIBRARIES += tests/lib/libpftest.la
-tests_lib_libpftest_la_SOURCES = tests/lib/testutil.c tests/lib/testutil.h
+tests_lib_libpftest_la_SOURCES = tests/lib/testutil.c tests/lib/testutil.h \
+	tests/lib/trusted_owner.c tests/lib/trusted_owner.h
 tests_lib_libpftest_la_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_lib_libpftest_la_LIBADD = $(DL_LIBS)
+
+include tests/lib/variants.mk
 
 include tests/client/client.mk
 

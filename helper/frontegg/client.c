@@ -11,8 +11,9 @@
 #include <sys/random.h>
 #endif
 
+#include <curl/curl.h>
+
 #include "client_internal.h"
-#include "curl_loader.h"
 #include "json.h"
 #include "url.h"
 
@@ -108,7 +109,6 @@ int fg_client_new(const struct fg_options *opt, struct fg_client **out)
 	const struct fg_http_config hc = { .ca_file = opt->ca_file, .proxy = opt->proxy };
 	const char *bad = bad_option(opt);
 	char detail[FG_HTTP_DETAIL_MAX] = "out of memory";
-	const struct fg_curl *curl;
 	struct fg_client *c;
 
 	*out = NULL;
@@ -117,18 +117,13 @@ int fg_client_new(const struct fg_options *opt, struct fg_client **out)
 		return -1;
 	}
 	/* Only the helper runs this; the PAM module never loads libcurl. */
-	curl = fg_curl_load(detail, sizeof(detail));
-	if (curl == NULL) {
-		pf_log(opt->log, LOG_ERR, "%s", detail);
-		return -1;
-	}
-	if (curl->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		pf_log(opt->log, LOG_ERR, "frontegg: libcurl initialisation failed");
 		return -1;
 	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
-		curl->global_cleanup();
+		curl_global_cleanup();
 		pf_log(opt->log, LOG_ERR, "frontegg: out of memory");
 		return -1;
 	}
@@ -159,7 +154,7 @@ void fg_client_free(struct fg_client *c)
 	free(c->token_file);
 	free(c->lock_file);
 	free(c);
-	fg_curl()->global_cleanup(); /* balances the init in fg_client_new */
+	curl_global_cleanup(); /* balances the init in fg_client_new */
 }
 
 /* ---- operations --------------------------------------------------------- */

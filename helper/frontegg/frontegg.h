@@ -98,18 +98,9 @@ struct fg_stats {
 
 struct fg_client;
 
-/*
- * Returns 0, or -1 with the reason logged (bad option, no memory, libcurl
- * missing or failing). The first client loads libcurl (curl_loader.h).
- */
+/* Returns 0, or -1 with the reason logged (bad option, no memory, libcurl failure). */
 int fg_client_new(const struct fg_options *opt, struct fg_client **out);
 void fg_client_free(struct fg_client *c);
-
-/*
- * Loads libcurl as the first fg_client_new does, for doctor: true with
- * "SONAME (libcurl VERSION)" in what, or false with the reason.
- */
-bool fg_load_libcurl(char *what, size_t size);
 
 /* GET /identity/resources/users/v1/email?email=... (FG_NOT_FOUND: no such user). */
 enum fg_result fg_user_by_email(struct fg_client *c, const char *email, struct fg_user *user);

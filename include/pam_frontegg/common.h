@@ -21,8 +21,9 @@ enum pf_rc {
 	PF_ERR_IO,      /* a system call failed */
 	PF_ERR_INVAL,   /* bad argument or value */
 	PF_ERR_NOMEM,
-	PF_ERR_TOOBIG, /* over a size bound */
-	PF_ERR_BUSY,   /* someone else holds the lock (non-blocking attempts) */
+	PF_ERR_TOOBIG,  /* over a size bound */
+	PF_ERR_BUSY,    /* someone else holds the lock (non-blocking attempts) */
+	PF_ERR_TIMEOUT, /* a user's lock stayed held past the deadline */
 };
 
 const char *pf_rc_str(enum pf_rc rc);

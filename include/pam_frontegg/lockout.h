@@ -27,7 +27,7 @@ struct pf_lockout {
 enum pf_verdict {
 	PF_VERDICT_ALLOW,
 	PF_VERDICT_HOST_LOCKED,  /* locked on this host */
-	PF_VERDICT_CLOUD_LOCKED, /* Frontegg says locked (fresh cache) */
+	PF_VERDICT_CLOUD_LOCKED, /* Frontegg said locked (a stale LOCKED stays locked) */
 	PF_VERDICT_CLOUD_STALE,  /* host fine, cloud state unknown or older than the ttl */
 	PF_VERDICT_ERROR,        /* the record cannot be read: failmode decides */
 };
@@ -37,6 +37,7 @@ struct pf_check {
 	int64_t lock_until; /* HOST_LOCKED: 0 = until an administrator unlocks */
 	unsigned recent_failures;
 	bool tally_clean;  /* no failure and no lock recorded: a success has nothing to clear */
+	bool cloud_stale;  /* CLOUD_LOCKED from a cache older than the ttl: worth a refresh */
 	bool lock_expired; /* a host lock has ended and no one has written that down yet */
 };
 

@@ -59,5 +59,7 @@ bool pf_cloud_fresh(const struct pf_user_state *s, unsigned ttl, int64_t now);
 
 /* The wall clock, in seconds. The only place lib/ reads the time. */
 int64_t pf_now(void);
+/* A monotonic clock in milliseconds, for deadlines (never faked by the tests). */
+int64_t pf_mono_ms(void);
 
 #endif

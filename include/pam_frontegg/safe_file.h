@@ -12,6 +12,15 @@
 
 #include "common.h"
 
+/*
+ * The owner the rules trust: root (0) in everything that ships, which
+ * never assigns it. Only test programs and the test builds of the module
+ * and helper change it (tests/lib/trusted_owner.c), to the account that
+ * owns the build tree, so a checkout owned by a normal user can run every
+ * suite. Nothing reads it from the environment.
+ */
+extern uid_t pf_trusted_owner;
+
 struct pf_file_rules {
 	mode_t forbidden_mode; /* permission bits that must be clear, e.g. 077 */
 	uid_t extra_owner;     /* a second trusted owner besides root; (uid_t)-1 = none */

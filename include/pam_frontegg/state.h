@@ -79,8 +79,12 @@ struct pf_store {
 	mode_t dir_mode;         /* for the subdirectories it creates */
 	mode_t file_mode;        /* 0660 when the directory is group-shared (setgid), else 0600 */
 	const struct pf_logger *log;
+	unsigned lock_wait_ms; /* how long pf_store_begin waits for a user's lock */
 	char path[512];
 };
+
+/* The lock wait of a store nobody set one for: the default `timeout`. */
+#define PF_LOCK_WAIT_DEFAULT_MS 3000
 
 enum pf_store_flags {
 	PF_STORE_CREATE = 1u << 0, /* create missing directories when first used (root) */
@@ -114,9 +118,12 @@ struct pf_txn {
 };
 
 /*
- * Locks NAME and reads its record into txn->state. A corrupt record is
- * reported (PF_ERR_CORRUPT, logged) with txn->state zeroed and the lock held,
- * so the caller may decide to overwrite it; any other error releases it.
+ * Locks NAME and reads its record into txn->state. The lock is waited for
+ * at most st->lock_wait_ms (0: not at all): a holder that is stopped or
+ * stuck makes it PF_ERR_TIMEOUT, never a hang (doc/invariants.md,
+ * invariant 10). A corrupt record is reported (PF_ERR_CORRUPT, logged) with
+ * txn->state zeroed and the lock held, so the caller may decide to
+ * overwrite it; any other error releases it.
  */
 PF_NODISCARD enum pf_rc pf_store_begin(struct pf_store *st, const char *user, uid_t owner,
 				       struct pf_txn *txn);
@@ -131,8 +138,6 @@ bool pf_store_can_append(const struct pf_txn *txn);
 PF_NODISCARD enum pf_rc pf_store_append_failure(struct pf_txn *txn, const struct pf_failure *f);
 /* Appends txn->state's cloud answer and its time the same way. */
 PF_NODISCARD enum pf_rc pf_store_append_cloud(struct pf_txn *txn);
-/* Removes NAME's record (the tally and everything else). */
-PF_NODISCARD enum pf_rc pf_store_remove(struct pf_txn *txn);
 /* Releases the lock. Safe to call twice. */
 void pf_store_end(struct pf_txn *txn);
 

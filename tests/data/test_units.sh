@@ -16,7 +16,7 @@ for u in service timer path; do
 	sed "s|^ExecStart=[^ ]*|ExecStart=$helper|" \
 		"$builddir/data/systemd/frontegg-lockout-sync.$u" > "$tmp/frontegg-lockout-sync.$u"
 done
-echo "1..4"
+echo "1..5"
 n=0
 for u in service timer path; do
 	n=$((n + 1))
@@ -33,4 +33,11 @@ if [ -n "$level" ] && awk -v l="$level" 'BEGIN { exit !(l <= 2.0) }'; then
 	echo "ok 4 - service exposure $level <= 2.0"
 else
 	echo "not ok 4 - service exposure '${level:-unknown}' above 2.0"
+fi
+# A run that hangs anyway must end before the next one is due (doc/invariants.md, 10).
+if grep -q '^TimeoutStartSec=' "$tmp/frontegg-lockout-sync.service" &&
+	grep -q '^RuntimeMaxSec=' "$tmp/frontegg-lockout-sync.service"; then
+	echo "ok 5 - the sync service has TimeoutStartSec and RuntimeMaxSec"
+else
+	echo "not ok 5 - the sync service has no TimeoutStartSec/RuntimeMaxSec"
 fi

@@ -246,6 +246,8 @@ def chkstate_with_closed_stdout_writes_its_reply_nowhere_else(ctx):
 
 
 def setup():
+    if not pftest.REALLY_ROOT:
+        pftest.skip_all("needs root: every unprivileged step runs as another real user")
     pftest.require_root()
     if not os.path.exists(pftest.CHKSTATE_BESIDE):
         pftest.skip_all("%s not built" % pftest.CHKSTATE_BESIDE)

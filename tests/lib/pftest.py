@@ -21,7 +21,15 @@ sys.path.insert(0, os.path.join(SRCDIR, "tests", "emulator"))
 
 from emulator_client import Emulator  # noqa: E402
 
-HELPER = os.path.join(BUILDDIR, "helper", "frontegg-lockout")
+# As root the tests run what ships. A normal user runs the test builds
+# (tests/lib/variants.mk): they trust that user's files instead of root's,
+# and the helper starts itself under uid_wrapper as (fake) root.
+REALLY_ROOT = os.geteuid() == 0
+OWNER = os.geteuid()  # who owns what the tests and the helper write
+if REALLY_ROOT:
+    HELPER = os.path.join(BUILDDIR, "helper", "frontegg-lockout")
+else:
+    HELPER = os.path.join(BUILDDIR, "tests", "lib", "frontegg-lockout")
 # frontegg_chkstate's test build: reads the pam_frontegg.conf beside itself.
 CHKSTATE_BESIDE = os.path.join(BUILDDIR, "tests", "helper", "chkstate-beside")
 SECRET = "test-secret"
@@ -34,15 +42,26 @@ def test(fn):
     return fn
 
 
+class Skip(Exception):
+    """Raised by a test that cannot run here; reported as TAP's # SKIP."""
+
+
 def skip_all(reason):
     # TAP's way to skip; automake's TAP driver does not treat exit 77 specially
     print("1..0 # SKIP %s" % reason)
     sys.exit(0)
 
 
+def require_really_root(why):
+    """Skips the calling test unless it runs as root (a real uid switch)."""
+    if not REALLY_ROOT:
+        raise Skip("needs root: %s" % why)
+
+
 def require_root():
-    if os.geteuid() != 0:
-        skip_all("needs root (files must be root-owned)")
+    """Root, or a normal user with uid_wrapper standing in for it."""
+    if not REALLY_ROOT and not os.path.exists(uid_wrapper_lib()):
+        skip_all("needs root, or uid_wrapper (libuid-wrapper) to stand in for it")
     if not os.access(HELPER, os.X_OK):
         skip_all("%s not built" % HELPER)
 
@@ -52,9 +71,11 @@ def run(setup=None, teardown=None):
     names contain a or b); prints TAP."""
     only = [w for w in os.environ.get("PF_TESTS", "").split(",") if w]
     tests = [fn for fn in _tests if not only or any(w in fn.__name__ for w in only)]
+    # setup may still skip the whole file (one plan: "1..0 # SKIP"), so the
+    # plan is printed only once it has run.
+    ctx = setup() if setup else None
     print("1..%d" % len(tests), flush=True)
     failed = 0
-    ctx = setup() if setup else None
     try:
         for i, fn in enumerate(tests, 1):
             started = time.monotonic()
@@ -62,6 +83,8 @@ def run(setup=None, teardown=None):
                 fn(ctx) if setup else fn()
                 print("ok %d - %s (%.2fs)" % (i, fn.__name__, time.monotonic() - started),
                       flush=True)
+            except Skip as why:
+                print("ok %d - %s # SKIP %s" % (i, fn.__name__, why), flush=True)
             except Exception:  # noqa: BLE001 - report every failure as TAP
                 failed += 1
                 print("not ok %d - %s" % (i, fn.__name__))
@@ -125,6 +148,7 @@ class Host:
         cmd = [helper or HELPER, "--conf", self.conf] + list(args)
         env = dict(env or {})
         if user is not None:
+            require_really_root("the helper runs as another real user")
             # env(1) sets the caller's environment for the helper alone, so
             # setpriv itself never sees e.g. LD_PRELOAD.
             cmd = ["setpriv", "--reuid=%s" % user, "--regid=%s" % user_group(user),
@@ -191,8 +215,15 @@ def _pamtest_env():
 
 
 PAMENV = _pamtest_env()
-MODULE = os.path.join(BUILDDIR, "pam_module", ".libs", "pam_frontegg.so")
+if REALLY_ROOT:
+    MODULE = os.path.join(BUILDDIR, "pam_module", ".libs", "pam_frontegg.so")
+else:
+    MODULE = os.path.join(BUILDDIR, "tests", "lib", ".libs", "pam_frontegg.so")
 CLOCK_SHIM = os.path.join(BUILDDIR, "tests", "pam", ".libs", "libpfclock.so")
+
+
+def uid_wrapper_lib():
+    return PAMENV.get("UID_WRAPPER_LIB") or "/nonexistent/libuid_wrapper.so"
 
 
 def nss_wrapper_lib():
@@ -239,6 +270,10 @@ class PamHost(Host):
         self.uids = dict(uids or {})  # users that must keep their real uid
         self.services = os.path.join(self.dir, "services")
         os.makedirs(self.services, exist_ok=True)
+        # A copy the test owns: an application running as another user may
+        # not be able to enter the checkout (a 0700 clone).
+        self.module = os.path.join(self.dir, "pam_frontegg.so")
+        shutil.copy(MODULE, self.module)
         self.write_nss()
         self.write_services()
 
@@ -254,7 +289,7 @@ class PamHost(Host):
                 f.write("%s:x:%d:\n" % (u, self.uids.get(u, FIRST_UID + i)))
 
     def write_services(self):
-        mod = "%s conf=%s" % (MODULE, self.conf)
+        mod = "%s conf=%s" % (self.module, self.conf)
         sysdir = PAMENV["SYSTEM_PAM_MODULE_DIR"]
         for service, pw in (("good", "pam_permit"), ("bad", "pam_deny")):
             write(os.path.join(self.services, service),
@@ -286,12 +321,16 @@ class PamHost(Host):
         if fake_clock:
             preload.append(CLOCK_SHIM)
             env["PF_FAKE_CLOCK_FILE"] = fake_clock
+        if not REALLY_ROOT:  # the application runs as (fake) root
+            preload.append(uid_wrapper_lib())
+            env.update(UID_WRAPPER="1", UID_WRAPPER_ROOT="1", UID_WRAPPER_DISABLE_DEEPBIND="1")
         env["LD_PRELOAD"] = " ".join(preload)
         return env
 
     def pamtester(self, service, user, *ops, rhost="192.0.2.10", fake_clock=None, as_uid=None):
         cmd = ["pamtester", "-I", "rhost=%s" % rhost, "-I", "tty=ssh", service, user] + list(ops)
         if as_uid is not None:  # an unprivileged application, e.g. a screen locker
+            require_really_root("the application runs as another real user")
             cmd = ["setpriv", "--reuid=%d" % as_uid, "--regid=%d" % as_uid, "--clear-groups",
                    "--"] + cmd
         return subprocess.run(cmd, input="", capture_output=True, text=True,
@@ -369,6 +408,7 @@ def helper_group_gid():
 def setgid_chkstate_beside(host, gid):
     """frontegg_chkstate (its test build) as host's checker: root:GID mode
     2755 in host's directory, beside the configuration it reads."""
+    require_really_root("the checker is made setgid to another group")
     path = os.path.join(host.dir, "frontegg_chkstate")
     shutil.copy(CHKSTATE_BESIDE, path)
     os.chown(path, 0, gid)
@@ -378,6 +418,7 @@ def setgid_chkstate_beside(host, gid):
 
 def share_state_dir(host, gid):
     """The tmpfiles.d layout: state dir 2750 root:GID, subdirectories 2770."""
+    require_really_root("the state directory is given to another group")
     os.chown(host.state_dir, 0, gid)
     os.chmod(host.state_dir, 0o2750)
     host.run("status", check=0)  # root creates the group-shared subdirectories

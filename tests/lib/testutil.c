@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "trusted_owner.h"
 
 static void capture(void *ctx, int priority, const char *line)
 {
@@ -117,6 +118,7 @@ int pf_test_run(Suite *s)
 	SRunner *sr = srunner_create(s);
 	int failed;
 
+	pf_test_trust_file_creator();
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);

@@ -7,6 +7,7 @@
 PF_PAM_TESTS = \
 	tests/pam/test_stack.sh \
 	tests/pam/test_helper.sh \
+	tests/pam/test_hostside.sh \
 	tests/pam/test_dlopen.sh \
 	tests/pam/test_symbols.sh \
 	tests/pam/test_pamtester.sh \
@@ -23,10 +24,10 @@ tests/pam/pamtest.env: Makefile
 	  echo "HAVE_PAMTEST='$(PF_HAVE_PAMTEST)'"; \
 	  echo "PAM_WRAPPER_LIB='$(PAM_WRAPPER_LIB)'"; \
 	  echo "NSS_WRAPPER_LIB='$(NSS_WRAPPER_LIB)'"; \
+	  echo "UID_WRAPPER_LIB='$(UID_WRAPPER_LIB)'"; \
 	  echo "SYSTEM_PAM_MODULE_DIR='$(SYSTEM_PAM_MODULE_DIR)'"; \
 	  echo "PF_SANITIZERS='$(PF_SANITIZERS)'"; \
 	  echo "ASAN_LIB='$(PF_ASAN_LIB)'"; \
-	  echo "CURL_SONAME='$(CURL_SONAME)'"; \
 	} >$@
 
 if HAVE_PAMTEST
@@ -52,8 +53,11 @@ tests_pam_libpfclock_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 
 # A stand-in frontegg-lockout (good, hanging, crashing, ...).
 check_PROGRAMS += tests/pam/fake_helper
-tests_pam_fake_helper_SOURCES = tests/pam/fake_helper.c
-tests_pam_fake_helper_LDADD = lib/libpflockout.la
+tests_pam_fake_helper_SOURCES = tests/pam/fake_helper.c tests/lib/trusted_owner.c \
+	tests/lib/as_admin.c
+tests_pam_fake_helper_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib \
+	-DPF_UID_WRAPPER_LIB='"$(UID_WRAPPER_LIB)"'
+tests_pam_fake_helper_LDADD = lib/libpflockout.la $(DL_LIBS)
 
 # dlopen(RTLD_NOW) smoke test: no wrapper needed.
 check_PROGRAMS += tests/pam/test_pam_dlopen
@@ -71,6 +75,11 @@ tests_pam_libpamtestutil_la_SOURCES = tests/pam/pamtest_util.c tests/pam/pamtest
 tests_pam_libpamtestutil_la_CPPFLAGS = $(PAM_TEST_CPPFLAGS)
 
 check_PROGRAMS += tests/pam/test_pam_stack tests/pam/test_pam_helper tests/pam/pam_loop
+check_PROGRAMS += tests/pam/test_pam_hostside
+tests_pam_test_pam_hostside_SOURCES = tests/pam/test_pam_hostside.c
+tests_pam_test_pam_hostside_CPPFLAGS = $(PAM_TEST_CPPFLAGS)
+tests_pam_test_pam_hostside_LDADD = $(PAM_TEST_LDADD)
+tests_pam_test_pam_hostside_LDFLAGS = $(PAM_TEST_EXPORT)
 tests_pam_test_pam_stack_SOURCES = tests/pam/test_pam_stack.c
 tests_pam_test_pam_stack_CPPFLAGS = $(PAM_TEST_CPPFLAGS)
 tests_pam_test_pam_stack_LDADD = $(PAM_TEST_LDADD)

@@ -28,7 +28,21 @@ require_pam_wrappers() {
 	[ -f "$PAM_WRAPPER_LIB" ] || skip "pam_wrapper library $PAM_WRAPPER_LIB missing"
 	find_nss_wrapper || skip "nss_wrapper (libnss-wrapper) not installed"
 	[ -f "$SYSTEM_PAM_MODULE_DIR/pam_permit.so" ] || skip "no pam_permit.so in '$SYSTEM_PAM_MODULE_DIR'"
-	[ "$(id -u)" -eq 0 ] || skip "the PAM tests run as root (they switch to test users)"
+	require_admin
+}
+
+# Root, or a normal user with uid_wrapper standing in for root: then the
+# test build of the module (tests/lib/variants.mk) trusts that user's files.
+require_admin() {
+	REALLY_ROOT=no
+	if [ "$(id -u)" -eq 0 ]; then
+		REALLY_ROOT=yes
+		MODULE_BUILD=$top_builddir/pam_module/.libs/pam_frontegg.so
+		return 0
+	fi
+	[ -n "$UID_WRAPPER_LIB" ] && [ -f "$UID_WRAPPER_LIB" ] ||
+		skip "needs root, or uid_wrapper (libuid-wrapper) to stand in for it"
+	MODULE_BUILD=$top_builddir/tests/lib/.libs/pam_frontegg.so
 }
 
 write_nss_files() {
@@ -57,7 +71,7 @@ write_nss_files() {
 # service NAME PASSWORD-MODULE [alt]: the stack of the man page, with
 # PASSWORD-MODULE (pam_permit or pam_deny) standing in for pam_unix.
 service() {
-	mod=$top_builddir/pam_module/.libs/pam_frontegg.so
+	mod=$PF_MODULE
 	args="conf=$WORK/pam_frontegg.conf"
 	pw="$SYSTEM_PAM_MODULE_DIR/$2.so"
 	if [ "${3:-}" = alt ]; then
@@ -82,7 +96,7 @@ write_services() {
 	service alt-ok pam_permit alt
 	service alt-fail pam_deny alt
 	cat >"$WORK/services/acct" <<-EOT
-	account  required      $top_builddir/pam_module/.libs/pam_frontegg.so conf=$WORK/pam_frontegg.conf
+	account  required      $PF_MODULE conf=$WORK/pam_frontegg.conf
 	account  required      $SYSTEM_PAM_MODULE_DIR/pam_permit.so
 	EOT
 	entry e-preauth auth "preauth"
@@ -103,7 +117,7 @@ write_services() {
 # PAM_IGNORE falls through to pam_debug, whose PAM_MODULE_UNKNOWN (never
 # returned by pam_frontegg) the tests read as PAM_IGNORE.
 entry() {
-	mod=$top_builddir/pam_module/.libs/pam_frontegg.so
+	mod=$PF_MODULE
 	cat >"$WORK/services/$1" <<-EOT
 	$2 [success=done ignore=ignore default=die] $mod conf=$WORK/pam_frontegg.conf $3
 	$2 required $SYSTEM_PAM_MODULE_DIR/pam_debug.so auth=module_unknown acct=module_unknown
@@ -114,15 +128,23 @@ make_world() {
 	WORK=$(mktemp -d "${TMPDIR:-/tmp}/pf-pam.XXXXXX") || exit 99
 	trap 'rm -rf "$WORK"' EXIT
 	chmod 755 "$WORK"
+	# The module is loaded from a copy the test owns: a test user switched
+	# to by the test may not be able to enter the checkout (a 0700 clone).
+	cp "$MODULE_BUILD" "$WORK/pam_frontegg.so" || exit 99
+	export PF_MODULE="$WORK/pam_frontegg.so"
 	write_nss_files
 	write_services
 	PRELOAD="$PAM_WRAPPER_LIB $NSS_WRAPPER_LIB $top_builddir/tests/pam/.libs/libpfclock.so"
+	if [ "$REALLY_ROOT" = no ]; then
+		PRELOAD="$PRELOAD $UID_WRAPPER_LIB"
+		export UID_WRAPPER=1 UID_WRAPPER_ROOT=1 UID_WRAPPER_DISABLE_DEEPBIND=1
+	fi
 	if [ "$PF_SANITIZERS" = yes ] && [ -f "$ASAN_LIB" ]; then
 		PRELOAD="$ASAN_LIB $PRELOAD"
 	fi
 	export PF_TEST_WORK="$WORK" PF_FAKE_CLOCK_FILE="$WORK/clock"
-	export PF_MODULE="$top_builddir/pam_module/.libs/pam_frontegg.so"
 	export PF_FAKE_HELPER="$top_builddir/tests/pam/fake_helper"
+	export PF_REAL_HELPER="$top_builddir/helper/frontegg-lockout"
 	export PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$WORK/services"
 	# Syslog through the test program's own vsyslog (it captures the audit lines).
 	export PAM_WRAPPER_USE_SYSLOG=1 PAM_WRAPPER_DISABLE_DEEPBIND=1

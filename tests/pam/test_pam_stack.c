@@ -135,20 +135,21 @@ START_TEST(inv7_failmode_closed_spares_root_like_users)
 	fclose(f);
 	ck_assert_int_eq(pt_call1("root", PT_PREAUTH, NULL), PAM_IGNORE);
 	ck_assert_int_eq(pt_call1("root", PT_ACCOUNT, NULL), PAM_IGNORE);
-	pt_conf("failmode = closed\neven_deny_root");
-	ck_assert_int_eq(pt_call1("root", PT_ACCOUNT, NULL), PAM_AUTHINFO_UNAVAIL);
 }
 END_TEST
 
-START_TEST(table_corrupt_state_failmode)
+START_TEST(inv11_table_corrupt_state_refuses_in_both_failmodes)
 {
 	FILE *f = fopen(pt_path("state/users/bob"), "w");
 
 	fputs("not a state record\n", f);
 	fclose(f);
-	ck_assert_int_eq(pt_call1("bob", PT_PREAUTH, NULL), PAM_IGNORE);
-	ck_assert_int_eq(pt_call1("bob", PT_ACCOUNT, NULL), PAM_IGNORE);
-	ck_assert(pt_log_has("fail-open (failmode=open): user=bob service=e-account"));
+	/* failmode covers only the cloud: the host side refuses under both. */
+	ck_assert_int_eq(pt_call1("bob", PT_PREAUTH, NULL), PAM_AUTHINFO_UNAVAIL);
+	ck_assert_int_eq(pt_call1("bob", PT_ACCOUNT, NULL), PAM_AUTHINFO_UNAVAIL);
+	ck_assert(!pt_log_has("fail-open"));
+	ck_assert(pt_log_has("refused (host state unknown): user=bob service=e-account"));
+	ck_assert_int_ne(pt_run("ok", "bob", true, true, 0).auth, PAM_SUCCESS);
 	pt_conf("failmode = closed");
 	ck_assert_int_eq(pt_call1("bob", PT_PREAUTH, NULL), PAM_AUTHINFO_UNAVAIL);
 	ck_assert_int_eq(pt_call1("bob", PT_ACCOUNT, NULL), PAM_AUTHINFO_UNAVAIL);
@@ -476,7 +477,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, table_unknown_user);
 	tcase_add_test(tc, inv13_config_mistakes_refuse_nobody);
 	tcase_add_test(tc, inv7_failmode_closed_spares_root_like_users);
-	tcase_add_test(tc, table_corrupt_state_failmode);
+	tcase_add_test(tc, inv11_table_corrupt_state_refuses_in_both_failmodes);
 	tcase_add_test(tc, stack_lock_after_deny_failures);
 	tcase_add_test(tc, stack_success_resets_and_no_exec_when_fresh);
 	tcase_add_test(tc, stack_pr921_account_alone_keeps_tally);

@@ -142,7 +142,8 @@ START_TEST(cloud_verdicts_follow_the_cache)
 	ck_assert_int_eq(apply(PF_CLOUD_LOCKED, "abc-123", T0, &cleared), PF_OK);
 	ck_assert_int_eq(verdict(T0 + 1, true), PF_VERDICT_CLOUD_LOCKED);
 	ck_assert_int_eq(verdict(T0 + 1, false), PF_VERDICT_ALLOW);
-	ck_assert_int_eq(verdict(T0 + 60, true), PF_VERDICT_CLOUD_STALE);
+	/* A stale LOCKED stays locked until a fresh answer (doc/invariants.md, invariant 2). */
+	ck_assert_int_eq(verdict(T0 + 60, true), PF_VERDICT_CLOUD_LOCKED);
 	ck_assert_int_eq(apply(PF_CLOUD_UNLOCKED, NULL, T0 + 61, &cleared), PF_OK);
 	ck_assert_int_eq(verdict(T0 + 62, true), PF_VERDICT_ALLOW);
 	ck_assert(!cleared);
@@ -230,8 +231,15 @@ START_TEST(inv5_expiry_unlocks_the_cloud_by_default)
 	ck_assert(cfg.cloud_unlock_on_expiry);
 	lock_and_push(T0);
 	ck_assert_int_eq(outbox_action(), PF_ACTION_NONE);
+	ck_assert_int_eq(apply(PF_CLOUD_LOCKED, "abc-123", T0 + 1, &queued), PF_OK);
+	ck_assert_int_eq(verdict(T0 + 2, true), PF_VERDICT_HOST_LOCKED);
+	/* The cloud lock is this host's own, ending: it refuses nobody here. */
+	ck_assert_int_eq(verdict(T0 + 600, true), PF_VERDICT_ALLOW);
 	ck_assert_int_eq(expire_and_outbox(T0 + 600, &queued), PF_ACTION_UNLOCK);
 	ck_assert(queued);
+	ck_assert_int_eq(verdict(T0 + 601, true), PF_VERDICT_ALLOW);
+	cfg.cloud_unlock_on_expiry = false;
+	ck_assert_int_eq(verdict(T0 + 601, true), PF_VERDICT_CLOUD_LOCKED);
 }
 END_TEST
 

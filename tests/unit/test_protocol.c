@@ -8,7 +8,7 @@
 
 START_TEST(check_replies_round_trip)
 {
-	struct pf_check in = { PF_VERDICT_HOST_LOCKED, 1700000600, 0, false, false }, out;
+	struct pf_check in = { .verdict = PF_VERDICT_HOST_LOCKED, .lock_until = 1700000600 }, out;
 	char line[PF_REPLY_MAX];
 
 	ck_assert_uint_gt(pf_reply_check_format(&in, line, sizeof(line)), 0);

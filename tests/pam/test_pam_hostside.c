@@ -1,0 +1,298 @@
+/*
+ * The host side cannot be turned against its host: a stopped lock holder,
+ * the caller's rlimits and signals, a store error under failmode=open and a
+ * stale cached cloud lock, each through a real PAM stack under pam_wrapper
+ * with real processes, signals and rlimits (doc/invariants.md).
+ */
+#include "autoconfig.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pam_frontegg/lockout.h"
+#include "pamtest_util.h"
+#include "testutil.h"
+
+#define T0 1700000000LL
+/* `timeout` in the test configuration (pamtest_util.c), in ms. */
+#define TIMEOUT_MS 2000
+
+static void setup(void)
+{
+	pt_reset(NULL);
+	pt_clock_set(T0);
+}
+
+static void quiet(void *ctx, int prio, const char *line)
+{
+	(void)ctx;
+	(void)prio;
+	(void)line;
+}
+
+/*
+ * A real process that takes USER's lock the way every writer does
+ * (pf_store_begin), then stops itself with SIGSTOP while holding it.
+ */
+static pid_t hold_lock_stopped(const char *user)
+{
+	int st;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct pf_logger log = { quiet, NULL, false };
+		struct pf_store store;
+		struct pf_txn txn;
+
+		if (pf_store_open(&store, pt_path("state"), 0, &log) != PF_OK ||
+		    pf_store_begin(&store, user, (uid_t)-1, &txn) != PF_OK)
+			_exit(90);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, WUNTRACED), pid);
+	ck_assert_msg(WIFSTOPPED(st), "the lock holder did not stop (status %d)", st);
+	return pid;
+}
+
+static void kill_holder(pid_t pid)
+{
+	int st;
+
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+}
+
+/* The real frontegg-lockout, as root, on the test state directory, without the cloud. */
+static int run_admin(const char *verb, const char *user, int64_t *ms, char *err, size_t errsize)
+{
+	const char *helper = getenv("PF_REAL_HELPER");
+	char conf[4096], errpath[4096];
+	int64_t t0 = pt_mono_ms();
+	FILE *f;
+	pid_t pid;
+	int st;
+
+	ck_assert_ptr_nonnull(helper);
+	snprintf(conf, sizeof(conf), "%s", pt_path("admin.conf"));
+	f = fopen(conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "state_dir = %s\ntimeout = 2\n", pt_path("state"));
+	fclose(f);
+	snprintf(errpath, sizeof(errpath), "%s", pt_path("admin.err"));
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (fd < 0 || dup2(fd, 2) < 0 || dup2(fd, 1) < 0)
+			_exit(97);
+		execl(helper, helper, "--conf", conf, verb, user, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	*ms = pt_mono_ms() - t0;
+	f = fopen(errpath, "r");
+	err[0] = '\0';
+	if (f != NULL) {
+		size_t n = fread(err, 1, errsize - 1, f);
+		err[n] = '\0';
+		fclose(f);
+	}
+	ck_assert_msg(WIFEXITED(st), "%s was killed by signal %d", verb, WTERMSIG(st));
+	return WEXITSTATUS(st);
+}
+
+static int64_t timed_call(const char *user, enum pt_entry e, int *rv)
+{
+	int64_t t0 = pt_mono_ms();
+
+	*rv = pt_call1(user, e, NULL);
+	return pt_mono_ms() - t0;
+}
+
+/* ---- invariant 10: every wait is bounded ------------------------------------- */
+
+START_TEST(inv10_stopped_lock_holder_delays_only_its_user)
+{
+	pid_t alice_holder, root_holder;
+	int64_t ms;
+	int rv;
+
+	alice_holder = hold_lock_stopped("alice");
+	root_holder = hold_lock_stopped("root");
+	/* alice waits at most `timeout`, then is refused, never let in. */
+	ms = timed_call("alice", PT_AUTHFAIL, &rv);
+	ck_assert_int_eq(rv, PAM_AUTH_ERR);
+	ck_assert_msg(ms >= TIMEOUT_MS - 100 && ms <= TIMEOUT_MS + 50,
+		      "alice's failure took %lld ms (timeout %d ms)", (long long)ms, TIMEOUT_MS);
+	ck_assert(pt_log_has("another process holds the user's lock"));
+	/* Nobody else waits at all: bob has his own lock, root (exempt) takes none. */
+	ms = timed_call("bob", PT_AUTHFAIL, &rv);
+	ck_assert_int_eq(rv, PAM_AUTH_ERR);
+	ck_assert_msg(ms < 500, "bob's failure took %lld ms", (long long)ms);
+	for (int i = 0; i < 3; i++) {
+		ms = timed_call("root", PT_AUTHFAIL, &rv);
+		ck_assert_int_eq(rv, PAM_AUTH_ERR);
+		ck_assert_msg(ms < 500, "root's failure took %lld ms", (long long)ms);
+	}
+	ck_assert_int_eq(pt_run("ok", "root", true, true, 0).acct, PAM_SUCCESS);
+	ck_assert_msg(pt_last_ms < 500, "root's login took %lld ms", (long long)pt_last_ms);
+	kill_holder(root_holder);
+	kill_holder(alice_holder);
+}
+END_TEST
+
+START_TEST(inv10_admin_verbs_and_sync_name_the_busy_user)
+{
+	pid_t holder;
+	char err[2048];
+	int64_t ms;
+	int rc;
+
+	ck_assert_int_eq(pt_call1("alice", PT_AUTHFAIL, NULL), PAM_AUTH_ERR); /* a record to sync */
+	holder = hold_lock_stopped("alice");
+	rc = run_admin("unlock", "alice", &ms, err, sizeof(err));
+	ck_assert_int_ne(rc, 0);
+	ck_assert_msg(strstr(err, "alice") && strstr(err, "lock"), "unlock said: %s", err);
+	ck_assert_msg(ms <= TIMEOUT_MS + 500, "unlock took %lld ms", (long long)ms);
+	rc = run_admin("sync", "--progress", &ms, err, sizeof(err));
+	ck_assert_int_ne(rc, 0);
+	ck_assert_msg(strstr(err, "alice is busy"), "sync said: %s", err);
+	ck_assert_msg(ms <= TIMEOUT_MS + 500, "sync took %lld ms", (long long)ms);
+	kill_holder(holder);
+	/* The holder gone, both finish normally. */
+	ck_assert_int_eq(run_admin("unlock", "alice", &ms, err, sizeof(err)), 0);
+	ck_assert_int_eq(run_admin("sync", "--progress", &ms, err, sizeof(err)), 0);
+}
+END_TEST
+
+/* ---- invariant 2: a stale LOCKED stays locked -------------------------------- */
+
+START_TEST(inv2_stale_cloud_lock_with_failing_refresh_is_refused)
+{
+	pt_cloud_says("alice", "locked");
+	ck_assert_int_eq(pt_call1("alice", PT_ACCOUNT, NULL), PAM_PERM_DENIED);
+	/* Frontegg stops answering; the cached LOCKED goes stale. */
+	ck_assert_int_eq(unlink(pt_path("cloud/alice")), 0);
+	pt_clock_set(T0 + 61);
+	ck_assert_int_eq(pt_call1("alice", PT_PREAUTH, NULL), PAM_AUTH_ERR);
+	ck_assert_int_eq(pt_call1("alice", PT_ACCOUNT, NULL), PAM_PERM_DENIED);
+	ck_assert_int_ne(pt_run("ok", "alice", true, true, 0).acct, PAM_SUCCESS);
+	/* A fresh answer that says unlocked lets alice in. */
+	pt_cloud_says("alice", "unlocked");
+	ck_assert_int_eq(pt_call1("alice", PT_ACCOUNT, NULL), PAM_SUCCESS);
+}
+END_TEST
+
+/* ---- invariant 11: the host side never fails open ------------------------------ */
+
+/* Fills every free descriptor below the highest open one; returns the highest. */
+static int fill_fd_holes(void)
+{
+	int hi = 2, fd;
+
+	for (fd = 3; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			hi = fd;
+	while ((fd = open("/dev/null", O_RDONLY)) >= 0 && fd < hi)
+		;
+	if (fd > hi)
+		hi = fd; /* keep it: the next one is the only free descriptor left */
+	return hi;
+}
+
+static int refuse_conv(int n, const struct pam_message **msg, struct pam_response **resp,
+		       void *data)
+{
+	(void)n;
+	(void)msg;
+	(void)resp;
+	(void)data;
+	return PAM_CONV_ERR;
+}
+
+/*
+ * One login of user through service in a child whose RLIMIT_NOFILE leaves
+ * one descriptor free once the handle is started: enough for the
+ * configuration file, not for the store (its directory, users/ and the
+ * record at once), unless the module raises the limit itself.
+ */
+static struct pt_stack login_without_fds(const char *service, const char *user)
+{
+	struct pt_stack r = { -1, -1 };
+	int pipefd[2], st;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct pam_conv c = { refuse_conv, NULL };
+		pam_handle_t *ph = NULL;
+		struct rlimit rl;
+
+		close(pipefd[0]);
+		if (pam_start(service, user, &c, &ph) != PAM_SUCCESS)
+			_exit(90);
+		rl.rlim_cur = rl.rlim_max = (rlim_t)fill_fd_holes() + 2;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			_exit(91);
+		r.auth = pam_authenticate(ph, 0);
+		r.acct = pam_acct_mgmt(ph, 0);
+		if (write(pipefd[1], &r, sizeof(r)) != (ssize_t)sizeof(r))
+			_exit(92);
+		pam_end(ph, r.acct);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	ck_assert_int_eq(read(pipefd[0], &r, sizeof(r)), (ssize_t)sizeof(r));
+	close(pipefd[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return r;
+}
+
+START_TEST(inv11_admin_lock_holds_without_free_descriptors)
+{
+	struct pt_stack r;
+	char err[2048];
+	int64_t ms;
+
+	ck_assert_int_eq(run_admin("lock", "alice", &ms, err, sizeof(err)), 0);
+	pt_cloud_says("alice", "unlocked");
+	r = login_without_fds("ok", "alice");
+	ck_assert_msg(r.auth != PAM_SUCCESS && r.acct != PAM_SUCCESS,
+		      "alice got in: auth %d acct %d", r.auth, r.acct);
+	/* root is the break-glass: an unreadable store never refuses it. */
+	r = login_without_fds("ok", "root");
+	ck_assert_int_eq(r.auth, PAM_SUCCESS);
+	ck_assert_int_eq(r.acct, PAM_SUCCESS);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("pam_hostside");
+	TCase *tc = tcase_create("root");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, inv10_stopped_lock_holder_delays_only_its_user);
+	tcase_add_test(tc, inv10_admin_verbs_and_sync_name_the_busy_user);
+	tcase_add_test(tc, inv2_stale_cloud_lock_with_failing_refresh_is_refused);
+	tcase_add_test(tc, inv11_admin_lock_holds_without_free_descriptors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	pt_require_wrapper();
+	return pf_test_run(suite());
+}

@@ -102,8 +102,8 @@ fuzz_fuzz_frontegg_json_CPPFLAGS = $(FUZZ_PP) -I$(top_srcdir)/helper $(CURL_CFLA
 	$(CJSON_CFLAGS)
 fuzz_fuzz_frontegg_json_CFLAGS = $(FUZZ_CC)
 fuzz_fuzz_frontegg_json_LDFLAGS = $(FUZZ_LINK)
-fuzz_fuzz_frontegg_json_LDADD = fuzz/libpffrontegg_fuzz.la $(FUZZ_LIB) $(CJSON_LIBS) \
-	$(DL_LIBS)
+fuzz_fuzz_frontegg_json_LDADD = fuzz/libpffrontegg_fuzz.la $(FUZZ_LIB) $(CURL_LIBS) \
+	$(CJSON_LIBS)
 
 # Seeds, dictionaries and regression inputs travel in the tarball, so the
 # smoke run works from a release too.

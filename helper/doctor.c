@@ -86,7 +86,7 @@ static bool check_config(struct doctor *d)
 	int rc;
 
 	d->last_error[0] = '\0';
-	rc = app_load(d->a, true);
+	rc = app_load(d->a, true, false);
 	report(d, rc == PF_EXIT_OK, "config", rc == PF_EXIT_OK ? path : reason(d, path));
 	return rc == PF_EXIT_OK;
 }
@@ -111,7 +111,7 @@ static bool check_secret(struct doctor *d)
 	bool ok;
 
 	d->last_error[0] = '\0';
-	ok = pf_config_read_secret(&d->a->cfg, &secret, &d->a->log) == PF_OK;
+	ok = app_read_secret(&d->a->cfg, &secret, &d->a->log) == PF_OK;
 	report(d, ok, "secret", ok ? "readable by root only" : reason(d, "unreadable"));
 	if (secret) {
 		memset(secret, 0, strlen(secret));
@@ -133,16 +133,6 @@ static void check_ca(struct doctor *d)
 	report(d, fd >= 0, "ca", fd >= 0 ? ca : "ca_file cannot be opened");
 	if (fd >= 0)
 		close(fd);
-}
-
-/* libcurl is loaded only when a verb needs Frontegg: a missing one shows here. */
-static bool check_libcurl(struct doctor *d)
-{
-	char detail[PF_LOG_LINE_MAX];
-	bool ok = fg_load_libcurl(detail, sizeof(detail));
-
-	report(d, ok, "libcurl", detail);
-	return ok;
 }
 
 static bool check_client(struct doctor *d, struct cloud *c)
@@ -211,7 +201,8 @@ static void check_user(struct doctor *d, struct cloud *c, const char *name)
 	enum fg_result r;
 
 	if (app_user(d->a, name, &u) != PF_EXIT_OK ||
-	    pf_map_user(&d->a->cfg, name, &ident, &d->a->log) != PF_OK) {
+	    pf_map_account(&d->a->cfg, name, u.acct.uid, u.acct.root_like, &ident, &d->a->log) !=
+		PF_OK) {
 		snprintf(detail, sizeof(detail), "%s is not mapped (user_email or user_map_file)",
 			 name);
 		report(d, false, "mapping", detail);
@@ -243,7 +234,7 @@ int verb_doctor(struct app *a, int argc, char **argv)
 			       "not set: host lockout only, Frontegg not in use");
 		} else if (check_secret(&d)) {
 			check_ca(&d);
-			have_cloud = check_libcurl(&d) && check_client(&d, &c);
+			have_cloud = check_client(&d, &c);
 			if (have_cloud)
 				check_cloud(&d, &c);
 		}

@@ -13,15 +13,15 @@ helper_frontegg_lockout_SOURCES = \
 	helper/machine_verbs.c \
 	helper/main.c \
 	helper/metrics.c \
+	helper/secret.c \
 	helper/sync.c \
 	helper/sync.h \
 	helper/table.c \
 	helper/table.h
 helper_frontegg_lockout_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/helper $(CURL_CFLAGS) \
 	$(CJSON_CFLAGS)
-# No $(CURL_LIBS): the client dlopen()s libcurl when a verb needs Frontegg.
 helper_frontegg_lockout_LDADD = helper/frontegg/libpffrontegg.la lib/libpflockout.la \
-	$(CJSON_LIBS) $(DL_LIBS)
+	$(CURL_LIBS) $(CJSON_LIBS)
 
 # frontegg_chkstate: the setgid checker for unprivileged PAM callers
 # (pam_unix -> unix_chkpwd). libc and lib/ only: no libcurl, cJSON or TLS.

@@ -3,10 +3,12 @@
 # never needs scdoc. When scdoc is found, a changed .scd regenerates its page.
 MAN_SCD = \
 	man/frontegg-lockout.8.scd \
+	man/frontegg_chkstate.8.scd \
 	man/pam_frontegg.8.scd \
 	man/pam_frontegg.conf.5.scd
 dist_man_MANS = \
 	man/frontegg-lockout.8 \
+	man/frontegg_chkstate.8 \
 	man/pam_frontegg.8 \
 	man/pam_frontegg.conf.5
 EXTRA_DIST += $(MAN_SCD)
@@ -21,6 +23,8 @@ man_scdoc = $(MKDIR_P) $(@D) && \
 	SOURCE_DATE_EPOCH=$(MAN_DATE_EPOCH) $(SCDOC) > $@.tmp && mv $@.tmp $@
 
 man/frontegg-lockout.8: man/frontegg-lockout.8.scd
+	$(AM_V_GEN)$(man_scdoc)
+man/frontegg_chkstate.8: man/frontegg_chkstate.8.scd
 	$(AM_V_GEN)$(man_scdoc)
 man/pam_frontegg.8: man/pam_frontegg.8.scd
 	$(AM_V_GEN)$(man_scdoc)

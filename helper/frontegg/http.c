@@ -5,7 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "curl_loader.h"
+#include <curl/curl.h>
+
 #include "http.h"
 #include "pam_frontegg/safe_file.h"
 
@@ -112,34 +113,34 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
 static bool set_proxy(CURL *curl, const char *proxy)
 {
 	if (proxy == NULL || proxy[0] == '\0')
-		return FG_SETOPT_STR(curl, CURLOPT_PROXY, "") == CURLE_OK;
+		return curl_easy_setopt(curl, CURLOPT_PROXY, "") == CURLE_OK;
 	/* NOPROXY "" overrides no_proxy/NO_PROXY: the configured proxy is used for all hosts. */
-	return FG_SETOPT_STR(curl, CURLOPT_PROXY, proxy) == CURLE_OK &&
-	       FG_SETOPT_STR(curl, CURLOPT_NOPROXY, "") == CURLE_OK;
+	return curl_easy_setopt(curl, CURLOPT_PROXY, proxy) == CURLE_OK &&
+	       curl_easy_setopt(curl, CURLOPT_NOPROXY, "") == CURLE_OK;
 }
 
 static bool set_https_only(CURL *curl)
 {
-#if FG_CURL_PROTOCOLS_STR
-	return FG_SETOPT_STR(curl, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK &&
-	       FG_SETOPT_STR(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") == CURLE_OK;
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
+	return curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK &&
+	       curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") == CURLE_OK;
 #else
-	return FG_SETOPT_LONG(curl, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS) == CURLE_OK &&
-	       FG_SETOPT_LONG(curl, CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS) == CURLE_OK;
+	return curl_easy_setopt(curl, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS) == CURLE_OK &&
+	       curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS) == CURLE_OK;
 #endif
 }
 
 static bool set_tls(CURL *curl, const char *ca_file)
 {
 	bool ok =
-	    FG_SETOPT_LONG(curl, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
-	    FG_SETOPT_LONG(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
-	    FG_SETOPT_LONG(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) == CURLE_OK;
+	    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+	    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+	    curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) == CURLE_OK;
 
 	if (ok && ca_file != NULL && ca_file[0] != '\0')
 		/* A configured CA is the only trust anchor: drop the default directory too. */
-		ok = FG_SETOPT_STR(curl, CURLOPT_CAINFO, ca_file) == CURLE_OK &&
-		     FG_SETOPT_STR(curl, CURLOPT_CAPATH, NULL) == CURLE_OK;
+		ok = curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file) == CURLE_OK &&
+		     curl_easy_setopt(curl, CURLOPT_CAPATH, NULL) == CURLE_OK;
 	return ok;
 }
 
@@ -147,15 +148,15 @@ static bool set_fixed(struct fg_http *h, const struct fg_http_config *cfg)
 {
 	CURL *curl = h->curl;
 
-	return FG_SETOPT_LONG(curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-	       FG_SETOPT_LONG(curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-	       FG_SETOPT_LONG(curl, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED) == CURLE_OK &&
-	       FG_SETOPT_STR(curl, CURLOPT_USERAGENT, USER_AGENT) == CURLE_OK &&
-	       FG_SETOPT_PTR(curl, CURLOPT_ERRORBUFFER, h->errbuf) == CURLE_OK &&
-	       FG_SETOPT_WRITE_CB(curl, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
-	       FG_SETOPT_PTR(curl, CURLOPT_WRITEDATA, &h->sink) == CURLE_OK &&
-	       FG_SETOPT_WRITE_CB(curl, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
-	       FG_SETOPT_PTR(curl, CURLOPT_HEADERDATA, h) == CURLE_OK && set_https_only(curl) &&
+	return curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+	       curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+	       curl_easy_setopt(curl, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED) == CURLE_OK &&
+	       curl_easy_setopt(curl, CURLOPT_USERAGENT, USER_AGENT) == CURLE_OK &&
+	       curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, h->errbuf) == CURLE_OK &&
+	       curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+	       curl_easy_setopt(curl, CURLOPT_WRITEDATA, &h->sink) == CURLE_OK &&
+	       curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
+	       curl_easy_setopt(curl, CURLOPT_HEADERDATA, h) == CURLE_OK && set_https_only(curl) &&
 	       set_tls(curl, cfg->ca_file) && set_proxy(curl, cfg->proxy);
 }
 
@@ -165,7 +166,7 @@ int fg_http_new(const struct fg_http_config *cfg, struct fg_http **out, char *de
 	struct fg_http *h = calloc(1, sizeof(*h));
 
 	*out = NULL;
-	if (h == NULL || (h->curl = fg_curl()->easy_init()) == NULL || !set_fixed(h, cfg)) {
+	if (h == NULL || (h->curl = curl_easy_init()) == NULL || !set_fixed(h, cfg)) {
 		if (detail != NULL && detail_size > 0)
 			snprintf(detail, detail_size, "%s",
 				 h == NULL
@@ -183,7 +184,7 @@ void fg_http_free(struct fg_http *h)
 	if (h == NULL)
 		return;
 	if (h->curl != NULL)
-		fg_curl()->easy_cleanup(h->curl);
+		curl_easy_cleanup(h->curl);
 	free(h);
 }
 
@@ -274,34 +275,35 @@ static bool set_request(struct fg_http *h, const struct fg_http_request *req,
 	for (size_t i = 0; i < n; i++)
 		hdrs[i].next = i + 1 < n ? &hdrs[i + 1] : NULL;
 
-	ok = FG_SETOPT_STR(curl, CURLOPT_URL, req->url) == CURLE_OK &&
-	     FG_SETOPT_SLIST(curl, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK &&
-	     FG_SETOPT_LONG(curl, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms) == CURLE_OK &&
-	     FG_SETOPT_LONG(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_timeout_ms) ==
+	ok = curl_easy_setopt(curl, CURLOPT_URL, req->url) == CURLE_OK &&
+	     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK &&
+	     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms) == CURLE_OK &&
+	     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_timeout_ms) ==
 		 CURLE_OK &&
-	     FG_SETOPT_OFF(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body) == CURLE_OK;
+	     curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body) ==
+		 CURLE_OK;
 	if (ok && post)
-		ok =
-		    FG_SETOPT_OFF(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len) ==
-			CURLE_OK &&
-		    FG_SETOPT_STR(curl, CURLOPT_POSTFIELDS, req->body ? req->body : "") == CURLE_OK;
+		ok = curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+				      (curl_off_t)req->body_len) == CURLE_OK &&
+		     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body ? req->body : "") ==
+			 CURLE_OK;
 	else if (ok)
-		ok = FG_SETOPT_LONG(curl, CURLOPT_HTTPGET, 1L) == CURLE_OK;
+		ok = curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L) == CURLE_OK;
 	return ok;
 }
 
 /* Leaves no pointer to the caller's memory (headers, body) inside the handle. */
 static void unset_request(struct fg_http *h)
 {
-	FG_SETOPT_SLIST(h->curl, CURLOPT_HTTPHEADER, NULL);
-	FG_SETOPT_STR(h->curl, CURLOPT_POSTFIELDS, "");
-	FG_SETOPT_LONG(h->curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, "");
+	curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
 }
 
 static void set_detail(struct fg_http_response *resp, const char *errbuf, CURLcode rc)
 {
 	pf_sanitize(resp->detail, sizeof(resp->detail),
-		    errbuf[0] != '\0' ? errbuf : fg_curl()->easy_strerror(rc));
+		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
 }
 
 void fg_http_perform(struct fg_http *h, const struct fg_http_request *req,
@@ -323,9 +325,9 @@ void fg_http_perform(struct fg_http *h, const struct fg_http_request *req,
 		unset_request(h);
 		return;
 	}
-	rc = fg_curl()->easy_perform(h->curl);
+	rc = curl_easy_perform(h->curl);
 	unset_request(h);
-	FG_GETINFO_LONG(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
 	resp->status = status;
 	resp->transport = classify(rc, h->sink.too_big);
 	if (rc != CURLE_OK)

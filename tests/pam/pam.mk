@@ -28,7 +28,6 @@ tests/pam/pamtest.env: Makefile
 	  echo "SYSTEM_PAM_MODULE_DIR='$(SYSTEM_PAM_MODULE_DIR)'"; \
 	  echo "PF_SANITIZERS='$(PF_SANITIZERS)'"; \
 	  echo "ASAN_LIB='$(PF_ASAN_LIB)'"; \
-	  echo "CURL_SONAME='$(CURL_SONAME)'"; \
 	} >$@
 
 if HAVE_PAMTEST

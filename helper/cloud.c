@@ -10,6 +10,7 @@
 #include "pam_frontegg/usermap.h"
 
 #define TOKEN_FILE "token"
+#define RATE_FILE  "ratelimit" /* the 429 memory every process of the host honours */
 
 int cloud_open(struct app *a, struct cloud *c)
 {
@@ -20,7 +21,7 @@ int cloud_open(struct app *a, struct cloud *c)
 	if (!pf_config_cloud_configured(&a->cfg))
 		return app_fail(a, PF_EXIT_CONFIG,
 				"no client_id configured: Frontegg is not in use");
-	if (pf_config_read_secret(&a->cfg, &c->secret, &a->log) != PF_OK)
+	if (app_read_secret(&a->cfg, &c->secret, &a->log) != PF_OK)
 		return PF_EXIT_CONFIG;
 	memset(&opt, 0, sizeof(opt));
 	opt.api_url = a->cfg.api_url;
@@ -31,6 +32,7 @@ int cloud_open(struct app *a, struct cloud *c)
 	opt.timeout_ms = a->cfg.timeout_ms;
 	opt.token_dirfd = a->st.dirfd;
 	opt.token_file = TOKEN_FILE;
+	opt.rate_file = RATE_FILE;
 	opt.log = &a->log;
 	if (fg_client_new(&opt, &c->fg) != 0) {
 		cloud_close(c);
@@ -101,7 +103,7 @@ static bool negative_cache_hit(const struct pf_user_state *s, const struct pf_id
 static enum fg_result load_user(struct cloud *c, const struct pf_lockout *lo,
 				struct pf_identity *ident, struct pf_user_state *s)
 {
-	enum pf_rc rc = pf_map_user(lo->cfg, lo->user, ident, lo->log);
+	enum pf_rc rc = pf_map_account(lo->cfg, lo->user, lo->uid, lo->root_like, ident, lo->log);
 
 	if (rc != PF_OK) {
 		pf_log(&c->app->log, LOG_WARNING,
@@ -284,7 +286,7 @@ static void current_identity(const struct pf_lockout *lo, char *out, size_t size
 {
 	struct pf_identity ident;
 
-	if (pf_map_user(lo->cfg, lo->user, &ident, NULL) == PF_OK)
+	if (pf_map_account(lo->cfg, lo->user, lo->uid, lo->root_like, &ident, NULL) == PF_OK)
 		snprintf(out, size, "%s", ident.value);
 	else if (size > 0)
 		out[0] = '\0';

@@ -106,8 +106,9 @@ write_services() {
 	entry e-preauth-badval auth "preauth deny=many"
 	entry e-preauth-twomodes auth "preauth authfail"
 	entry e-account-mode account "preauth"
-	entry e-account-noconf account "conf=/nonexistent/pam_frontegg.conf"
-	entry e-authfail-relconf auth "authfail conf=relative.conf"
+	# An unusable file means host-only defaults; the arguments still apply.
+	entry e-account-noconf account "conf=/nonexistent/pam_frontegg.conf state_dir=$WORK/state"
+	entry e-authfail-relconf auth "authfail conf=relative.conf state_dir=$WORK/state"
 	entry e-account-silent account "silent"
 }
 

@@ -21,3 +21,14 @@ bench: all bench/pam_bench$(EXEEXT) bench/peak_rss$(EXEEXT) tests/pam/pamtest.en
 	  BENCH_LDFLAGS='$(LDFLAGS) $(AM_LDFLAGS)' \
 	  $(PYTHON) $(abs_top_srcdir)/bench/bench.py $(BENCH_ARGS)
 .PHONY: bench
+
+# make bench-fleet: Frontegg requests per second for a fleet, each event's
+# cost measured on sample hosts (real module and helper, the emulator) and
+# scaled by the model it prints. FLEET_ARGS passes options on, e.g.
+# make bench-fleet FLEET_ARGS='--hosts 2000 --sample-hosts 3' (bench/fleet.py --help).
+EXTRA_DIST += bench/fleet.py
+bench-fleet: all tests/lib/pam-driver$(EXEEXT) tests/pam/libpfclock.la tests/pam/pamtest.env
+	@test '$(PYTHON)' != : || { echo 'make bench-fleet: needs Python 3.9 or later' >&2; exit 1; }
+	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	  $(PYTHON) $(abs_top_srcdir)/bench/fleet.py $(FLEET_ARGS)
+.PHONY: bench-fleet

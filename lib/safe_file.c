@@ -1,7 +1,7 @@
 /*
  * Safe file access, pam-u2f style: open with O_NOFOLLOW|O_CLOEXEC|O_NOCTTY,
- * then judge the descriptor (not the path) with fstat, so nothing can be
- * swapped between the check and the use.
+ * then judge the descriptor (not the path) with fstatfs and fstat, so
+ * nothing can be swapped between the check and the use.
  */
 #include "autoconfig.h"
 
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -40,10 +41,46 @@ static bool owner_trusted(uid_t owner, uid_t extra)
 	return owner == pf_trusted_owner || (extra != (uid_t)-1 && owner == extra);
 }
 
+/*
+ * File systems whose root-owned files carry content someone else chose:
+ * /proc/PID/cmdline of a user's own non-dumpable process is root's, 0444,
+ * and says what that user wants; FUSE is whatever its mounter serves. None
+ * of them ever holds a configuration, a map or a state record.
+ */
+static const struct {
+	unsigned long magic;
+	const char *name;
+} pseudo_fs[] = {
+	{ 0x9fa0, "procfs" },       { 0x62656572, "sysfs" },     { 0x65735546, "FUSE" },
+	{ 0x64626720, "debugfs" },  { 0x74726163, "tracefs" },   { 0x73636673, "securityfs" },
+	{ 0x27e0eb, "cgroupfs" },   { 0x63677270, "cgroup2fs" }, { 0x62656570, "configfs" },
+	{ 0xde5e81e4, "efivarfs" },
+};
+
+/* PF_ERR_PERM when fd lives on one of pseudo_fs (PF_ERR_IO when fstatfs fails). */
+static enum pf_rc check_fs(int fd, char *why, size_t whysize)
+{
+	struct statfs fs;
+
+	if (fstatfs(fd, &fs) != 0) {
+		say(why, whysize, "fstatfs failed: %s", strerror(errno));
+		return PF_ERR_IO;
+	}
+	for (size_t i = 0; i < sizeof(pseudo_fs) / sizeof(pseudo_fs[0]); i++)
+		if ((unsigned long)fs.f_type == pseudo_fs[i].magic) {
+			say(why, whysize, "is on %s, not a real file system", pseudo_fs[i].name);
+			return PF_ERR_PERM;
+		}
+	return PF_OK;
+}
+
 enum pf_rc pf_check_fd(int fd, const struct pf_file_rules *rules, char *why, size_t whysize)
 {
 	struct stat sb;
+	enum pf_rc rc = check_fs(fd, why, whysize);
 
+	if (rc != PF_OK)
+		return rc;
 	if (fstat(fd, &sb) != 0) {
 		say(why, whysize, "fstat failed: %s", strerror(errno));
 		return PF_ERR_IO;
@@ -122,6 +159,10 @@ enum pf_rc pf_open_dir_checked(const char *path, mode_t forbidden_mode, int *fd_
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return open_errno(errno, why, whysize);
+	if (check_fs(fd, why, whysize) != PF_OK) {
+		close(fd);
+		return PF_ERR_PERM;
+	}
 	if (fstat(fd, &sb) != 0 || !owner_trusted(sb.st_uid, (uid_t)-1) ||
 	    (sb.st_mode & forbidden_mode) != 0) {
 		say(why, whysize, "directory owner uid %lu or mode %04o is unsafe",

@@ -132,7 +132,8 @@ static void attempt_settled(struct pf_module *m)
  */
 static int unknown_state(struct pf_module *m, const char *what, bool tell)
 {
-	if (m->cfg.failmode == PF_FAILMODE_OPEN) {
+	/* The break-glass (invariant 7): root-like users are never refused for it. */
+	if (m->cfg.failmode == PF_FAILMODE_OPEN || (m->root_like && !m->cfg.even_deny_root)) {
 		pf_audit_fail_open(m, what);
 		return PAM_IGNORE;
 	}
@@ -180,11 +181,13 @@ static bool is_locked(enum pf_verdict v)
  * or -1 to go on. No message: before the password, a word would confirm
  * that the account exists.
  */
-static int refuse_if_locked(struct pf_module *m)
+static int refuse_if_locked(struct pf_module *m, struct pf_check *out)
 {
 	struct pf_check c;
 
 	op_check(m, &c);
+	if (out)
+		*out = c;
 	if (is_locked(c.verdict)) {
 		pf_audit_refused(m, lock_reason(c.verdict));
 		return PAM_AUTH_ERR;
@@ -221,15 +224,14 @@ static int count_attempt(struct pf_module *m)
 		return -1; /* never locked: nothing to count, no lock to take */
 	if (!op_record_attempt(m, &ev, &r))
 		return host_unknown(m, "cannot count the attempt", false);
-	if (r.outcome == PF_FAIL_COUNTED) {
-		remember_attempt(m, ev.now);
-		return -1;
-	}
-	if (r.outcome == PF_FAIL_EXEMPT)
-		return -1;
-	pf_audit_host_lock(m, &r);
+	if (r.outcome == PF_FAIL_LOCKED_NOW)
+		pf_audit_host_lock(m, &r);
 	if (r.push_queued)
-		pf_direct_push(m);
+		pf_direct_push(m); /* the lock just started, or the unlock of an expired one */
+	if (r.outcome == PF_FAIL_COUNTED)
+		remember_attempt(m, ev.now);
+	if (r.outcome == PF_FAIL_COUNTED || r.outcome == PF_FAIL_EXEMPT)
+		return -1;
 	pf_audit_refused(m, "host-locked");
 	return PAM_AUTH_ERR;
 }
@@ -239,7 +241,7 @@ int pf_flow_preauth(struct pf_module *m)
 	int rc;
 
 	pf_flow_mark_auth(m);
-	rc = refuse_if_locked(m);
+	rc = refuse_if_locked(m, NULL);
 	if (rc < 0)
 		rc = count_attempt(m);
 	/* A stale cloud state is not refreshed before the password; account does that. */
@@ -262,17 +264,28 @@ int pf_flow_authfail(struct pf_module *m)
 	attempt_settled(m);
 	pf_audit_failure(m, &ev, &r);
 	if (r.push_queued && m->privileged)
-		pf_direct_push(m);
+		pf_direct_push(m); /* a lock, or the unlock of an expired lock */
 	/* Reached only after a failed password: never anything that reads as success. */
 	return PAM_AUTH_ERR;
 }
 
+/*
+ * The success that wrote down an expired lock queued the cloud unlock
+ * (invariant 5): deliver it now, as a lock is delivered, not at the next sync.
+ */
+static void push_expiry(struct pf_module *m, const struct pf_check *c)
+{
+	if (c->lock_expired && m->privileged && m->cfg.cloud_unlock_on_expiry && m->cloud)
+		pf_direct_push(m);
+}
+
 int pf_flow_authsucc(struct pf_module *m)
 {
+	struct pf_check c;
 	int rc;
 
 	pf_flow_mark_auth(m);
-	rc = refuse_if_locked(m);
+	rc = refuse_if_locked(m, &c);
 	if (rc >= 0)
 		return rc;
 	if (m->exempt)
@@ -280,6 +293,7 @@ int pf_flow_authsucc(struct pf_module *m)
 	switch (op_record_success(m)) {
 	case PF_SUCCESS_CLEARED:
 		attempt_settled(m);
+		push_expiry(m, &c);
 		return PAM_SUCCESS;
 	case PF_SUCCESS_LOCKED:
 		pf_audit_refused(m, "host-locked");
@@ -325,15 +339,20 @@ static int refuse_account(struct pf_module *m, const char *reason)
 	return PAM_PERM_DENIED;
 }
 
-/* The user may log in: clear the tally if auth ran in this handle. */
+/*
+ * The user may log in: clear the tally if auth ran in this handle. A lock
+ * that expired is written down even without auth (an SSH key login): the
+ * expiry clears the tally by itself and queues the cloud unlock.
+ */
 static int admit(struct pf_module *m, const struct pf_check *c, int rv)
 {
 	/* The check just read the record: nothing to clear costs no second read. */
-	if (!auth_ran(m) || (c->tally_clean && m->attempt == 0) || m->exempt)
+	if ((c->tally_clean && m->attempt == 0) || m->exempt || (!auth_ran(m) && !c->lock_expired))
 		return rv;
 	switch (op_record_success(m)) {
 	case PF_SUCCESS_CLEARED:
 		attempt_settled(m);
+		push_expiry(m, c);
 		return rv;
 	case PF_SUCCESS_LOCKED:
 		return refuse_account(m, "host-locked");

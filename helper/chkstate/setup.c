@@ -48,6 +48,8 @@ int chk_open(struct chk *c)
 		return chk_fail(PF_EXIT_STATE,
 				"cannot open the state directory (see the system log)");
 	c->st_open = true;
+	/* A busy lock is answered (exit 5) before the module's deadline kills us. */
+	c->st.lock_wait_ms = c->cfg.timeout_ms / 4 * 3;
 	return caller_account(c);
 }
 

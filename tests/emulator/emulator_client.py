@@ -338,8 +338,6 @@ class Emulator:
     def reset(self):
         return self._call("POST", "/reset")
 
-    def shutdown(self):
-        return self._call("POST", "/shutdown")
 
     # ---- HTTPS helpers for tests ---------------------------------------------
 

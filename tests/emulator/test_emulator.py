@@ -4,7 +4,7 @@
     python3 tests/emulator/test_emulator.py        (from any directory)
 
 Most tests share one emulator, reset (faults, counters, tokens, users,
-config) before each test; a few start their own (restart, shutdown).
+config) before each test; a few start their own (restart).
 """
 
 import http.client
@@ -925,7 +925,7 @@ def reset_call(emu):
 
 
 # --------------------------------------------------------------------------
-# Separate emulators: restart, shutdown, secrets
+# Separate emulators: restart, secrets
 # --------------------------------------------------------------------------
 
 @test
@@ -954,16 +954,6 @@ def restart_keeps_ca_and_secret_file(emu):
     ok("/identity/resources/users/v3" in log, "verbose log has requests")
     ok("file-secret-xyz" not in log and token not in log, "no secret or token in the log")
     ok(not os.path.exists(os.path.join(d, "port")), "port file removed on exit")
-
-
-@test
-def control_shutdown(emu):
-    """POST /shutdown exits 0"""
-    other = Emulator.start(os.path.join(emu.dir, "third"))
-    proc = other._proc
-    other.shutdown()
-    eq(proc.wait(10), 0, "exit status")
-    other.stop()
 
 
 @test

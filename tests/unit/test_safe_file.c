@@ -183,6 +183,35 @@ START_TEST(atomic_write_replaces_and_leaves_no_temp)
 }
 END_TEST
 
+/*
+ * Root-owned, 0444, one link, regular: every other rule passes /proc/version
+ * (and /proc/PID/cmdline of a user's own non-dumpable process, whose content
+ * that user chose). procfs, sysfs and FUSE hold no file of ours.
+ */
+START_TEST(inv14_pseudo_file_systems_refused)
+{
+	const struct pf_file_rules any = { 022, (uid_t)-1, 0 };
+	char why[256] = "";
+	char *data = NULL;
+	size_t len = 0;
+	int fd = -1;
+
+	ck_assert_int_eq(
+	    pf_read_file_checked(-1, "/proc/version", &any, &data, &len, why, sizeof(why)),
+	    PF_ERR_PERM);
+	ck_assert_msg(strstr(why, "procfs") != NULL, "why: %s", why);
+	ck_assert_ptr_null(data);
+	ck_assert_int_eq(pf_open_dir_checked("/proc", 022, &fd, why, sizeof(why)), PF_ERR_PERM);
+	ck_assert_msg(strstr(why, "procfs") != NULL, "why: %s", why);
+	ck_assert_int_eq(fd, -1);
+	if (access("/sys/kernel", F_OK) == 0) {
+		ck_assert_int_eq(pf_open_dir_checked("/sys/kernel", 022, &fd, why, sizeof(why)),
+				 PF_ERR_PERM);
+		ck_assert_msg(strstr(why, "sysfs") != NULL, "why: %s", why);
+	}
+}
+END_TEST
+
 START_TEST(wipe_clears)
 {
 	char secret[] = "top-secret";
@@ -208,6 +237,7 @@ int main(void)
 	tcase_add_test(tc, wrong_owner_refused);
 	tcase_add_test(tc, oversized_refused);
 	tcase_add_test(tc, atomic_write_replaces_and_leaves_no_temp);
+	tcase_add_test(tc, inv14_pseudo_file_systems_refused);
 	tcase_add_test(tc, wipe_clears);
 	suite_add_tcase(s, tc);
 	return pf_test_run(s);

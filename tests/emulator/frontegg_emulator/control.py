@@ -190,8 +190,6 @@ class EmulatorApp:
         self.state.reset()
         return 200, {"ok": True}
 
-    def ctl_shutdown(self, payload, query):
-        return 200, {"ok": True}    # the handler sets stop_requested after replying
 
 
 CONTROL_ROUTES = [(m, re.compile(p), name) for m, p, name in [
@@ -222,7 +220,6 @@ CONTROL_ROUTES = [(m, re.compile(p), name) for m, p, name in [
     ("POST", r"^/config$", "config"),
     ("POST", r"^/outage$", "outage"),
     ("POST", r"^/reset$", "reset"),
-    ("POST", r"^/shutdown$", "shutdown"),
 ]]
 
 
@@ -242,27 +239,24 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
     def _dispatch(self):
         split = urlsplit(self.path)
         query = parse_qs(split.query, keep_blank_values=True)
-        status, result, name = self._route(split.path, query)
+        status, result = self._route(split.path, query)
         body = json_bytes(result)
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-        if name == "shutdown":
-            self.close_connection = True
-            self.server.app.stop_requested.set()
 
     def _route(self, path, query):
         try:
             length = int(self.headers.get("Content-Length") or 0)
             if length < 0 or length > MAX_CONTROL_BODY:
-                return 413, {"error": "body too large"}, None
+                return 413, {"error": "body too large"}
             raw = self.rfile.read(length) if length else b""
             payload = json.loads(raw.decode("utf-8")) if raw.strip() else {}
         except ValueError as e:
             self.close_connection = True
-            return 400, {"error": "bad JSON body: %s" % e}, None
+            return 400, {"error": "bad JSON body: %s" % e}
         methods = []
         for method, regex, name in CONTROL_ROUTES:
             m = regex.match(path)
@@ -275,13 +269,13 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
             try:
                 status, result = getattr(self.server.app, "ctl_" + name)(payload, query, **groups)
             except ControlError as e:
-                return e.status, {"error": str(e)}, name
+                return e.status, {"error": str(e)}
             except ValueError as e:
-                return 400, {"error": str(e)}, name
-            return status, result, name
+                return 400, {"error": str(e)}
+            return status, result
         if methods:
-            return 405, {"error": "method not allowed; use %s" % "/".join(methods)}, None
-        return 404, {"error": "no such control call: %s %s" % (self.command, path)}, None
+            return 405, {"error": "method not allowed; use %s" % "/".join(methods)}
+        return 404, {"error": "no such control call: %s %s" % (self.command, path)}
 
     def log_message(self, fmt, *args):
         if self.server.verbose:

@@ -184,7 +184,7 @@ def doctor_names_a_bad_secret_mode(ctx):
         os.chmod(h.secret_file, 0o644)
         p = h.run("doctor")
         eq(p.returncode, EXIT_FAILURE)
-        eq(failing_checks(p), ["secret"])
+        eq(failing_checks(p), ["config", "secret"])  # check-config's line, then the read
         assert "0644" in p.stdout, p.stdout
     finally:
         h.cleanup()
@@ -220,7 +220,8 @@ def doctor_names_an_unmapped_user(ctx):
     try:
         p = h.run("doctor", "daemon")
         eq(p.returncode, EXIT_FAILURE)
-        eq(failing_checks(p), ["mapping"])
+        eq(failing_checks(p), ["config", "mapping"])
+        assert "no user is mapped to Frontegg" in p.stdout, p.stdout
     finally:
         h.cleanup()
 
@@ -285,6 +286,28 @@ def secret_never_in_logs_argv_or_environment(ctx):
     eq(os.stat(token).st_uid, pftest.OWNER)
 
 
+@test
+def check_config_is_a_gate_anyone_can_run(ctx):
+    h = ctx["host"]
+    p = h.run("check-config", h.conf, check=EXIT_OK)
+    eq(p.stdout, "%s: OK\n" % h.conf)
+    bad = Host(ctx["emu"], name="gate", deny="many", dney="3")
+    try:
+        p = bad.run("check-config", bad.conf)
+        eq(p.returncode, EXIT_CONFIG)
+        eq(p.stdout.splitlines(), [
+            "%s:9: deny: must be a whole number between 1 and 64" % bad.conf,
+            "%s:10: dney: unknown option, ignored" % bad.conf])
+        if pftest.REALLY_ROOT:  # Ansible's validate may run it unprivileged
+            for conf, want in ((bad.conf, EXIT_CONFIG), (h.conf, EXIT_OK)):
+                p = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
+                                    "--clear-groups", pftest.HELPER, "check-config", conf],
+                                   capture_output=True, text=True)
+                eq(p.returncode, want, p.stdout + p.stderr)
+    finally:
+        bad.cleanup()
+
+
 # --- a verb's exit status says what it printed
 
 
@@ -324,6 +347,7 @@ def run_on_read_only_state(h, *args, env=None):
 
 @test
 def truthful_sync_fails_on_a_read_only_state_dir(ctx):
+    pftest.require_really_root("a read-only bind mount in a mount namespace")
     h = Host(ctx["emu"], name="rostate", unlock_time=60, user_email=None)
     try:
         h.fail("bin", 3)
@@ -352,6 +376,7 @@ def truthful_metrics_file_must_be_absolute_and_written(ctx):
 
 @test
 def truthful_missing_state_dir_is_created_and_reported(ctx):
+    pftest.require_really_root("the directory's owner must be root")
     h = Host(ctx["emu"], name="nostate")
     try:
         shutil.rmtree(h.state_dir)

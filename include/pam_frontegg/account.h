@@ -26,6 +26,9 @@ struct pf_account {
  * with out->resolved, uid and root_like set, an account whose canonical name
  * fails pf_username_valid and so cannot be keyed.
  */
+/* The gid of group through NSS (getgrnam_r); false when the group is unknown. */
+bool pf_group_gid(const char *group, gid_t *gid);
+
 enum pf_rc pf_account_lookup(const struct pf_config *cfg, const char *user, struct pf_account *out);
 
 #endif

@@ -6,13 +6,10 @@
  * Every input is handed to every parser, as the body of each response kind:
  *  - token: a token that parses is 1..FG_TOKEN_MAX header-safe characters,
  *    expiresIn in 0..FG_EXPIRES_MAX; on failure no token is returned;
- *  - user (and every item a list page hands over): the id passes
+ *  - user: the id passes
  *    fg_id_valid, lib/ classifies it as an id, and it survives the state
  *    record (frontegg_id is stored there) unchanged; the e-mail is 1..
  *    PF_IDENT_MAX bytes without control characters;
- *  - list page: the callback sees at most items - skipped users, exactly
- *    that many unless it asked to stop, and never again after asking;
- *    totals within their bounds;
  *  - error body: errorCode and message are terminated, fit and are
  *    printable (they go to logs);
  *  - reset link: https://, no control characters, fits the buffer; a
@@ -84,52 +81,6 @@ static void check_single_user(const uint8_t *data, size_t size)
 	memset(&u, 'X', sizeof(u));
 	if (fg_json_user((const char *)data, size, &u) == FG_OK)
 		check_user(&u);
-}
-
-struct list_ctx {
-	unsigned calls;
-	unsigned stop_after; /* 0 = never stop */
-	bool stopped;
-};
-
-static int on_user(const struct fg_user *u, void *arg)
-{
-	struct list_ctx *c = arg;
-
-	FZ_CHECK(!c->stopped);
-	check_user(u);
-	c->calls++;
-	if (c->stop_after != 0 && c->calls >= c->stop_after) {
-		c->stopped = true;
-		return 1;
-	}
-	return 0;
-}
-
-static void check_list(const uint8_t *data, size_t size)
-{
-	struct list_ctx c = { 0, (unsigned)(size % 4), false };
-	struct fg_page_info info;
-	enum fg_result r = fg_json_list_page((const char *)data, size, on_user, &c, &info);
-
-	if (r != FG_OK) {
-		FZ_CHECK(r == FG_BAD_RESPONSE && c.calls == 0);
-		return;
-	}
-	FZ_CHECK(info.skipped <= info.items);
-	FZ_CHECK(c.calls <= info.items - info.skipped);
-	FZ_CHECK(info.stopped == c.stopped);
-	if (!c.stopped)
-		FZ_CHECK(c.calls == info.items - info.skipped);
-	FZ_CHECK(info.total_pages <= 10000000u);
-	FZ_CHECK(info.total_items <= (uint64_t)10000000u * FG_LIST_LIMIT_MAX);
-	/* A NULL callback is allowed and sees the same page. */
-	{
-		struct fg_page_info info2;
-		FZ_CHECK(fg_json_list_page((const char *)data, size, NULL, NULL, &info2) == FG_OK);
-		FZ_CHECK(info2.items == info.items && info2.skipped == info.skipped &&
-			 !info2.stopped);
-	}
 }
 
 static void check_error(const uint8_t *data, size_t size)
@@ -253,7 +204,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_token(data, size);
 	check_single_user(data, size);
-	check_list(data, size);
 	check_error(data, size);
 	check_reset_link(data, size);
 	check_rfc3339(data, size);

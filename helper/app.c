@@ -18,7 +18,7 @@ int app_fail(struct app *a, int code, const char *fmt, ...)
 	return code;
 }
 
-int app_load(struct app *a, bool want_secret)
+int app_load(struct app *a, bool want_secret, bool host_only_ok)
 {
 	const char *argv[1];
 	char conf_arg[PF_CONF_LINE_MAX];
@@ -32,6 +32,16 @@ int app_load(struct app *a, bool want_secret)
 	if (pf_config_load(&a->cfg, argc, argv, flags, &a->log) != PF_OK)
 		return app_fail(a, PF_EXIT_CONFIG, "cannot load the configuration");
 	a->cfg_loaded = true;
+	/*
+	 * The module's verbs go on host-only, as the module does; an
+	 * administrator's verb stops here, so its exit status tells.
+	 */
+	if (a->cfg.untrusted && !host_only_ok)
+		return app_fail(a, PF_EXIT_CONFIG, "configuration not used (%s)", a->cfg.untrusted);
+	if (a->cfg.untrusted)
+		pf_log(&a->log, LOG_WARNING,
+		       "configuration not used (%s): host-only lockout with the defaults",
+		       a->cfg.untrusted);
 	a->log.debug = a->cfg.debug;
 	if (pf_store_open(&a->st, a->cfg.state_dir, a->caller_root ? PF_STORE_SETUP : 0, &a->log) !=
 	    PF_OK)

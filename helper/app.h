@@ -32,8 +32,12 @@ struct app_user {
 	struct pf_lockout lo;
 };
 
-/* Loads the configuration (with the secret when want_secret) and opens the store. */
-int app_load(struct app *a, bool want_secret);
+/*
+ * Loads the configuration (with the secret when want_secret) and opens the
+ * store. An untrusted configuration file is an error unless host_only_ok
+ * (the module's verbs, which then work host-only like the module).
+ */
+int app_load(struct app *a, bool want_secret, bool host_only_ok);
 /*
  * Resolves a user named on the command line: valid name, known to NSS. A
  * user NSS does not know is still usable by root (records of deleted
@@ -41,6 +45,10 @@ int app_load(struct app *a, bool want_secret);
  */
 int app_user(struct app *a, const char *name, struct app_user *u);
 void app_close(struct app *a);
+
+/* Reads the client secret (inline or client_secret_file); root only, logged on failure. */
+PF_NODISCARD enum pf_rc app_read_secret(const struct pf_config *cfg, char **secret,
+					const struct pf_logger *log);
 
 /* Prints one error line on stderr (and to syslog); returns code. */
 int app_fail(struct app *a, int code, const char *fmt, ...) PF_PRINTF(3, 4);

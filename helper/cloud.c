@@ -1,15 +1,21 @@
 /* Between the state store and Frontegg. */
 #include "autoconfig.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cloud.h"
 #include "pam_frontegg/safe_file.h"
 #include "pam_frontegg/usermap.h"
 
 #define TOKEN_FILE "token"
+#define RATE_FILE  "ratelimit" /* the 429 memory every process of the host honours */
 
 int cloud_open(struct app *a, struct cloud *c)
 {
@@ -20,7 +26,7 @@ int cloud_open(struct app *a, struct cloud *c)
 	if (!pf_config_cloud_configured(&a->cfg))
 		return app_fail(a, PF_EXIT_CONFIG,
 				"no client_id configured: Frontegg is not in use");
-	if (pf_config_read_secret(&a->cfg, &c->secret, &a->log) != PF_OK)
+	if (app_read_secret(&a->cfg, &c->secret, &a->log) != PF_OK)
 		return PF_EXIT_CONFIG;
 	memset(&opt, 0, sizeof(opt));
 	opt.api_url = a->cfg.api_url;
@@ -31,6 +37,7 @@ int cloud_open(struct app *a, struct cloud *c)
 	opt.timeout_ms = a->cfg.timeout_ms;
 	opt.token_dirfd = a->st.dirfd;
 	opt.token_file = TOKEN_FILE;
+	opt.rate_file = RATE_FILE;
 	opt.log = &a->log;
 	if (fg_client_new(&opt, &c->fg) != 0) {
 		cloud_close(c);
@@ -101,7 +108,7 @@ static bool negative_cache_hit(const struct pf_user_state *s, const struct pf_id
 static enum fg_result load_user(struct cloud *c, const struct pf_lockout *lo,
 				struct pf_identity *ident, struct pf_user_state *s)
 {
-	enum pf_rc rc = pf_map_user(lo->cfg, lo->user, ident, lo->log);
+	enum pf_rc rc = pf_map_account(lo->cfg, lo->user, lo->uid, lo->root_like, ident, lo->log);
 
 	if (rc != PF_OK) {
 		pf_log(&c->app->log, LOG_WARNING,
@@ -137,6 +144,80 @@ enum fg_result cloud_refresh(struct cloud *c, const struct pf_lockout *lo, bool 
 		*cleared = store(c, lo, PF_CLOUD_ABSENT, "", ident.value);
 	return r;
 }
+
+/* ---- single-flight refresh ------------------------------------------------ */
+
+#define CLAIM_POLL_MS 10
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * claims/NAME:refresh (':' is never part of a user name, so it cannot be
+ * another user's push claim), locked with flock. Waits at most until
+ * give_up (monotonic ms); -1 when the claim stayed busy or cannot be made.
+ */
+static int claim_refresh(const struct pf_lockout *lo, int64_t give_up)
+{
+	const struct pf_file_rules rules = { 077, (uid_t)-1, 0 };
+	int dirfd = pf_store_dir(lo->st, PF_DIR_CLAIMS), fd;
+	char name[PF_USER_MAX + sizeof(":refresh")];
+
+	snprintf(name, sizeof(name), "%s:refresh", lo->user);
+	fd = dirfd < 0
+		 ? -1
+		 : openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0 || pf_check_fd(fd, &rules, NULL, 0) != PF_OK) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		const struct timespec poll = { 0, CLAIM_POLL_MS * 1000000L };
+
+		if ((errno != EWOULDBLOCK && errno != EINTR) || mono_ms() >= give_up) {
+			close(fd);
+			return -1;
+		}
+		nanosleep(&poll, NULL);
+	}
+	return fd;
+}
+
+/*
+ * The cached answer is younger than cloud_cache_ttl: another login got it
+ * (perhaps while we waited for the claim), and it is ours too.
+ */
+static bool answered_recently(const struct pf_lockout *lo)
+{
+	struct pf_user_state s;
+
+	return pf_store_read(lo->st, lo->user, lo->uid, &s) == PF_OK &&
+	       (s.cloud == PF_CLOUD_LOCKED || s.cloud == PF_CLOUD_UNLOCKED) &&
+	       pf_cloud_fresh(&s, lo->cfg->cloud_cache_ttl, pf_now());
+}
+
+enum fg_result cloud_refresh_shared(struct cloud *c, const struct pf_lockout *lo)
+{
+	int fd = claim_refresh(lo, mono_ms() + (int64_t)lo->cfg->timeout_ms);
+	enum fg_result r;
+
+	if (fd < 0) {
+		pf_log(&c->app->log, LOG_WARNING,
+		       "refresh of %s: another refresh did not finish within timeout", lo->user);
+		return FG_TIMEOUT;
+	}
+	r = answered_recently(lo) ? FG_OK : cloud_refresh(c, lo, NULL);
+	close(fd); /* releases the claim */
+	return r;
+}
+
+/* ---- delivery ---------------------------------------------------------------- */
 
 /* What Frontegg confirmed, in the user's record. */
 static void record_confirmed(struct pf_user_state *s, enum pf_action action, const char *id,
@@ -284,7 +365,7 @@ static void current_identity(const struct pf_lockout *lo, char *out, size_t size
 {
 	struct pf_identity ident;
 
-	if (pf_map_user(lo->cfg, lo->user, &ident, NULL) == PF_OK)
+	if (pf_map_account(lo->cfg, lo->user, lo->uid, lo->root_like, &ident, NULL) == PF_OK)
 		snprintf(out, size, "%s", ident.value);
 	else if (size > 0)
 		out[0] = '\0';

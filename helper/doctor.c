@@ -86,7 +86,7 @@ static bool check_config(struct doctor *d)
 	int rc;
 
 	d->last_error[0] = '\0';
-	rc = app_load(d->a, true);
+	rc = app_load(d->a, true, false);
 	report(d, rc == PF_EXIT_OK, "config", rc == PF_EXIT_OK ? path : reason(d, path));
 	return rc == PF_EXIT_OK;
 }
@@ -111,7 +111,7 @@ static bool check_secret(struct doctor *d)
 	bool ok;
 
 	d->last_error[0] = '\0';
-	ok = pf_config_read_secret(&d->a->cfg, &secret, &d->a->log) == PF_OK;
+	ok = app_read_secret(&d->a->cfg, &secret, &d->a->log) == PF_OK;
 	report(d, ok, "secret", ok ? "readable by root only" : reason(d, "unreadable"));
 	if (secret) {
 		memset(secret, 0, strlen(secret));
@@ -201,7 +201,8 @@ static void check_user(struct doctor *d, struct cloud *c, const char *name)
 	enum fg_result r;
 
 	if (app_user(d->a, name, &u) != PF_EXIT_OK ||
-	    pf_map_user(&d->a->cfg, name, &ident, &d->a->log) != PF_OK) {
+	    pf_map_account(&d->a->cfg, name, u.acct.uid, u.acct.root_like, &ident, &d->a->log) !=
+		PF_OK) {
 		snprintf(detail, sizeof(detail), "%s is not mapped (user_email or user_map_file)",
 			 name);
 		report(d, false, "mapping", detail);

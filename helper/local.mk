@@ -13,6 +13,7 @@ helper_frontegg_lockout_SOURCES = \
 	helper/machine_verbs.c \
 	helper/main.c \
 	helper/metrics.c \
+	helper/secret.c \
 	helper/sync.c \
 	helper/sync.h \
 	helper/table.c \

@@ -26,6 +26,7 @@ enum verb_flags {
 	V_ANYONE = 1u << 2,   /* harmless: non-root callers may run it too */
 	V_SECRET = 1u << 3,   /* talks to Frontegg: load the client secret */
 	V_LOADS = 1u << 4,    /* loads the configuration itself (doctor reports failures) */
+	V_MODULE = 1u << 5,   /* the module's verb: works host-only on an untrusted file */
 };
 
 struct verb {
@@ -48,13 +49,13 @@ static const struct verb verbs[] = {
 	  "deliver the outbox, refresh cloud state, reconcile, expire host locks" },
 	{ "doctor", verb_doctor, V_OPT_USER | V_LOADS, "[USER]",
 	  "check configuration, permissions, CA, connectivity, token (and USER's mapping)" },
-	{ PF_VERB_CHECK, verb_check, V_USER, "USER",
+	{ PF_VERB_CHECK, verb_check, V_USER | V_MODULE, "USER",
 	  "module: print USER's verdict from host state and the cloud cache" },
 	{ PF_VERB_REFRESH, verb_refresh, V_USER | V_SECRET, "USER",
 	  "module: read USER's state from Frontegg, then print the verdict" },
-	{ PF_VERB_RECORD_FAILURE, verb_record_failure, V_USER, "USER",
+	{ PF_VERB_RECORD_FAILURE, verb_record_failure, V_USER | V_MODULE, "USER",
 	  "module: record a failed login (service=, rhost=, tty= lines on stdin)" },
-	{ PF_VERB_RECORD_SUCCESS, verb_record_success, V_USER, "USER",
+	{ PF_VERB_RECORD_SUCCESS, verb_record_success, V_USER | V_MODULE, "USER",
 	  "module: record a successful login (clears the tally unless locked)" },
 	{ PF_VERB_PUSH, verb_push, V_USER | V_SECRET, "USER",
 	  "module: deliver USER's queued cloud action to Frontegg" },
@@ -186,7 +187,7 @@ static int run(struct app *a, int argc, char **argv)
 	if (rc == PF_EXIT_OK)
 		rc = check_arity(a, v, argc);
 	if (rc == PF_EXIT_OK && !(v->flags & V_LOADS))
-		rc = app_load(a, (v->flags & V_SECRET) != 0);
+		rc = app_load(a, (v->flags & V_SECRET) != 0, (v->flags & V_MODULE) != 0);
 	if (rc == PF_EXIT_OK)
 		rc = v->run(a, argc - 2, argv + 2);
 	return rc;

@@ -135,7 +135,7 @@ static void settle_host(struct run *r, struct member *m)
 	m->busy = rc == PF_ERR_TIMEOUT;
 	if (rc != PF_OK)
 		return;
-	changed = pf_lockout_expire(&txn, &r->a->cfg, now);
+	changed = pf_lockout_expire(&txn, &r->a->cfg, now, NULL);
 	r->rep.expired += changed;
 	pf_policy_for(&r->a->cfg, m->root_like, &p);
 	locked = !p.exempt && pf_host_locked(&txn.state, now);

@@ -68,6 +68,8 @@ static const struct key keys[] = {
 	{ "chkstate", K_PATH, F(chkstate), 0, 0 },
 	{ "silent", K_BOOL, F(silent), 0, 0 },
 	{ "debug", K_BOOL, F(debug), 0, 0 },
+	{ "enforce", K_BOOL, F(enforce), 0, 0 },
+	{ "uid_min", K_UINT, F(uid_min), 0, PF_UID_MIN_UNSET - 1 },
 };
 
 static const struct {
@@ -79,12 +81,13 @@ static const struct {
 	{ "au", "https://api.au.frontegg.com" },
 };
 
-/* Where a setting came from, for messages. */
+/* Where a setting came from, for messages; problems counts what was ignored. */
 struct origin {
 	const char *name;
 	unsigned line;
 	unsigned flags;
 	const struct pf_logger *log;
+	unsigned *problems;
 };
 
 static void complain(const struct origin *o, int prio, const char *fmt, const char *a,
@@ -234,9 +237,12 @@ static char **parse_users(const char *v, bool *invalid)
 	return list;
 }
 
+/* A setting that is ignored: its key keeps the value it had (its default). */
 static enum pf_rc bad_value(const struct origin *o, const struct key *k, const char *why)
 {
 	complain(o, LOG_ERR, why, k->name, NULL);
+	if (o->problems)
+		++*o->problems;
 	return PF_ERR_INVAL;
 }
 
@@ -377,14 +383,19 @@ static enum pf_rc apply_setting(struct pf_config *cfg, const char *setting, cons
 	if (*rest == '=') {
 		value = rest + 1 + strspn(rest + 1, " \t");
 	} else if (*rest != '\0') {
-		complain_key(o, LOG_ERR, "expected 'key = value'", setting, klen);
+		complain_key(o, LOG_ERR, "expected 'key = value', line ignored", setting, klen);
+		if (o->problems)
+			++*o->problems;
 		return PF_ERR_INVAL;
 	}
 	k = find_key(setting, klen);
 	if (k == NULL) {
-		if (klen != 4 || strncmp(setting, "conf", 4) != 0)
-			complain_key(o, LOG_WARNING, "unknown option, ignored", setting, klen);
-		return PF_OK;
+		if (klen == 4 && strncmp(setting, "conf", 4) == 0)
+			return PF_OK;
+		complain_key(o, LOG_WARNING, "unknown option, ignored", setting, klen);
+		if (o->problems)
+			++*o->problems;
+		return (o->flags & PF_CONF_STRICT) ? PF_ERR_INVAL : PF_OK;
 	}
 	return apply_key(cfg, k, value, o);
 }
@@ -392,7 +403,7 @@ static enum pf_rc apply_setting(struct pf_config *cfg, const char *setting, cons
 enum pf_rc pf_config_apply(struct pf_config *cfg, const char *setting, const char *origin,
 			   unsigned line, unsigned flags, const struct pf_logger *log)
 {
-	struct origin o = { origin, line, flags, log };
+	struct origin o = { origin, line, flags, log, &cfg->problems };
 
 	return apply_setting(cfg, setting, &o);
 }
@@ -413,20 +424,24 @@ enum pf_rc pf_config_parse_text(struct pf_config *cfg, const char *text, size_t 
 				const char *origin, unsigned flags, const struct pf_logger *log)
 {
 	char line[PF_CONF_LINE_MAX + 1];
-	struct origin o = { origin, 0, flags, log };
+	struct origin o = { origin, 0, flags, log, &cfg->problems };
+	unsigned before = cfg->problems;
 	enum pf_rc rc = PF_OK;
 	size_t pos = 0;
 
-	while (pos < len && rc == PF_OK) {
+	/* A bad line is skipped, never the rest of the file. */
+	while (pos < len && rc != PF_ERR_NOMEM) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = (nl ? (size_t)(nl - text) : len) - pos;
 		char *s;
 
 		o.line++;
 		if (n > PF_CONF_LINE_MAX || memchr(text + pos, '\0', n)) {
-			complain(&o, LOG_ERR, "line too long or holds a NUL byte", "syntax", NULL);
-			rc = PF_ERR_INVAL;
-			break;
+			complain(&o, LOG_ERR, "line too long or holds a NUL byte, ignored",
+				 "syntax", NULL);
+			cfg->problems++;
+			pos += n + 1;
+			continue;
 		}
 		memcpy(line, text + pos, n);
 		line[n] = '\0';
@@ -436,7 +451,9 @@ enum pf_rc pf_config_parse_text(struct pf_config *cfg, const char *text, size_t 
 			rc = apply_setting(cfg, s, &o);
 	}
 	pf_wipe(line, sizeof(line));
-	return rc;
+	if (rc == PF_ERR_NOMEM)
+		return rc;
+	return cfg->problems == before ? PF_OK : PF_ERR_INVAL;
 }
 
 static enum pf_rc dup_default(char **slot, const char *value)
@@ -456,6 +473,9 @@ enum pf_rc pf_config_defaults(struct pf_config *cfg)
 	cfg->cloud_cache_ttl = 60;
 	cfg->failmode = PF_FAILMODE_OPEN;
 	cfg->timeout_ms = 3000;
+	cfg->cloud_unlock_on_expiry = true;
+	cfg->enforce = true;
+	cfg->uid_min = PF_UID_MIN_UNSET;
 	if (dup_default(&cfg->api_url, PF_DEFAULT_API_URL) != PF_OK ||
 	    dup_default(&cfg->state_dir, PF_DEFAULT_STATE_DIR) != PF_OK ||
 	    dup_default(&cfg->helper, PF_DEFAULT_HELPER) != PF_OK ||
@@ -476,10 +496,38 @@ static const char *find_conf_arg(int argc, const char *const *argv)
 	return path;
 }
 
+/* Records why the file is not used; the caller falls back to host-only defaults. */
+static enum pf_rc distrust(struct pf_config *cfg, const char *path, const char *why, enum pf_rc rc,
+			   const struct pf_logger *log)
+{
+	char line[PF_LOG_LINE_MAX];
+
+	snprintf(line, sizeof(line), "%s: %s", path, why);
+	pf_log(log, LOG_ERR, "%s", line);
+	free(cfg->untrusted);
+	cfg->untrusted = strdup(line);
+	return cfg->untrusted ? rc : PF_ERR_NOMEM;
+}
+
+static enum pf_rc open_conf(struct pf_config *cfg, const char *path, int *fd,
+			    const struct pf_logger *log)
+{
+	struct pf_file_rules rules = { 022, (uid_t)-1, PF_CONF_MAX_SIZE };
+	char why[256];
+	enum pf_rc rc;
+
+	if (path[0] != '/')
+		return distrust(cfg, path, "conf= must be an absolute path", PF_ERR_PERM, log);
+	rc = pf_open_checked(-1, path, &rules, fd, why, sizeof(why));
+	if (rc == PF_ERR_NOENT)
+		snprintf(why, sizeof(why), "does not exist");
+	return rc == PF_OK ? PF_OK : distrust(cfg, path, why, rc, log);
+}
+
+/* Parses the file; PF_ERR_NOENT for a missing default file (nothing to do). */
 static enum pf_rc load_file(struct pf_config *cfg, const char *path, bool explicit_path,
 			    unsigned flags, const struct pf_logger *log)
 {
-	struct pf_file_rules rules = { 022, (uid_t)-1, PF_CONF_MAX_SIZE };
 	char why[256];
 	struct stat sb;
 	char *text = NULL;
@@ -487,98 +535,89 @@ static enum pf_rc load_file(struct pf_config *cfg, const char *path, bool explic
 	enum pf_rc rc;
 	int fd;
 
-	rc = pf_open_checked(-1, path, &rules, &fd, why, sizeof(why));
-	if (rc == PF_ERR_NOENT && !explicit_path)
-		return PF_OK;
-	if (rc != PF_OK) {
-		pf_log(log, LOG_ERR, "%s: %s", path, why);
+	if (!explicit_path && access(path, F_OK) != 0 && errno == ENOENT)
+		return PF_ERR_NOENT;
+	rc = open_conf(cfg, path, &fd, log);
+	if (rc != PF_OK)
 		return rc;
-	}
 	if (fstat(fd, &sb) != 0 || pf_read_fd(fd, PF_CONF_MAX_SIZE, &text, &len) != PF_OK) {
-		pf_log(log, LOG_ERR, "%s: cannot be read", path);
 		close(fd);
-		return PF_ERR_IO;
+		return distrust(cfg, path, "cannot be read", PF_ERR_IO, log);
 	}
 	close(fd);
 	if (!set_string(&cfg->conf_path, path))
 		rc = PF_ERR_NOMEM;
 	else
 		rc = pf_config_parse_text(cfg, text, len, path, flags, log);
-	if (rc == PF_OK && cfg->has_inline_secret && (sb.st_mode & 077) != 0) {
-		pf_log(log, LOG_ERR,
-		       "%s: holds client_secret but mode %04o lets others read it "
-		       "(chmod 600, or use client_secret_file)",
-		       path, (unsigned)(sb.st_mode & 07777));
-		rc = PF_ERR_PERM;
-	}
 	pf_wipe(text, len);
 	free(text);
-	return rc;
+	if (rc != PF_ERR_NOMEM && cfg->has_inline_secret && (sb.st_mode & 077) != 0) {
+		snprintf(why, sizeof(why),
+			 "holds client_secret but mode %04o lets others read it "
+			 "(chmod 600, or use client_secret_file)",
+			 (unsigned)(sb.st_mode & 07777));
+		return distrust(cfg, path, why, PF_ERR_PERM, log);
+	}
+	return rc == PF_ERR_NOMEM ? rc : PF_OK;
+}
+
+/*
+ * An untrusted file gives nothing: the defaults and the module arguments
+ * (root's PAM configuration), without Frontegg, which needs the file.
+ */
+static enum pf_rc host_only(struct pf_config *cfg)
+{
+	char *why = cfg->untrusted, *path = cfg->conf_path;
+	enum pf_rc rc;
+
+	cfg->untrusted = cfg->conf_path = NULL;
+	pf_config_free(cfg);
+	rc = pf_config_defaults(cfg);
+	cfg->untrusted = why;
+	cfg->conf_path = path;
+	if (rc != PF_OK) {
+		pf_config_free(cfg);
+		return rc;
+	}
+	return PF_OK;
+}
+
+static void drop_cloud(struct pf_config *cfg)
+{
+	free(cfg->client_id);
+	cfg->client_id = NULL;
+	cfg->cloud_lock = cfg->cloud_check = false;
 }
 
 enum pf_rc pf_config_load(struct pf_config *cfg, int argc, const char *const *argv, unsigned flags,
 			  const struct pf_logger *log)
 {
 	const char *conf = find_conf_arg(argc, argv);
-	enum pf_rc rc = pf_config_defaults(cfg);
+	enum pf_rc rc = pf_config_defaults(cfg), file_rc = PF_OK;
 
-	if (rc == PF_OK && conf != NULL && conf[0] != '/') {
-		pf_log(log, LOG_ERR, "conf=%s: must be an absolute path", conf);
-		rc = PF_ERR_INVAL;
-	}
-	if (rc == PF_OK && !(flags & PF_CONF_NO_FILE))
-		rc = load_file(cfg, conf ? conf : PF_DEFAULT_CONF, conf != NULL, flags, log);
-	for (int i = 0; rc == PF_OK && i < argc; i++)
-		rc = pf_config_apply(cfg, argv[i], "module argument", 0, flags, log);
-	if (rc == PF_OK && !cfg->root_unlock_time_set)
-		cfg->root_unlock_time = cfg->unlock_time;
 	if (rc != PF_OK)
-		pf_config_free(cfg);
-	return rc;
-}
-
-static void strip_newline(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
-		s[--n] = '\0';
-}
-
-enum pf_rc pf_config_read_secret(const struct pf_config *cfg, char **secret,
-				 const struct pf_logger *log)
-{
-	struct pf_file_rules rules = { 077, (uid_t)-1, 4096 };
-	char why[256];
-	size_t len = 0;
-	enum pf_rc rc;
-
-	if (geteuid() != 0) {
-		pf_log(log, LOG_ERR, "the client secret is only read as root");
-		return PF_ERR_PERM;
-	}
-	if (cfg->client_secret != NULL)
-		return (*secret = strdup(cfg->client_secret)) ? PF_OK : PF_ERR_NOMEM;
-	if (cfg->client_secret_file == NULL) {
-		pf_log(log, LOG_ERR, "no client_secret or client_secret_file configured");
-		return PF_ERR_NOENT;
-	}
-	rc = pf_read_file_checked(-1, cfg->client_secret_file, &rules, secret, &len, why,
-				  sizeof(why));
-	if (rc != PF_OK) {
-		pf_log(log, LOG_ERR, "client_secret_file %s: %s", cfg->client_secret_file, why);
 		return rc;
+	if (!(flags & PF_CONF_NO_FILE))
+		file_rc = load_file(cfg, conf ? conf : PF_DEFAULT_CONF, conf != NULL, flags, log);
+	if (file_rc == PF_ERR_NOMEM || (cfg->untrusted && host_only(cfg) != PF_OK)) {
+		pf_config_free(cfg);
+		return PF_ERR_NOMEM;
 	}
-	strip_newline(*secret);
-	if ((*secret)[0] == '\0' || has_control(*secret)) {
-		pf_log(log, LOG_ERR, "client_secret_file %s: empty or not one line",
-		       cfg->client_secret_file);
-		pf_wipe(*secret, len);
-		free(*secret);
-		*secret = NULL;
-		return PF_ERR_INVAL;
-	}
-	return PF_OK;
+	for (int i = 0; i < argc; i++)
+		if (pf_config_apply(cfg, argv[i], "module argument", 0, flags, log) ==
+		    PF_ERR_NOMEM) {
+			pf_config_free(cfg);
+			return PF_ERR_NOMEM;
+		}
+	if (cfg->untrusted)
+		drop_cloud(cfg);
+	if (!cfg->root_unlock_time_set)
+		cfg->root_unlock_time = cfg->unlock_time;
+	if (!(flags & PF_CONF_STRICT))
+		return PF_OK;
+	if (cfg->untrusted)
+		return file_rc == PF_ERR_NOENT ? PF_ERR_NOENT : PF_ERR_PERM;
+	return cfg->problems ? PF_ERR_INVAL : PF_OK;
 }
 
 bool pf_config_cloud_configured(const struct pf_config *cfg)
@@ -601,7 +640,8 @@ void pf_config_free(struct pf_config *cfg)
 	char **strings[] = { &cfg->conf_path,          &cfg->api_url,       &cfg->client_id,
 			     &cfg->client_secret_file, &cfg->ca_file,       &cfg->proxy,
 			     &cfg->user_email,         &cfg->user_map_file, &cfg->admin_group,
-			     &cfg->state_dir,          &cfg->helper,        &cfg->chkstate };
+			     &cfg->state_dir,          &cfg->helper,        &cfg->chkstate,
+			     &cfg->untrusted };
 
 	if (cfg->client_secret) {
 		pf_wipe(cfg->client_secret, strlen(cfg->client_secret));

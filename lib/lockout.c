@@ -28,7 +28,7 @@ static bool mapped(const struct pf_lockout *lo)
 {
 	struct pf_identity ident;
 
-	return pf_map_user(lo->cfg, lo->user, &ident, lo->log) == PF_OK;
+	return pf_map_account(lo->cfg, lo->user, lo->uid, lo->root_like, &ident, lo->log) == PF_OK;
 }
 
 bool pf_lockout_cloud_applies(const struct pf_lockout *lo)
@@ -51,6 +51,19 @@ static bool nothing_to_clear(const struct pf_user_state *s)
 	return s->n_fail == 0 && s->failures_total == 0 && s->lock_since == 0;
 }
 
+/*
+ * Frontegg's lock is the one this host pushed and the host lock behind it is
+ * over: with cloud_unlock_on_expiry its unlock is queued (or is about to be,
+ * by whoever writes the expiry down), so it refuses nobody here while the
+ * push runs; other hosts refuse until Frontegg confirms the unlock
+ * (doc/invariants.md, invariant 5).
+ */
+static bool own_cloud_lock_ending(const struct pf_config *cfg, const struct pf_user_state *s,
+				  int64_t now)
+{
+	return cfg->cloud_unlock_on_expiry && s->cloud_lock_pushed && !pf_host_locked(s, now);
+}
+
 enum pf_rc pf_lockout_check(const struct pf_lockout *lo, int64_t now, bool cloud,
 			    struct pf_check *out)
 {
@@ -66,6 +79,8 @@ enum pf_rc pf_lockout_check(const struct pf_lockout *lo, int64_t now, bool cloud
 	policy_of(lo, &p);
 	out->recent_failures = pf_recent_failures(&s, &p, now);
 	out->tally_clean = nothing_to_clear(&s);
+	out->lock_expired = s.lock_since != 0 && !pf_host_locked(&s, now);
+	cloud = cloud && !own_cloud_lock_ending(lo->cfg, &s, now);
 	if (!p.exempt && pf_host_locked(&s, now)) {
 		out->verdict = PF_VERDICT_HOST_LOCKED;
 		out->lock_until = s.lock_until;
@@ -93,15 +108,38 @@ static enum pf_rc begin(const struct pf_lockout *lo, struct pf_txn *txn)
 	return rc;
 }
 
-bool pf_lockout_expire(struct pf_txn *txn, const struct pf_config *cfg, int64_t now)
+/* A lock this host queued and never delivered has no reason to go out any more. */
+static void drop_unsent_lock(struct pf_txn *txn)
+{
+	struct pf_outbox_entry e;
+
+	if (pf_outbox_get(txn->st, txn->user, txn->owner, &e) == PF_OK &&
+	    e.action == PF_ACTION_LOCK && pf_outbox_ack(txn, e.serial) != PF_OK)
+		pf_log(txn->st->log, LOG_ERR, "cannot drop the queued cloud lock of %s", txn->user);
+}
+
+bool pf_lockout_expire(struct pf_txn *txn, const struct pf_config *cfg, int64_t now,
+		       bool *unlock_queued)
 {
 	struct pf_user_state *s = &txn->state;
+	bool queued = false;
 
+	if (unlock_queued)
+		*unlock_queued = false;
 	if (!pf_expire_lock(s, now))
 		return false;
-	if (s->cloud_lock_pushed && cfg->cloud_unlock_on_expiry &&
-	    pf_outbox_put(txn, PF_ACTION_UNLOCK, now, NULL) != PF_OK)
+	if (!cfg->cloud_unlock_on_expiry)
+		return true;
+	if (!s->cloud_lock_pushed)
+		drop_unsent_lock(txn);
+	else if (pf_outbox_put(txn, PF_ACTION_UNLOCK, now, &queued) != PF_OK)
 		pf_log(txn->st->log, LOG_ERR, "cannot queue the cloud unlock of %s", txn->user);
+	else
+		pf_log(txn->st->log, LOG_NOTICE,
+		       "host lock expired: user=%s cloud unlock queued (cloud_unlock_on_expiry)",
+		       txn->user);
+	if (unlock_queued)
+		*unlock_queued = queued;
 	return true;
 }
 
@@ -143,7 +181,7 @@ enum pf_rc pf_lockout_record_failure(const struct pf_lockout *lo, const struct p
 		return rc;
 	policy_of(lo, &p);
 	fill_failure(&f, ev);
-	expired = pf_lockout_expire(&txn, lo->cfg, ev->now);
+	expired = pf_lockout_expire(&txn, lo->cfg, ev->now, &out->push_queued);
 	out->outcome = pf_record_failure(&txn.state, &p, &f);
 	out->recent_failures = pf_recent_failures(&txn.state, &p, ev->now);
 	out->lock_until = txn.state.lock_until;
@@ -172,7 +210,7 @@ enum pf_rc pf_lockout_record_success(const struct pf_lockout *lo, int64_t now)
 		return rc;
 	policy_of(lo, &p);
 	/* An expired lock is cleared by the expiry itself: that too must be written. */
-	expired = pf_lockout_expire(&txn, lo->cfg, now);
+	expired = pf_lockout_expire(&txn, lo->cfg, now, NULL);
 	if (!p.exempt && pf_host_locked(&txn.state, now)) {
 		rc = PF_ERR_BUSY;
 	} else if (expired || !nothing_to_clear(&txn.state) || !txn.existed) {

@@ -164,21 +164,94 @@ static enum pf_rc map_from_file(const char *path, const char *user, struct pf_id
 	return rc;
 }
 
-enum pf_rc pf_map_user(const struct pf_config *cfg, const char *user, struct pf_identity *out,
-		       const struct pf_logger *log)
+static enum pf_rc map_by_file(const struct pf_config *cfg, const char *user,
+			      struct pf_identity *out, const struct pf_logger *log)
 {
-	enum pf_rc rc = PF_ERR_NOENT;
-
 	memset(out, 0, sizeof(*out));
-	if (cfg->user_map_file != NULL) {
-		rc = map_from_file(cfg->user_map_file, user, out, log);
-		if (rc != PF_ERR_NOENT)
-			return rc;
-	}
+	if (cfg->user_map_file == NULL)
+		return PF_ERR_NOENT;
+	return map_from_file(cfg->user_map_file, user, out, log);
+}
+
+static enum pf_rc map_by_template(const struct pf_config *cfg, const char *user,
+				  struct pf_identity *out, const struct pf_logger *log)
+{
+	enum pf_rc rc;
+
 	if (cfg->user_email == NULL)
 		return PF_ERR_NOENT;
 	rc = pf_map_expand_template(cfg->user_email, user, out);
 	if (rc != PF_OK)
 		pf_log(log, LOG_ERR, "user_email template gives no valid e-mail for %s", user);
 	return rc;
+}
+
+enum pf_rc pf_map_user(const struct pf_config *cfg, const char *user, struct pf_identity *out,
+		       const struct pf_logger *log)
+{
+	enum pf_rc rc = map_by_file(cfg, user, out, log);
+
+	return rc == PF_ERR_NOENT ? map_by_template(cfg, user, out, log) : rc;
+}
+
+/* "UID_MIN  500" on a line of its own; false for any other line. */
+static bool uid_min_line(const char *line, size_t n, unsigned long *out)
+{
+	char buf[64];
+	char *end;
+
+	if (n >= sizeof(buf) || n < 8 || strncmp(line, "UID_MIN", 7) != 0 || !is_blank(line[7]))
+		return false;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	*out = strtoul(buf + 8 + strspn(buf + 8, " \t"), &end, 10);
+	return end != buf + 8 && (*end == '\0' || is_blank(*end)) && *out < PF_UID_MIN_UNSET;
+}
+
+unsigned pf_login_defs_uid_min(const char *path)
+{
+	struct pf_file_rules rules = { 022, (uid_t)-1, 256 * 1024 };
+	unsigned long v = 1000;
+	char *text = NULL;
+	size_t len = 0, pos = 0;
+
+	if (pf_read_file_checked(-1, path, &rules, &text, &len, NULL, 0) != PF_OK)
+		return 1000;
+	while (pos < len) {
+		const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - line) : len - pos;
+		unsigned long found;
+
+		if (uid_min_line(line, n, &found))
+			v = found;
+		pos += n + 1;
+	}
+	free(text);
+	return (unsigned)v;
+}
+
+/* System accounts (below UID_MIN) are mapped only by name, never by the template. */
+static bool template_may_map(const struct pf_config *cfg, uid_t uid)
+{
+	unsigned min = cfg->uid_min;
+
+	if (uid == (uid_t)-1)
+		return true;
+	if (min == PF_UID_MIN_UNSET)
+		min = pf_login_defs_uid_min(PF_LOGIN_DEFS);
+	return uid >= min;
+}
+
+enum pf_rc pf_map_account(const struct pf_config *cfg, const char *user, uid_t uid, bool root_like,
+			  struct pf_identity *out, const struct pf_logger *log)
+{
+	enum pf_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if (root_like && !cfg->even_deny_root)
+		return PF_ERR_NOENT; /* the break-glass never depends on Frontegg */
+	rc = map_by_file(cfg, user, out, log);
+	if (rc != PF_ERR_NOENT || !template_may_map(cfg, uid))
+		return rc;
+	return map_by_template(cfg, user, out, log);
 }

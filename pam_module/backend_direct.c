@@ -137,8 +137,8 @@ void pf_direct_push(struct pf_module *m)
 
 	helper_req(m, PF_VERB_PUSH, &req);
 	if (!pf_helper_spawn_detached(&req, why, sizeof(why)))
-		pf_log(&m->log, LOG_WARNING, "cloud lock of %s stays queued for sync: %s", m->user,
-		       why);
+		pf_log(&m->log, LOG_WARNING, "cloud action for %s stays queued for sync: %s",
+		       m->user, why);
 }
 
 void pf_direct_close(struct pf_module *m)

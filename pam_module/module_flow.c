@@ -77,7 +77,8 @@ static bool auth_ran(const struct pf_module *m)
  */
 static int unknown_state(struct pf_module *m, const char *what, bool tell)
 {
-	if (m->cfg.failmode == PF_FAILMODE_OPEN) {
+	/* The break-glass (invariant 7): root-like users are never refused for it. */
+	if (m->cfg.failmode == PF_FAILMODE_OPEN || (m->root_like && !m->cfg.even_deny_root)) {
 		pf_audit_fail_open(m, what);
 		return PAM_IGNORE;
 	}
@@ -125,11 +126,13 @@ static bool is_locked(enum pf_verdict v)
  * or -1 to go on. No message: before the password, a word would confirm
  * that the account exists.
  */
-static int refuse_if_locked(struct pf_module *m)
+static int refuse_if_locked(struct pf_module *m, struct pf_check *out)
 {
 	struct pf_check c;
 
 	op_check(m, &c);
+	if (out)
+		*out = c;
 	if (is_locked(c.verdict)) {
 		pf_audit_refused(m, lock_reason(c.verdict));
 		return PAM_AUTH_ERR;
@@ -144,7 +147,7 @@ int pf_flow_preauth(struct pf_module *m)
 	int rc;
 
 	pf_flow_mark_auth(m);
-	rc = refuse_if_locked(m);
+	rc = refuse_if_locked(m, NULL);
 	/* A stale cloud state is not refreshed before the password; account does that. */
 	return rc >= 0 ? rc : PAM_SUCCESS;
 }
@@ -172,23 +175,35 @@ int pf_flow_authfail(struct pf_module *m)
 	}
 	pf_audit_failure(m, &ev, &r);
 	if (r.push_queued && m->privileged)
-		pf_direct_push(m);
+		pf_direct_push(m); /* a lock, or the unlock of an expired lock */
 	/* Reached only after a failed password: never anything that reads as success. */
 	return PAM_AUTH_ERR;
 }
 
+/*
+ * The success that wrote down an expired lock queued the cloud unlock
+ * (invariant 5): deliver it now, as a lock is delivered, not at the next sync.
+ */
+static void push_expiry(struct pf_module *m, const struct pf_check *c)
+{
+	if (c->lock_expired && m->privileged && m->cfg.cloud_unlock_on_expiry && m->cloud)
+		pf_direct_push(m);
+}
+
 int pf_flow_authsucc(struct pf_module *m)
 {
+	struct pf_check c;
 	int rc;
 
 	pf_flow_mark_auth(m);
-	rc = refuse_if_locked(m);
+	rc = refuse_if_locked(m, &c);
 	if (rc >= 0)
 		return rc;
 	if (m->exempt)
 		return PAM_SUCCESS; /* never counted: nothing to clear */
 	switch (op_record_success(m)) {
 	case PF_SUCCESS_CLEARED:
+		push_expiry(m, &c);
 		return PAM_SUCCESS;
 	case PF_SUCCESS_LOCKED:
 		pf_audit_refused(m, "host-locked");
@@ -234,14 +249,19 @@ static int refuse_account(struct pf_module *m, const char *reason)
 	return PAM_PERM_DENIED;
 }
 
-/* The user may log in: clear the tally if auth ran in this handle. */
+/*
+ * The user may log in: clear the tally if auth ran in this handle. A lock
+ * that expired is written down even without auth (an SSH key login): the
+ * expiry clears the tally by itself and queues the cloud unlock.
+ */
 static int admit(struct pf_module *m, const struct pf_check *c, int rv)
 {
 	/* The check just read the record: nothing to clear costs no second read. */
-	if (!auth_ran(m) || c->tally_clean || m->exempt)
+	if (c->tally_clean || m->exempt || (!auth_ran(m) && !c->lock_expired))
 		return rv;
 	switch (op_record_success(m)) {
 	case PF_SUCCESS_CLEARED:
+		push_expiry(m, c);
 		return rv;
 	case PF_SUCCESS_LOCKED:
 		return refuse_account(m, "host-locked");

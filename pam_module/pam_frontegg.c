@@ -19,7 +19,8 @@
  *
  * situation                                   preauth   authfail  authsucc  account
  * ------------------------------------------  --------  --------  --------  ------------
- * bad arguments or configuration              SERVICE_  SERVICE_  SERVICE_  SERVICE_ERR
+ * bad argument or setting, unsafe file       as if right: logged, default kept / host-only
+ * auth line without exactly one mode word     IGNORE    IGNORE    IGNORE    -
  * configuration unreadable by a non-root app  IGNORE    IGNORE    IGNORE    IGNORE
  * pam_get_user failed                         its code (PAM_CONV_AGAIN -> PAM_INCOMPLETE)
  * empty or invalid name, ignore_users,        IGNORE    IGNORE    IGNORE    IGNORE
@@ -81,7 +82,9 @@ static enum pf_mode mode_word(const char *arg)
 /*
  * Takes the mode words out of argv into m->mode; the rest, settings for the
  * config parser, go into *settings (heap, caller frees). auth needs exactly
- * one mode word; account takes none.
+ * one mode word; account takes none. A stack line that breaks that rule is
+ * a configuration mistake: logged, and the line abstains (PAM_IGNORE) rather
+ * than refusing anyone, root and console logins included (invariant 13).
  */
 static int split_args(struct pf_module *m, bool auth, int argc, const char **argv,
 		      const char ***settings, int *n)
@@ -97,16 +100,25 @@ static int split_args(struct pf_module *m, bool auth, int argc, const char **arg
 
 		if (w == PF_MODE_NONE) {
 			(*settings)[(*n)++] = argv[i];
-		} else if (!auth || (mode != PF_MODE_NONE && mode != w)) {
-			pf_log(&m->log, LOG_ERR, "'%s' is out of place here", argv[i]);
-			return PAM_SERVICE_ERR;
+		} else if (!auth) {
+			pf_log(&m->log, LOG_ERR,
+			       "module argument: '%s' is out of place in account, ignored",
+			       argv[i]);
+		} else if (mode != PF_MODE_NONE && mode != w) {
+			pf_log(
+			    &m->log, LOG_ERR,
+			    "module argument: '%s' after another mode word: this line does nothing",
+			    argv[i]);
+			return PAM_IGNORE;
 		} else {
 			mode = w;
 		}
 	}
 	if (auth && mode == PF_MODE_NONE) {
-		pf_log(&m->log, LOG_ERR, "auth needs one of preauth, authfail or authsucc");
-		return PAM_SERVICE_ERR;
+		pf_log(&m->log, LOG_ERR,
+		       "module argument: auth needs one of preauth, authfail or "
+		       "authsucc: this line does nothing");
+		return PAM_IGNORE;
 	}
 	m->mode = auth ? mode : PF_MODE_ACCOUNT;
 	return PAM_SUCCESS;
@@ -237,6 +249,11 @@ static int load_config(struct pf_module *m, bool auth, int flags, int argc, cons
 		return rv;
 	m->log.debug = m->cfg.debug;
 	m->silent = m->cfg.silent || (flags & (int)PAM_SILENT) != 0;
+	/* Said on every call, not once per handle: the administrator must notice. */
+	if (m->cfg.untrusted)
+		pf_log(&m->log, LOG_ERR,
+		       "configuration not used (%s): host-only lockout with the defaults",
+		       m->cfg.untrusted);
 	return PAM_SUCCESS;
 }
 
@@ -255,7 +272,7 @@ static void resolve_cloud(struct pf_module *m)
 
 	if (!m->cfg.cloud_check || !pf_config_cloud_configured(&m->cfg))
 		return;
-	rc = pf_map_user(&m->cfg, m->user, &id, &m->log);
+	rc = pf_map_account(&m->cfg, m->user, m->uid, m->root_like, &id, &m->log);
 	if (rc == PF_OK) {
 		m->cloud = true;
 		return;

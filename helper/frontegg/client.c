@@ -13,8 +13,8 @@
 
 #include <curl/curl.h>
 
-#include "client_internal.h"
 #include "json.h"
+#include "token.h"
 #include "url.h"
 
 #define CRED_MAX 4096
@@ -78,6 +78,8 @@ static const char *bad_option(const struct fg_options *o)
 		return "the client secret is missing or too long";
 	if (o->token_file != NULL && (o->token_dirfd < 0 || !fg_token_file_name_ok(o->token_file)))
 		return "token_file must be a plain file name in an open directory";
+	if (o->rate_file != NULL && (o->token_dirfd < 0 || !fg_token_file_name_ok(o->rate_file)))
+		return "rate_file must be a plain file name in an open directory";
 	return NULL;
 }
 
@@ -87,9 +89,13 @@ static bool copy_strings(struct fg_client *c, const struct fg_options *o)
 	c->client_id = strdup(o->client_id);
 	if (c->api_url == NULL || c->client_id == NULL)
 		return false;
-	if (o->token_file == NULL)
+	if (o->token_file == NULL && o->rate_file == NULL)
 		return true;
 	c->token_dirfd = o->token_dirfd;
+	if (o->rate_file != NULL && (c->rate_file = strdup(o->rate_file)) == NULL)
+		return false;
+	if (o->token_file == NULL)
+		return true;
 	c->token_file = strdup(o->token_file);
 	return c->token_file != NULL && asprintf(&c->lock_file, "%s.lock", o->token_file) >= 0;
 }
@@ -153,6 +159,7 @@ void fg_client_free(struct fg_client *c)
 	free(c->client_id);
 	free(c->token_file);
 	free(c->lock_file);
+	free(c->rate_file);
 	free(c);
 	curl_global_cleanup(); /* balances the init in fg_client_new */
 }
@@ -170,11 +177,9 @@ static enum fg_result refuse(struct fg_client *c, const char *op, const char *su
 static enum fg_result get_user(struct fg_client *c, const char *op, const char *subject,
 			       const char *url, bool by_email, struct fg_user *user)
 {
-	struct fg_call call = {
-		.op = op, .subject = subject, .method = "GET", .url = url, .auth = true
-	};
+	struct fg_call call = { .op = op, .subject = subject, .method = "GET", .url = url };
 	struct fg_http_response resp;
-	enum fg_result r = fg_call(c, &call, &resp);
+	enum fg_result r = fg_call_authed(c, &call, &resp);
 
 	if (r != FG_OK)
 		return r;
@@ -217,14 +222,12 @@ static enum fg_result post_action(struct fg_client *c, const char *op, const cha
 				  enum fg_user_action action, struct fg_http_response *resp)
 {
 	char url[FG_URL_MAX];
-	struct fg_call call = {
-		.op = op, .subject = id, .method = "POST", .url = url, .auth = true
-	};
+	struct fg_call call = { .op = op, .subject = id, .method = "POST", .url = url };
 
 	memset(resp, 0, sizeof(*resp));
 	if (fg_url_user_action(url, sizeof(url), c->api_url, id, action) != FG_OK)
 		return refuse(c, op, id ? id : "(null)", "not a valid Frontegg id");
-	return fg_call(c, &call, resp);
+	return fg_call_authed(c, &call, resp);
 }
 
 /*
@@ -307,66 +310,6 @@ enum fg_result fg_reset_link(struct fg_client *c, const char *id, char *link, si
 	return r;
 }
 
-/* One page of the listing: fetch, parse, hand the users to fn. */
-static enum fg_result list_page(struct fg_client *c, unsigned limit, unsigned page, fg_user_fn fn,
-				void *arg, struct fg_page_info *info)
-{
-	static const char op[] = "list users";
-	char url[FG_URL_MAX], subject[48];
-	size_t per_page = (size_t)limit * FG_LIST_BYTES_PER_USER;
-	struct fg_call call = { .op = op,
-				.subject = subject,
-				.method = "GET",
-				.url = url,
-				.auth = true,
-				.max_body = per_page > c->max_body ? per_page : c->max_body };
-	struct fg_http_response resp;
-	enum fg_result r;
-
-	fg_begin(c);
-	snprintf(subject, sizeof(subject), "(page %u)", page);
-	if (fg_url_list(url, sizeof(url), c->api_url, limit, page) != FG_OK)
-		return refuse(c, op, subject, "bad page size");
-	r = fg_call(c, &call, &resp);
-	if (r != FG_OK)
-		return r;
-	r = fg_json_list_page(resp.body, resp.len, fn, arg, info);
-	if (r != FG_OK)
-		fg_fail(c, op, subject, r, &resp, "the answer is not a page of users", 1);
-	fg_http_response_clear(&resp);
-	return r;
-}
-
-enum fg_result fg_list_users(struct fg_client *c, unsigned limit, fg_user_fn fn, void *arg,
-			     unsigned *pages_fetched)
-{
-	struct fg_page_info info;
-	uint64_t total_pages = 1; /* unknown until the first page says */
-	unsigned pages = 0, skipped = 0;
-	enum fg_result r = FG_OK;
-
-	if (limit == 0)
-		limit = FG_LIST_LIMIT_MAX;
-	for (unsigned page = 0; page < total_pages; page++) {
-		r = list_page(c, limit, page, fn, arg, &info);
-		if (r != FG_OK)
-			break;
-		pages++;
-		skipped += info.skipped;
-		total_pages = info.total_pages;
-		/* An empty page means the list ended early (users deleted meanwhile). */
-		if (info.stopped || info.items == 0)
-			break;
-	}
-	if (skipped > 0)
-		pf_log(c->log, LOG_WARNING,
-		       "frontegg: list users: skipped %u entries that are not valid users",
-		       skipped);
-	if (pages_fetched != NULL)
-		*pages_fetched = pages;
-	return r;
-}
-
 /* ---- accessors ------------------------------------------------------------ */
 
 const struct fg_error *fg_last_error(const struct fg_client *c)
@@ -377,41 +320,4 @@ const struct fg_error *fg_last_error(const struct fg_client *c)
 const struct fg_stats *fg_client_stats(const struct fg_client *c)
 {
 	return &c->stats;
-}
-
-const char *fg_result_str(enum fg_result r)
-{
-	switch (r) {
-	case FG_OK:
-		return "ok";
-	case FG_NOT_FOUND:
-		return "not found";
-	case FG_UNAUTHORIZED:
-		return "unauthorized";
-	case FG_FORBIDDEN:
-		return "forbidden";
-	case FG_RATE_LIMITED:
-		return "rate limited";
-	case FG_CLIENT_ERROR:
-		return "request refused";
-	case FG_SERVER_ERROR:
-		return "server error";
-	case FG_NETWORK:
-		return "network error";
-	case FG_TIMEOUT:
-		return "timed out";
-	case FG_TLS:
-		return "TLS error";
-	case FG_BAD_RESPONSE:
-		return "bad response";
-	case FG_TOO_BIG:
-		return "response too large";
-	case FG_CONFIG:
-		return "configuration error";
-	case FG_NOMEM:
-		return "out of memory";
-	case FG_INVALID:
-		return "invalid argument";
-	}
-	return "unknown result";
 }

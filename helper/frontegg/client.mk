@@ -3,7 +3,6 @@
 # Other code includes it as "frontegg/frontegg.h" with -I$(top_srcdir)/helper.
 noinst_LTLIBRARIES += helper/frontegg/libpffrontegg.la
 helper_frontegg_libpffrontegg_la_SOURCES = \
-	helper/frontegg/call.c \
 	helper/frontegg/client.c \
 	helper/frontegg/client_internal.h \
 	helper/frontegg/frontegg.h \
@@ -11,11 +10,16 @@ helper_frontegg_libpffrontegg_la_SOURCES = \
 	helper/frontegg/http.h \
 	helper/frontegg/json.c \
 	helper/frontegg/json.h \
+	helper/frontegg/rate_memory.c \
+	helper/frontegg/rate_memory.h \
+	helper/frontegg/request.c \
+	helper/frontegg/request.h \
 	helper/frontegg/retry.c \
 	helper/frontegg/retry.h \
 	helper/frontegg/rfc3339.c \
 	helper/frontegg/rfc3339.h \
 	helper/frontegg/token.c \
+	helper/frontegg/token.h \
 	helper/frontegg/token_cache.c \
 	helper/frontegg/token_cache.h \
 	helper/frontegg/url.c \

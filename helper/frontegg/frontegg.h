@@ -1,12 +1,13 @@
 /*
- * The Frontegg REST client of frontegg-lockout (DESIGN §5, FRONTEGG-API.md).
+ * The Frontegg REST client of frontegg-lockout (doc/frontegg.md).
  *
  * One client = one reused libcurl handle, one vendor token, one error record.
  * Not thread-safe; meant for the single-threaded helper, never the PAM module.
  *
  * Every call runs inside a time budget (fg_options.timeout_ms, retries and
- * token fetching included), retries only connection errors, timeouts, 5xx and
- * 429 (X-Rate-Limit-Reset honoured), renews the token once after a 401, and
+ * token fetching included), retries only connection errors, timeouts and
+ * 5xx, gives up at once on a 429 and remembers its reset time for every
+ * process of the host (rate_memory.h), renews the token once after a 401, and
  * logs each failure exactly once through the pf_logger: operation, HTTP
  * status, errorCode, Frontegg-Trace-Id and the server's message, sanitised.
  * The client secret and the token are never logged and are wiped when freed.
@@ -26,9 +27,6 @@
 #define FG_DEFAULT_TIMEOUT_MS         3000
 #define FG_DEFAULT_CONNECT_TIMEOUT_MS 2000
 #define FG_DEFAULT_MAX_BODY           (1024 * 1024)
-#define FG_LIST_LIMIT_MAX             200
-/* A list page may be bigger than max_body: up to this much per requested user. */
-#define FG_LIST_BYTES_PER_USER (16 * 1024)
 
 /*
  * Time as the client sees it; tests inject a fake one so nothing really waits.
@@ -53,6 +51,7 @@ struct fg_options {
 	size_t max_body;             /* response cap; 0 = FG_DEFAULT_MAX_BODY */
 	int token_dirfd;             /* directory of the token cache (with token_file) */
 	const char *token_file;      /* its name (lock: name + ".lock"); NULL = memory only */
+	const char *rate_file;       /* with token_dirfd: the shared 429 memory; NULL = none */
 	const struct pf_logger *log;
 	const struct fg_clock *clock; /* NULL = the real clocks */
 };
@@ -62,7 +61,7 @@ enum fg_result {
 	FG_NOT_FOUND,    /* 404: no such user */
 	FG_UNAUTHORIZED, /* 401 even after renewing the token, or bad client credentials */
 	FG_FORBIDDEN,    /* 403 */
-	FG_RATE_LIMITED, /* 429 and the reset time lies beyond the budget */
+	FG_RATE_LIMITED, /* 429, or a 429's reset time (remembered) has not come yet */
 	FG_CLIENT_ERROR, /* any other 4xx */
 	FG_SERVER_ERROR, /* 5xx after the retries the budget allowed */
 	FG_NETWORK,      /* could not connect, connection dropped */
@@ -119,17 +118,6 @@ enum fg_result fg_unlock(struct fg_client *c, const char *id);
  * Copies the https:// link into link; FG_TOO_BIG when it does not fit.
  */
 enum fg_result fg_reset_link(struct fg_client *c, const char *id, char *link, size_t size);
-
-/*
- * Walks GET /identity/resources/users/v3 from page 0 until _metadata.totalPages,
- * limit users a page (0 = FG_LIST_LIMIT_MAX), calling fn for each user. A
- * non-zero return from fn stops the walk (the result is still FG_OK). Each
- * page has its own timeout_ms budget. Items that are not valid users are
- * skipped with one warning. *pages_fetched (may be NULL) counts pages read.
- */
-typedef int (*fg_user_fn)(const struct fg_user *user, void *arg);
-enum fg_result fg_list_users(struct fg_client *c, unsigned limit, fg_user_fn fn, void *arg,
-			     unsigned *pages_fetched);
 
 const struct fg_error *fg_last_error(const struct fg_client *c);
 const struct fg_stats *fg_client_stats(const struct fg_client *c);

@@ -11,8 +11,7 @@
 #include "json.h"
 #include "pam_frontegg/safe_file.h"
 
-#define LIST_PAGES_MAX 10000000u /* 2 * 10^9 users; anything above is nonsense */
-#define CRED_MAX       4096      /* longest client id or secret we send */
+#define CRED_MAX 4096 /* longest client id or secret we send */
 
 #define CJSON_AT_LEAST(a, b, c)                                                                    \
 	(CJSON_VERSION_MAJOR * 10000 + CJSON_VERSION_MINOR * 100 + CJSON_VERSION_PATCH >=          \
@@ -178,45 +177,6 @@ enum fg_result fg_json_user(const char *body, size_t len, struct fg_user *user)
 	r = user_from(root, user);
 	cJSON_Delete(root);
 	return r;
-}
-
-static bool page_meta(const cJSON *root, struct fg_page_info *info)
-{
-	const cJSON *meta = field(root, "_metadata");
-
-	return cJSON_IsObject(meta) &&
-	       get_uint(meta, "totalItems", (uint64_t)LIST_PAGES_MAX * FG_LIST_LIMIT_MAX,
-			&info->total_items) &&
-	       get_uint(meta, "totalPages", LIST_PAGES_MAX, &info->total_pages);
-}
-
-enum fg_result fg_json_list_page(const char *body, size_t len, fg_user_fn fn, void *arg,
-				 struct fg_page_info *info)
-{
-	cJSON *root = parse(body, len);
-	const cJSON *items, *item;
-	struct fg_user u;
-
-	memset(info, 0, sizeof(*info));
-	if (root == NULL)
-		return FG_BAD_RESPONSE;
-	items = field(root, "items");
-	if (!cJSON_IsObject(root) || !cJSON_IsArray(items) || !page_meta(root, info)) {
-		cJSON_Delete(root);
-		return FG_BAD_RESPONSE;
-	}
-	cJSON_ArrayForEach(item, items)
-	{
-		info->items++;
-		if (user_from(item, &u) != FG_OK) {
-			info->skipped++;
-			continue;
-		}
-		if (!info->stopped && fn != NULL && fn(&u, arg) != 0)
-			info->stopped = true;
-	}
-	cJSON_Delete(root);
-	return FG_OK;
 }
 
 /* Appends src (sanitised) to the message, "; "-separated. */

@@ -35,23 +35,6 @@ bool fg_token_chars_ok(const char *tok);
  */
 enum fg_result fg_json_user(const char *body, size_t len, struct fg_user *user);
 
-/* What one list page said about the whole list. */
-struct fg_page_info {
-	uint64_t total_items;
-	uint64_t total_pages;
-	unsigned items;   /* items on this page */
-	unsigned skipped; /* items that were not valid users */
-	bool stopped;     /* fn asked to stop */
-};
-
-/*
- * {"items": [users...], "_metadata": {"totalItems": n, "totalPages": n}}:
- * calls fn for each valid user in order. An invalid item is skipped and
- * counted; a page whose shape is wrong is FG_BAD_RESPONSE.
- */
-enum fg_result fg_json_list_page(const char *body, size_t len, fg_user_fn fn, void *arg,
-				 struct fg_page_info *info);
-
 /*
  * An error body, best effort: errorCode and the first of errors[] (or
  * "message"), sanitised into err. Empty or non-JSON bodies leave them "".

@@ -8,7 +8,7 @@
 
 bool fg_retry_retryable(enum fg_result r)
 {
-	return r == FG_NETWORK || r == FG_TIMEOUT || r == FG_SERVER_ERROR || r == FG_RATE_LIMITED;
+	return r == FG_NETWORK || r == FG_TIMEOUT || r == FG_SERVER_ERROR;
 }
 
 static int64_t backoff(unsigned attempt, uint32_t random)
@@ -22,18 +22,18 @@ static int64_t backoff(unsigned attempt, uint32_t random)
 	return d / 2 + (int64_t)(random % (uint32_t)(d / 2 + 1));
 }
 
-static int64_t rate_limit_wait(const struct fg_retry_input *in)
+int64_t fg_rate_until(const char *header, int64_t now_wall_ms, uint32_t random)
 {
-	int64_t wait;
+	int64_t until;
 
-	if (in->rate_reset_wall_ms == 0)
-		return FG_RETRY_429_DEFAULT_MS +
-		       (int64_t)(in->random % (FG_RETRY_429_JITTER_MS + 1));
-	wait = in->rate_reset_wall_ms - in->now_wall_ms;
-	if (wait <= 0)
-		return backoff(in->attempt, in->random);
-	/* The jitter keeps a fleet from returning in the same millisecond. */
-	return wait + (int64_t)(in->random % (FG_RETRY_RESET_JITTER_MS + 1));
+	if (!fg_rate_reset_parse(header, now_wall_ms, &until) || until <= now_wall_ms)
+		until = now_wall_ms + FG_RETRY_429_DEFAULT_MS +
+			(int64_t)(random % (FG_RETRY_429_JITTER_MS + 1));
+	else /* the jitter keeps a fleet from returning in the same millisecond */
+		until += (int64_t)(random % (FG_RETRY_RESET_JITTER_MS + 1));
+	if (until > now_wall_ms + FG_RETRY_429_MAX_MS)
+		until = now_wall_ms + FG_RETRY_429_MAX_MS;
+	return until;
 }
 
 int64_t fg_retry_delay(const struct fg_retry_input *in)
@@ -43,8 +43,7 @@ int64_t fg_retry_delay(const struct fg_retry_input *in)
 	if (!fg_retry_retryable(in->result) || in->attempt == 0 ||
 	    in->attempt >= FG_RETRY_MAX_ATTEMPTS)
 		return -1;
-	wait =
-	    in->result == FG_RATE_LIMITED ? rate_limit_wait(in) : backoff(in->attempt, in->random);
+	wait = backoff(in->attempt, in->random);
 	if (in->now_ms + wait + FG_RETRY_MIN_WINDOW_MS > in->deadline_ms)
 		return -1;
 	return wait;

@@ -12,25 +12,27 @@
 
 #include "frontegg.h"
 
-#define FG_RETRY_BASE_MS         200   /* first backoff */
-#define FG_RETRY_CAP_MS          5000  /* backoff never grows beyond this */
-#define FG_RETRY_MAX_ATTEMPTS    8     /* even with a generous budget */
-#define FG_RETRY_429_DEFAULT_MS  60000 /* 429 without X-Rate-Limit-Reset */
-#define FG_RETRY_429_JITTER_MS   5000  /* spread added to that default */
-#define FG_RETRY_RESET_JITTER_MS 250   /* spread after a known reset time */
-#define FG_RETRY_MIN_WINDOW_MS   50    /* time an attempt needs after the wait */
+#define FG_RETRY_BASE_MS         200              /* first backoff */
+#define FG_RETRY_CAP_MS          5000             /* backoff never grows beyond this */
+#define FG_RETRY_MAX_ATTEMPTS    8                /* even with a generous budget */
+#define FG_RETRY_429_DEFAULT_MS  60000            /* 429 without X-Rate-Limit-Reset */
+#define FG_RETRY_429_MAX_MS      (15 * 60 * 1000) /* a later reset is not believed */
+#define FG_RETRY_429_JITTER_MS   5000             /* spread added to that default */
+#define FG_RETRY_RESET_JITTER_MS 250              /* spread after a known reset time */
+#define FG_RETRY_MIN_WINDOW_MS   50               /* time an attempt needs after the wait */
 
 struct fg_retry_input {
-	enum fg_result result;      /* how the attempt ended (FG_SERVER_ERROR for 5xx...) */
-	unsigned attempt;           /* attempts made so far, >= 1 */
-	int64_t now_ms;             /* monotonic */
-	int64_t deadline_ms;        /* monotonic end of the operation's budget */
-	int64_t now_wall_ms;        /* epoch ms, to compare with the reset time */
-	int64_t rate_reset_wall_ms; /* X-Rate-Limit-Reset as epoch ms; 0 = none */
-	uint32_t random;            /* any random value, for the jitter */
+	enum fg_result result; /* how the attempt ended (FG_SERVER_ERROR for 5xx...) */
+	unsigned attempt;      /* attempts made so far, >= 1 */
+	int64_t now_ms;        /* monotonic */
+	int64_t deadline_ms;   /* monotonic end of the operation's budget */
+	uint32_t random;       /* any random value, for the jitter */
 };
 
-/* Connection errors, timeouts, 5xx and 429; never another 4xx. */
+/*
+ * Connection errors, timeouts and 5xx; never a 4xx. A 429 is not retried:
+ * its reset time is remembered for the whole host instead (fg_rate_until).
+ */
 bool fg_retry_retryable(enum fg_result r);
 
 /*
@@ -40,8 +42,6 @@ bool fg_retry_retryable(enum fg_result r);
  *
  * Backoff: d = min(CAP, BASE * 2^(attempt-1)), waited as d/2 + random % (d/2+1)
  * ("equal jitter": never less than half, never more than d).
- * 429: until the reset time plus up to RESET_JITTER (a reset already passed
- * waits the backoff); without a reset time 60 s plus up to 5 s.
  */
 int64_t fg_retry_delay(const struct fg_retry_input *in);
 
@@ -51,5 +51,12 @@ int64_t fg_retry_delay(const struct fg_retry_input *in);
  * now_wall_ms). False when the value is unusable.
  */
 bool fg_rate_reset_parse(const char *value, int64_t now_wall_ms, int64_t *reset_wall_ms);
+
+/*
+ * Until when (epoch ms) no request may go out after a 429: the reset time of
+ * header plus up to RESET_JITTER; without a usable one (or one already
+ * passed) 60 s plus up to 5 s; never more than FG_RETRY_429_MAX_MS ahead.
+ */
+int64_t fg_rate_until(const char *header, int64_t now_wall_ms, uint32_t random);
 
 #endif

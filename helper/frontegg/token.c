@@ -13,18 +13,20 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "client_internal.h"
 #include "json.h"
 #include "pam_frontegg/safe_file.h"
+#include "token.h"
 #include "token_cache.h"
 #include "url.h"
 
 #define OP_TOKEN      "get vendor token"
+#define BEARER        "Authorization: Bearer "
 #define LOCK_POLL_MS  10
 #define CLOCK_SKEW_MS 60000 /* a cache "issued" further in the future: the clock jumped */
 
@@ -142,7 +144,7 @@ static enum fg_result fetch(struct fg_client *c)
 	}
 	call.body = body;
 	call.body_len = len;
-	r = fg_call(c, &call, &resp);
+	r = fg_request(c, &call, NULL, &resp);
 	pf_wipe(body, len);
 	free(body);
 	if (r == FG_OK)
@@ -184,7 +186,7 @@ static enum fg_result refresh(struct fg_client *c)
 	return r;
 }
 
-enum fg_result fg_token_get(struct fg_client *c, const char **token)
+static enum fg_result token_get(struct fg_client *c, const char **token)
 {
 	*token = NULL;
 	if (!usable(c, &c->token, fg_wall(c))) {
@@ -199,9 +201,63 @@ enum fg_result fg_token_get(struct fg_client *c, const char **token)
 	return FG_OK;
 }
 
-void fg_token_reject(struct fg_client *c)
+/* Frontegg answered 401 with the current token: never use it again. */
+static void token_reject(struct fg_client *c)
 {
 	if (c->token.value != NULL)
 		c->rejected = token_hash(c->token.value);
 	fg_token_clear(&c->token);
+}
+
+/* "Authorization: Bearer <token>" in a buffer the caller wipes; failures are reported. */
+static enum fg_result auth_header(struct fg_client *c, const struct fg_call *call, char **out)
+{
+	const char *token;
+	enum fg_result r = token_get(c, &token);
+	size_t n;
+
+	*out = NULL;
+	if (r != FG_OK)
+		return r;
+	n = sizeof(BEARER) + strlen(token);
+	*out = malloc(n);
+	if (*out == NULL) {
+		fg_fail(c, call->op, call->subject, FG_NOMEM, NULL, NULL, 1);
+		return FG_NOMEM;
+	}
+	snprintf(*out, n, BEARER "%s", token);
+	return FG_OK;
+}
+
+static void free_secret(char **p)
+{
+	if (*p != NULL) {
+		pf_wipe(*p, strlen(*p));
+		free(*p);
+		*p = NULL;
+	}
+}
+
+enum fg_result fg_call_authed(struct fg_client *c, const struct fg_call *call,
+			      struct fg_http_response *resp)
+{
+	struct fg_call once = *call;
+	enum fg_result r;
+
+	memset(resp, 0, sizeof(*resp));
+	for (once.may_renew = true;; once.may_renew = false) {
+		char *auth = NULL;
+
+		r = auth_header(c, &once, &auth);
+		if (r != FG_OK)
+			return r; /* no token: a 401 here means bad credentials */
+		r = fg_request(c, &once, auth, resp);
+		free_secret(&auth);
+		if (r != FG_UNAUTHORIZED || !once.may_renew)
+			return r;
+		/* Expired or revoked early: one fresh token, one more try. */
+		c->stats.renewals++;
+		token_reject(c);
+		pf_log(c->log, LOG_DEBUG, "frontegg: %s: token refused, renewing it", call->op);
+	}
 }

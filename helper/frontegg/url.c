@@ -159,12 +159,3 @@ enum fg_result fg_url_user_action(char *buf, size_t size, const char *base, cons
 		return FG_INVALID;
 	return compose(buf, size, base, IDENTITY "/users/v1/%s/%s", id, tail);
 }
-
-enum fg_result fg_url_list(char *buf, size_t size, const char *base, unsigned limit, unsigned page)
-{
-	if (size > 0)
-		buf[0] = '\0';
-	if (limit == 0 || limit > FG_LIST_LIMIT_MAX)
-		return FG_INVALID;
-	return compose(buf, size, base, IDENTITY "/users/v3?_limit=%u&_offset=%u", limit, page);
-}

@@ -47,7 +47,5 @@ enum fg_result fg_url_user_by_email(char *buf, size_t size, const char *base, co
 enum fg_result fg_url_user_by_id(char *buf, size_t size, const char *base, const char *id);
 enum fg_result fg_url_user_action(char *buf, size_t size, const char *base, const char *id,
 				  enum fg_user_action action);
-/* limit 1..FG_LIST_LIMIT_MAX; page counts from 0 (Frontegg's _offset is a page number). */
-enum fg_result fg_url_list(char *buf, size_t size, const char *base, unsigned limit, unsigned page);
 
 #endif

@@ -2,6 +2,12 @@
  * One parser for /etc/security/pam_frontegg.conf and for module arguments,
  * in pam_faillock's style: "key = value" lines, '#' comments, bare keys for
  * booleans. Arguments are applied after the file, so they win.
+ *
+ * A configuration mistake hurts nobody (doc/invariants.md, invariant 13): a
+ * bad value or an unknown key is logged with file:line and that key keeps
+ * its default; a file that cannot be trusted (owner, mode, symlink, missing
+ * conf=) is not used at all: host-only lockout with the defaults. The strict
+ * mode (check-config) fails on every one of those.
  */
 #ifndef PAM_FRONTEGG_CONFIG_H
 #define PAM_FRONTEGG_CONFIG_H
@@ -31,6 +37,8 @@
 #define PF_TIMEOUT_MS_MAX 60000
 #define PF_CONF_MAX_SIZE  (64 * 1024)
 #define PF_CONF_LINE_MAX  1024
+/* uid_min not configured: UID_MIN of /etc/login.defs, else 1000. */
+#define PF_UID_MIN_UNSET 0xffffffffu
 
 enum pf_failmode { PF_FAILMODE_OPEN, PF_FAILMODE_CLOSED };
 
@@ -63,6 +71,14 @@ struct pf_config {
 	char *chkstate; /* frontegg_chkstate: what a non-root caller runs */
 	bool silent;
 	bool debug;
+	bool enforce;     /* no: audit only, count and log "would lock", refuse nobody */
+	unsigned uid_min; /* below it only a map-file line maps a user (PF_UID_MIN_UNSET) */
+	/*
+	 * Why the file was not used (heap, NULL when it was): the module runs
+	 * host-only with the defaults and says so on every call.
+	 */
+	char *untrusted;
+	unsigned problems; /* settings ignored: bad values, unknown keys, bad lines */
 	/* private: root_unlock_time given explicitly (else it follows unlock_time) */
 	bool root_unlock_time_set;
 };
@@ -70,6 +86,7 @@ struct pf_config {
 enum pf_config_flags {
 	PF_CONF_WANT_SECRET = 1u << 0, /* keep client_secret (helper as root only) */
 	PF_CONF_NO_FILE = 1u << 1,     /* arguments only (tests, fuzzing) */
+	PF_CONF_STRICT = 1u << 2,      /* check-config: every problem is an error */
 };
 
 /* Fills cfg with the built-in defaults. */
@@ -77,10 +94,14 @@ PF_NODISCARD enum pf_rc pf_config_defaults(struct pf_config *cfg);
 
 /*
  * Loads defaults, then the config file (conf= among argv, else
- * PF_DEFAULT_CONF), then argv. A missing default file is fine; a missing
- * explicit conf= file, an unsafe file or a bad value is an error, logged as
- * one line naming file and line. Unknown keys are warned about and ignored.
- * On error cfg is left freed.
+ * PF_DEFAULT_CONF), then argv. Every problem is logged as one line naming
+ * file and line ("module argument" for argv). A missing default file is
+ * fine. Without PF_CONF_STRICT only PF_ERR_NOMEM fails: a bad setting keeps
+ * its default (cfg->problems counts them) and an untrusted file sets
+ * cfg->untrusted and leaves a host-only configuration. With PF_CONF_STRICT
+ * the same run returns PF_ERR_PERM (untrusted file), PF_ERR_NOENT (missing
+ * conf= file) or PF_ERR_INVAL (any ignored setting), cfg still loaded.
+ * Except after PF_ERR_NOMEM (cfg freed), free cfg with pf_config_free.
  */
 PF_NODISCARD enum pf_rc pf_config_load(struct pf_config *cfg, int argc, const char *const *argv,
 				       unsigned flags, const struct pf_logger *log);
@@ -97,10 +118,6 @@ PF_NODISCARD enum pf_rc pf_config_apply(struct pf_config *cfg, const char *setti
 PF_NODISCARD enum pf_rc pf_config_parse_text(struct pf_config *cfg, const char *text, size_t len,
 					     const char *origin, unsigned flags,
 					     const struct pf_logger *log);
-
-/* Reads the client secret (inline or from client_secret_file, root only). */
-PF_NODISCARD enum pf_rc pf_config_read_secret(const struct pf_config *cfg, char **secret,
-					      const struct pf_logger *log);
 
 /* Cloud features need a client id; without one the module is a local faillock. */
 bool pf_config_cloud_configured(const struct pf_config *cfg);

@@ -36,8 +36,9 @@ struct pf_check {
 	enum pf_verdict verdict;
 	int64_t lock_until; /* HOST_LOCKED: 0 = until an administrator unlocks */
 	unsigned recent_failures;
-	bool tally_clean; /* no failure and no lock recorded: a success has nothing to clear */
-	bool cloud_stale; /* CLOUD_LOCKED from a cache older than the ttl: worth a refresh */
+	bool tally_clean;  /* no failure and no lock recorded: a success has nothing to clear */
+	bool cloud_stale;  /* CLOUD_LOCKED from a cache older than the ttl: worth a refresh */
+	bool lock_expired; /* a host lock has ended and no one has written that down yet */
 };
 
 const char *pf_verdict_str(enum pf_verdict v);
@@ -66,7 +67,7 @@ struct pf_failure_result {
 	enum pf_failure_outcome outcome;
 	unsigned recent_failures;
 	int64_t lock_until;
-	bool push_queued; /* a cloud lock waits in the outbox: start a push */
+	bool push_queued; /* a cloud lock, or the unlock of an expiry, waits: start a push */
 };
 
 /* Records a failed authentication; queues a cloud lock on the lock transition. */
@@ -95,10 +96,15 @@ enum pf_rc pf_lockout_apply_cloud(const struct pf_lockout *lo, const struct pf_c
 				  int64_t now, bool *cleared);
 
 /*
- * Ends an expired host lock inside a transaction and, per
- * cloud_unlock_on_expiry, queues a cloud unlock when this host's push caused
- * the cloud lock (rule 5). Returns true when a lock ended.
+ * Ends an expired host lock inside a transaction (doc/invariants.md,
+ * invariant 5). With cloud_unlock_on_expiry (the default) it queues the
+ * cloud unlock when Frontegg holds a lock this host pushed and, as far as
+ * the host can tell, nobody locked again since (an unlock seen in Frontegg
+ * clears cloud_lock_pushed), and drops a lock this host queued but never
+ * delivered. Returns true when a lock ended; *unlock_queued (may be NULL)
+ * tells whether an unlock now waits for a push.
  */
-bool pf_lockout_expire(struct pf_txn *txn, const struct pf_config *cfg, int64_t now);
+bool pf_lockout_expire(struct pf_txn *txn, const struct pf_config *cfg, int64_t now,
+		       bool *unlock_queued);
 
 #endif

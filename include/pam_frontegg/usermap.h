@@ -6,6 +6,8 @@
 #define PAM_FRONTEGG_USERMAP_H
 
 #include "common.h"
+#include <sys/types.h>
+
 #include "config.h"
 
 enum pf_ident_kind { PF_IDENT_NONE, PF_IDENT_EMAIL, PF_IDENT_ID };
@@ -23,6 +25,24 @@ struct pf_identity {
  */
 PF_NODISCARD enum pf_rc pf_map_user(const struct pf_config *cfg, const char *user,
 				    struct pf_identity *out, const struct pf_logger *log);
+
+/*
+ * The mapping of a host account, with the break-glass rules (doc/invariants.md,
+ * invariant 7): a root-like account (uid 0, admin_group) is never mapped
+ * unless even_deny_root; an account below uid_min (UID_MIN of login.defs)
+ * only through a line of user_map_file. uid (uid_t)-1 is an account NSS no
+ * longer knows. PF_ERR_NOENT when not mapped.
+ */
+PF_NODISCARD enum pf_rc pf_map_account(const struct pf_config *cfg, const char *user, uid_t uid,
+				       bool root_like, struct pf_identity *out,
+				       const struct pf_logger *log);
+
+/* UID_MIN of the login.defs at path (root-owned, not writable by others), else 1000. */
+unsigned pf_login_defs_uid_min(const char *path);
+
+#ifndef PF_LOGIN_DEFS
+#define PF_LOGIN_DEFS "/etc/login.defs"
+#endif
 
 /* The map-file parser on its own (fuzzable): finds user's line in text. */
 PF_NODISCARD enum pf_rc pf_map_lookup_text(const char *text, size_t len, const char *origin,

@@ -64,13 +64,6 @@ static long counter(const char *name)
 
 /* ---- every endpoint ------------------------------------------------------- */
 
-static int count_user(const struct fg_user *u, void *arg)
-{
-	(void)u;
-	(*(unsigned *)arg)++;
-	return 0;
-}
-
 START_TEST(endpoints_success)
 {
 	struct pf_test_log tl;
@@ -78,7 +71,6 @@ START_TEST(endpoints_success)
 	struct fg_client *c;
 	struct fg_user u;
 	char link[512];
-	unsigned n = 0, pages = 0;
 	bool locked = true;
 
 	ct_put_user(ALICE, ALICE_EM, false);
@@ -105,9 +97,6 @@ START_TEST(endpoints_success)
 	ck_assert_int_eq(fg_reset_link(c, ALICE, link, sizeof(link)), FG_OK);
 	ck_assert_msg(strncmp(link, "https://", 8) == 0, "link %s", link);
 	ck_assert_ptr_nonnull(strstr(link, ALICE));
-	ck_assert_int_eq(fg_list_users(c, 0, count_user, &n, &pages), FG_OK);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_uint_eq(pages, 1);
 
 	ck_assert_int_eq(counter("token"), 1);
 	ck_assert_int_eq(counter("email_lookup"), 1);
@@ -115,7 +104,6 @@ START_TEST(endpoints_success)
 	ck_assert_int_eq(counter("lock"), 1);
 	ck_assert_int_eq(counter("unlock"), 1);
 	ck_assert_int_eq(counter("reset_link"), 1);
-	ck_assert_int_eq(counter("list"), 1);
 	ck_assert_uint_eq(fg_client_stats(c)->requests, (unsigned)counter("total"));
 	ck_assert_uint_eq(fg_client_stats(c)->token_requests, 1);
 	ck_assert_uint_eq(fg_client_stats(c)->retries, 0);
@@ -182,7 +170,6 @@ START_TEST(not_found_and_invalid)
 	ck_assert_int_eq(fg_unlock(c, ".."), FG_INVALID);
 	ck_assert_int_eq(fg_reset_link(c, "x y", link, sizeof(link)), FG_INVALID);
 	ck_assert_int_eq(fg_user_by_email(c, "", &u), FG_INVALID);
-	ck_assert_int_eq(fg_list_users(c, 201, NULL, NULL, NULL), FG_INVALID);
 	ck_assert_int_eq(counter("total"), 0);
 
 	ck_assert_int_eq(fg_user_by_id(c, BOB, &u), FG_NOT_FOUND);
@@ -646,87 +633,6 @@ START_TEST(inv12_token_not_json_is_a_config_error)
 }
 END_TEST
 
-/* ---- paging ------------------------------------------------------------- */
-
-struct walk {
-	unsigned n;
-	unsigned locked;
-	unsigned stop_at;
-	char (*ids)[PF_ID_MAX + 1];
-};
-
-static int walk_user(const struct fg_user *u, void *arg)
-{
-	struct walk *w = arg;
-
-	if (w->ids != NULL)
-		strcpy(w->ids[w->n], u->id);
-	w->n++;
-	w->locked += u->locked;
-	return w->stop_at != 0 && w->n >= w->stop_at;
-}
-
-static int by_id(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-START_TEST(list_walks_all_pages)
-{
-	struct fg_options o;
-	struct fg_client *c;
-	struct walk w = { 0 };
-	unsigned pages = 0;
-
-	ck_assert(pf_emu_ok(&ct_emu, "POST", "/users/generate",
-			    "{\"count\":1000,\"email_format\":\"user{n}@example.com\","
-			    "\"locked_every\":10}"));
-	w.ids = calloc(1000, sizeof(*w.ids));
-	ct_options(&o, NULL);
-	c = ct_client(&o);
-	ck_assert_int_eq(fg_list_users(c, 200, walk_user, &w, &pages), FG_OK);
-	ck_assert_uint_eq(pages, 5); /* ceil(1000 / 200) */
-	ck_assert_uint_eq(w.n, 1000);
-	ck_assert_uint_eq(w.locked, 100);
-	ck_assert_int_eq(counter("list"), 5);
-	qsort(w.ids, 1000, sizeof(*w.ids), by_id);
-	for (unsigned i = 1; i < 1000; i++)
-		ck_assert_str_ne(w.ids[i - 1], w.ids[i]);
-	free(w.ids);
-
-	/* Other page sizes, and a walk the callback stops. */
-	memset(&w, 0, sizeof(w));
-	ck_assert_int_eq(fg_list_users(c, 0, walk_user, &w, &pages), FG_OK);
-	ck_assert_uint_eq(pages, 5);
-	memset(&w, 0, sizeof(w));
-	ck_assert_int_eq(fg_list_users(c, 150, walk_user, &w, &pages), FG_OK);
-	ck_assert_uint_eq(pages, 7);
-	ck_assert_uint_eq(w.n, 1000);
-	memset(&w, 0, sizeof(w));
-	w.stop_at = 250;
-	ck_assert_int_eq(fg_list_users(c, 200, walk_user, &w, &pages), FG_OK);
-	ck_assert_uint_eq(pages, 2);
-	ck_assert_uint_eq(w.n, 250);
-	fg_client_free(c);
-}
-END_TEST
-
-START_TEST(list_empty)
-{
-	struct fg_options o;
-	struct fg_client *c;
-	struct walk w = { 0 };
-	unsigned pages = 99;
-
-	ct_options(&o, NULL);
-	c = ct_client(&o);
-	ck_assert_int_eq(fg_list_users(c, 200, walk_user, &w, &pages), FG_OK);
-	ck_assert_uint_eq(pages, 1);
-	ck_assert_uint_eq(w.n, 0);
-	fg_client_free(c);
-}
-END_TEST
-
 /* ---- what the log says --------------------------------------------------- */
 
 START_TEST(error_log_line)
@@ -816,12 +722,6 @@ static Suite *suite(void)
 	tcase_add_test(tc, inv12_repeat_lock_refused_is_resolved_by_reading);
 	tcase_add_test(tc, inv12_token_404_is_a_config_error);
 	tcase_add_test(tc, inv12_token_not_json_is_a_config_error);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("list");
-	tcase_add_checked_fixture(tc, ct_setup, ct_teardown);
-	tcase_add_test(tc, list_walks_all_pages);
-	tcase_add_test(tc, list_empty);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("logging");

@@ -16,6 +16,7 @@
 
 #include "frontegg/frontegg.h"
 #include "frontegg/json.h"
+#include "frontegg/rate_memory.h"
 #include "frontegg/retry.h"
 #include "frontegg/rfc3339.h"
 #include "frontegg/token_cache.h"
@@ -165,19 +166,6 @@ START_TEST(url_ids)
 	/* A buffer too small is a refusal, never a cut URL. */
 	ck_assert_int_eq(fg_url_user_by_id(buf, 40, BASE, ID), FG_INVALID);
 	ck_assert_str_eq(buf, "");
-}
-END_TEST
-
-START_TEST(url_list)
-{
-	char buf[FG_URL_MAX];
-
-	ck_assert_int_eq(fg_url_list(buf, sizeof(buf), BASE, 200, 0), FG_OK);
-	ck_assert_str_eq(buf, BASE "/identity/resources/users/v3?_limit=200&_offset=0");
-	ck_assert_int_eq(fg_url_list(buf, sizeof(buf), BASE "/", 50, 49), FG_OK);
-	ck_assert_str_eq(buf, BASE "/identity/resources/users/v3?_limit=50&_offset=49");
-	ck_assert_int_eq(fg_url_list(buf, sizeof(buf), BASE, 0, 0), FG_INVALID);
-	ck_assert_int_eq(fg_url_list(buf, sizeof(buf), BASE, 201, 0), FG_INVALID);
 }
 END_TEST
 
@@ -336,72 +324,6 @@ START_TEST(json_token)
 	}
 	ck_assert_int_eq(fg_json_token(huge, strlen(huge), &tok, &exp), FG_BAD_RESPONSE);
 	free(huge);
-}
-END_TEST
-
-struct collected {
-	unsigned n;
-	char ids[8][PF_ID_MAX + 1];
-	bool locked[8];
-	unsigned stop_after;
-};
-
-static int collect_user(const struct fg_user *u, void *arg)
-{
-	struct collected *c = arg;
-
-	if (c->n < 8) {
-		strcpy(c->ids[c->n], u->id);
-		c->locked[c->n] = u->locked;
-	}
-	c->n++;
-	return c->stop_after != 0 && c->n >= c->stop_after;
-}
-
-START_TEST(json_list_page)
-{
-	const char *page = "{\"items\":[{\"id\":\"a1\",\"email\":\"a@x\"},"
-			   "{\"id\":\"b/2\",\"email\":\"b@x\"},"
-			   "{\"id\":\"c3\",\"email\":\"c@x\",\"isLocked\":true},"
-			   "17,"
-			   "{\"id\":\"d4\",\"email\":\"d@x\",\"isLocked\":\"yes\"}],"
-			   "\"_links\":{\"next\":\"?_limit=5&_offset=1\"},"
-			   "\"_metadata\":{\"totalItems\":12,\"totalPages\":3}}";
-	static const char *const bad[] = {
-		"{\"items\":{\"id\":\"x\"},\"_metadata\":{\"totalItems\":1,\"totalPages\":1}}",
-		"{\"items\":[],\"_metadata\":{\"totalItems\":\"many\",\"totalPages\":1}}",
-		"{\"items\":[],\"_metadata\":{\"totalItems\":1,\"totalPages\":-1}}",
-		"{\"items\":[],\"_metadata\":{\"totalItems\":1,\"totalPages\":1e12}}",
-		"{\"items\":[]}",
-		"{\"_metadata\":{\"totalItems\":1,\"totalPages\":1}}",
-		"{\"items\":[],\"_metadata\":[]}",
-		"[]",
-	};
-	struct fg_page_info info;
-	struct collected got = { 0 };
-
-	ck_assert_int_eq(fg_json_list_page(page, strlen(page), collect_user, &got, &info), FG_OK);
-	ck_assert_uint_eq(got.n, 2);
-	ck_assert_str_eq(got.ids[0], "a1");
-	ck_assert_str_eq(got.ids[1], "c3");
-	ck_assert(!got.locked[0]);
-	ck_assert(got.locked[1]);
-	ck_assert_uint_eq(info.items, 5);
-	ck_assert_uint_eq(info.skipped, 3);
-	ck_assert_uint_eq(info.total_items, 12);
-	ck_assert_uint_eq(info.total_pages, 3);
-	ck_assert(!info.stopped);
-
-	memset(&got, 0, sizeof(got));
-	got.stop_after = 1;
-	ck_assert_int_eq(fg_json_list_page(page, strlen(page), collect_user, &got, &info), FG_OK);
-	ck_assert_uint_eq(got.n, 1);
-	ck_assert(info.stopped);
-
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(fg_json_list_page(bad[i], strlen(bad[i]), NULL, NULL, &info) ==
-				  FG_BAD_RESPONSE,
-			      "accepted: %s", bad[i]);
 }
 END_TEST
 
@@ -589,8 +511,6 @@ static struct fg_retry_input retry_in(enum fg_result r, unsigned attempt)
 		.attempt = attempt,
 		.now_ms = 1000,
 		.deadline_ms = 1000 + 600000,
-		.now_wall_ms = 1795642807000LL,
-		.rate_reset_wall_ms = 0,
 		.random = 0,
 	};
 
@@ -602,9 +522,8 @@ START_TEST(retry_which)
 	static const enum fg_result never[] = { FG_OK,           FG_NOT_FOUND,    FG_UNAUTHORIZED,
 						FG_FORBIDDEN,    FG_CLIENT_ERROR, FG_TLS,
 						FG_BAD_RESPONSE, FG_TOO_BIG,      FG_CONFIG,
-						FG_NOMEM,        FG_INVALID };
-	static const enum fg_result always[] = { FG_NETWORK, FG_TIMEOUT, FG_SERVER_ERROR,
-						 FG_RATE_LIMITED };
+						FG_RATE_LIMITED, FG_NOMEM,        FG_INVALID };
+	static const enum fg_result always[] = { FG_NETWORK, FG_TIMEOUT, FG_SERVER_ERROR };
 	struct fg_retry_input in;
 
 	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
@@ -669,34 +588,46 @@ END_TEST
 
 START_TEST(retry_rate_limit)
 {
+	const int64_t now = 1795642807000LL;
 	struct fg_retry_input in = retry_in(FG_RATE_LIMITED, 1);
-	int64_t d;
+	int64_t until;
 
+	/* Never retried: the reset is remembered for the host instead. */
+	ck_assert_int_eq(fg_retry_delay(&in), -1);
 	/* The reset time is honoured, plus a bounded jitter. */
-	in.rate_reset_wall_ms = in.now_wall_ms + 1000;
 	for (uint32_t r = 0; r < 2000; r += 97) {
-		in.random = r;
-		d = fg_retry_delay(&in);
-		ck_assert_int_ge(d, 1000);
-		ck_assert_int_le(d, 1000 + FG_RETRY_RESET_JITTER_MS);
+		until = fg_rate_until("2026-11-25T21:40:08Z", now, r);
+		ck_assert_int_ge(until, now + 1000);
+		ck_assert_int_le(until, now + 1000 + FG_RETRY_RESET_JITTER_MS);
 	}
-	/* A reset beyond the budget: give up at once instead of sleeping past it. */
-	in.deadline_ms = in.now_ms + 900;
-	ck_assert_int_eq(fg_retry_delay(&in), -1);
-	/* A reset already passed: ordinary backoff. */
-	in = retry_in(FG_RATE_LIMITED, 1);
-	in.rate_reset_wall_ms = in.now_wall_ms - 5000;
-	d = fg_retry_delay(&in);
-	ck_assert_int_ge(d, 100);
-	ck_assert_int_le(d, 200);
-	/* No header: 60 s plus up to 5 s. */
-	in = retry_in(FG_RATE_LIMITED, 1);
-	in.random = 0xffffffffu;
-	d = fg_retry_delay(&in);
-	ck_assert_int_ge(d, FG_RETRY_429_DEFAULT_MS);
-	ck_assert_int_le(d, FG_RETRY_429_DEFAULT_MS + FG_RETRY_429_JITTER_MS);
-	in.deadline_ms = in.now_ms + 3000; /* the default 3 s budget */
-	ck_assert_int_eq(fg_retry_delay(&in), -1);
+	/* No header, or a reset already passed: 60 s plus up to 5 s. */
+	until = fg_rate_until("", now, 0xffffffffu);
+	ck_assert_int_ge(until, now + FG_RETRY_429_DEFAULT_MS);
+	ck_assert_int_le(until, now + FG_RETRY_429_DEFAULT_MS + FG_RETRY_429_JITTER_MS);
+	until = fg_rate_until("2026-11-25T21:40:00Z", now, 0);
+	ck_assert_int_eq(until, now + FG_RETRY_429_DEFAULT_MS);
+	/* A reset a day away is not believed. */
+	ck_assert_int_eq(fg_rate_until("86400", now, 0), now + FG_RETRY_429_MAX_MS);
+}
+END_TEST
+
+START_TEST(rate_memory_format)
+{
+	char buf[FG_RATE_FILE_MAX];
+	int64_t v = 0;
+	size_t len = fg_rate_format(1795642867000LL, buf, sizeof(buf));
+
+	ck_assert_str_eq(buf, "pam_frontegg-ratelimit 1\nuntil 1795642867000\nend\n");
+	ck_assert(fg_rate_parse(buf, len, &v));
+	ck_assert_int_eq(v, 1795642867000LL);
+	ck_assert(!fg_rate_parse(buf, len - 1, &v));
+	static const char *const bad[] = { "pam_frontegg-ratelimit 1\nuntil 01\nend\n",
+					   "pam_frontegg-ratelimit 1\nuntil -5\nend\n",
+					   "pam_frontegg-ratelimit 1\nuntil 5\nend\nx" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!fg_rate_parse(bad[i], strlen(bad[i]), &v), "accepted #%zu", i);
+	ck_assert(!fg_rate_parse("", 0, &v));
 }
 END_TEST
 
@@ -884,7 +815,6 @@ static Suite *suite(void)
 	tcase_add_test(tc, url_email_escaping);
 	tcase_add_test(tc, url_escape_bounds);
 	tcase_add_test(tc, url_ids);
-	tcase_add_test(tc, url_list);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("json");
@@ -892,7 +822,6 @@ static Suite *suite(void)
 	tcase_add_test(tc, json_user_bad);
 	tcase_add_test(tc, json_user_hostile);
 	tcase_add_test(tc, json_token);
-	tcase_add_test(tc, json_list_page);
 	tcase_add_test(tc, json_error_body);
 	tcase_add_test(tc, json_reset_link);
 	tcase_add_test(tc, json_token_request);
@@ -909,6 +838,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, retry_backoff_jitter);
 	tcase_add_test(tc, retry_deadline);
 	tcase_add_test(tc, retry_rate_limit);
+	tcase_add_test(tc, rate_memory_format);
 	tcase_add_test(tc, retry_reset_header);
 	suite_add_tcase(s, tc);
 

@@ -110,41 +110,55 @@ def rule4_unlock_on_a_host_unlocks_frontegg(ctx):
     assert a.login(name) and b.login(name)
 
 
-def expire_on(ctx, host, name, uid):
-    """Locks name on host, then runs sync 61 s later on an injected clock."""
+def lock_and_expire(ctx, host, name, uid):
+    """Locks name on host (pushed to Frontegg); returns a clock file 61 s later."""
     for _ in range(3):
         host.login(name, password_ok=False)
     wait_for(lambda: cloud_locked(ctx, uid), what="the push")
     wait_for(lambda: host.user_status(name)["outbox"] is None, what="the outbox to empty")
     clock = os.path.join(host.dir, "clock")
     pftest.write(clock, "%d\n" % (int(time.time()) + 61))
-    env = {"LD_PRELOAD": pftest.CLOCK_SHIM, "PF_FAKE_CLOCK_FILE": clock,
-           "ASAN_OPTIONS": "verify_asan_link_order=0"}
-    host.run("sync", env=env, check=0)
-    os.unlink(clock)
+    return clock
 
 
 @test
-def rule5_expiry_unlocks_frontegg_with_cloud_unlock_on_expiry(ctx):
-    h = PamHost(ctx["emu"], USERS, name="expiry-on", unlock_time=60,
-                cloud_unlock_on_expiry="yes")
+def inv5_expiry_lifts_the_pushed_cloud_lock_within_one_timeout(ctx):
+    a, b = ctx["a"], ctx["b"]
+    h = PamHost(ctx["emu"], USERS, name="expiry-default", unlock_time=60, timeout=3)
     try:
         name, uid = fresh_user(ctx)
-        expire_on(ctx, h, name, uid)
-        eq(h.user_status(name)["host_locked"], False)
-        assert not cloud_locked(ctx, uid), "cloud lock kept after the host lock expired"
+        clock = lock_and_expire(ctx, h, name, uid)
+        assert not b.key_login(name), "B lets in a user locked in Frontegg"
+        # The host notices the expiry at the next login (an SSH key: account only).
+        assert h.key_login(name, fake_clock=clock), "the expired lock still refuses"
+        noticed = time.monotonic()
+        wait_for(lambda: not cloud_locked(ctx, uid), timeout=3.0,
+                 what="the cloud unlock within one timeout (3 s)")
+        print("# cloud unlocked %.2f s after the login that noticed the expiry"
+              % (time.monotonic() - noticed))
+        eq(ctx["emu"].counters()["by_user"].get(uid, {}).get("unlock", 0), 1)
+        wait_for(lambda: h.user_status(name)["outbox"] is None, what="the outbox to empty")
+        b.run("sync", check=0)
+        assert b.login(name) and a.login(name), "still refused after the expiry"
     finally:
         h.cleanup()
 
 
 @test
-def rule5_expiry_keeps_frontegg_locked_by_default(ctx):
-    h = PamHost(ctx["emu"], USERS, name="expiry-off", unlock_time=60)
+def inv5_cloud_unlock_on_expiry_no_keeps_the_cloud_lock(ctx):
+    h = PamHost(ctx["emu"], USERS, name="expiry-off", unlock_time=60,
+                cloud_unlock_on_expiry="no")
     try:
         name, uid = fresh_user(ctx)
-        expire_on(ctx, h, name, uid)
+        clock = lock_and_expire(ctx, h, name, uid)
+        env = {"LD_PRELOAD": pftest.CLOCK_SHIM, "PF_FAKE_CLOCK_FILE": clock,
+               "ASAN_OPTIONS": "verify_asan_link_order=0"}
+        h.key_login(name, fake_clock=clock)
+        h.run("sync", env=env, check=0)
         eq(h.user_status(name)["host_locked"], False)
-        assert cloud_locked(ctx, uid), "cloud unlocked although cloud_unlock_on_expiry is off"
+        eq(h.user_status(name)["outbox"], None)
+        assert cloud_locked(ctx, uid), "cloud unlocked although cloud_unlock_on_expiry = no"
+        eq(ctx["emu"].counters()["by_user"].get(uid, {}).get("unlock", 0), 0)
     finally:
         h.cleanup()
 
@@ -324,6 +338,58 @@ def inv3_user_missing_from_frontegg_never_clears_a_host_lock(ctx):
         h.cleanup()
 
 
+@test
+def inv9_a_429_is_honoured_by_every_process_of_the_host(ctx):
+    """One 429 costs one request: later refreshes (logins) take the failmode
+    path at once and sync skips, until the reset time."""
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="ratelimited")
+    try:
+        name, uid = fresh_user(ctx)
+        other, _ = fresh_user(ctx)
+        third, _ = fresh_user(ctx)
+        emu.admin_lock(uid)
+        eq(h.run("refresh", name, check=0).stdout, "cloud-locked\n")
+        emu.reset_counters()
+        emu.add_fault("rate_limit", route="*", count=1, reset_in_s=30)
+        eq(h.run("refresh", other).returncode, 6, "refresh answered 429")
+        started = time.monotonic()
+        eq(h.run("refresh", third).returncode, 6, "refresh of another user")
+        assert time.monotonic() - started < 1.0, "a login waited for a known rate limit"
+        eq(h.run("sync").returncode, 6, "sync during the rate limit")
+        eq(emu.counters()["total"], 1, "requests after one 429")
+        assert os.path.exists(os.path.join(h.state_dir, "ratelimit"))
+        assert not h.key_login(name), "a stale cached lock let the user in"
+    finally:
+        h.cleanup()
+
+
+@test
+def inv9_concurrent_refreshes_of_one_user_make_one_request(ctx):
+    """Eight logins of one user at once, stale cache: one of them asks
+    Frontegg, the others wait for its answer (single flight)."""
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="burst")
+    try:
+        name, uid = fresh_user(ctx)
+        emu.admin_lock(uid)
+        h.run("refresh", USERS[0], check=0)  # the token is cached: count only the reads
+        emu.reset_counters()
+        emu.add_fault("latency", route="*", delay_ms=300, count=-1)
+        try:
+            procs = [subprocess.Popen([pftest.HELPER, "--conf", h.conf, "refresh", name],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True, env={}) for _ in range(8)]
+            outs = [p.communicate(timeout=60) for p in procs]
+        finally:
+            emu.clear_faults()
+        for p, (out, err) in zip(procs, outs):
+            eq((p.returncode, out), (0, "cloud-locked\n"), err)
+        eq(emu.counters()["total"], 1, "requests for eight concurrent refreshes")
+    finally:
+        h.cleanup()
+
+
 def queue_lock_while_down(ctx, h, name):
     """Three failures while Frontegg is down: the lock waits in the outbox."""
     emu = ctx["emu"]
@@ -331,7 +397,9 @@ def queue_lock_while_down(ctx, h, name):
     try:
         for _ in range(3):
             assert not h.login(name, password_ok=False)
-        wait_for(lambda: pftest.pushes_running(name) == 0, what="the push to give up")
+        # The detached push may not have started yet: wait for its failure.
+        wait_for(lambda: h.user_status(name)["push_failures"] >= 1
+                 and pftest.pushes_running(name) == 0, what="the push to give up")
     finally:
         emu.outage(False)
     eq(h.user_status(name)["outbox"], "lock")

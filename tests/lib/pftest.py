@@ -129,6 +129,8 @@ class Host:
             "user_email": "%u@example.com",
             "state_dir": self.state_dir,
             "timeout": "2",
+            # The tests use the system's accounts (daemon, bin, ...) as users.
+            "uid_min": "1",
         }
         self.settings.update({k: (None if v is None else str(v)) for k, v in settings.items()})
         self.write_conf()

@@ -97,15 +97,44 @@ START_TEST(table_unknown_user)
 }
 END_TEST
 
-START_TEST(table_config_errors)
+/*
+ * inv13: a configuration mistake refuses nobody, root included: a bad value
+ * keeps its default, a misplaced mode word is ignored or makes the line
+ * abstain, a missing or relative conf= file means host-only defaults.
+ */
+START_TEST(inv13_config_mistakes_refuse_nobody)
 {
-	ck_assert_int_eq(pt_call1("alice", PT_PREAUTH, "badval"), PAM_SERVICE_ERR);
-	ck_assert_int_eq(pt_call1("alice", PT_PREAUTH, "twomodes"), PAM_SERVICE_ERR);
-	ck_assert_int_eq(pt_call1("alice", PT_ACCOUNT, "mode"), PAM_SERVICE_ERR);
-	ck_assert_int_eq(pt_call1("alice", PT_ACCOUNT, "noconf"), PAM_SERVICE_ERR);
-	ck_assert_int_eq(pt_call1("alice", PT_AUTHFAIL, "relconf"), PAM_SERVICE_ERR);
-	ck_assert(pt_log_has("deny: must be a whole number"));
-	ck_assert(pt_log_has("'authfail' is out of place here"));
+	static const char *const users[] = { "bob", "root" };
+
+	pt_conf("unlock_time = 10m\nregion = EU\napi_url = http://fg.example\nadmin_grp = x");
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_int_eq(pt_call1(users[i], PT_PREAUTH, NULL), PAM_SUCCESS);
+		ck_assert_int_eq(pt_call1(users[i], PT_PREAUTH, "badval"), PAM_SUCCESS);
+		ck_assert_int_eq(pt_call1(users[i], PT_PREAUTH, "twomodes"), PAM_IGNORE);
+		ck_assert_int_eq(pt_call1(users[i], PT_ACCOUNT, "mode"), PAM_SUCCESS);
+		ck_assert_int_eq(pt_call1(users[i], PT_ACCOUNT, "noconf"), PAM_SUCCESS);
+		ck_assert_int_eq(pt_call1(users[i], PT_AUTHFAIL, "relconf"), PAM_AUTH_ERR);
+	}
+	ck_assert(pt_log_has("pam_frontegg.conf:14: unlock_time: must be a whole number"));
+	ck_assert(pt_log_has("module argument: deny: must be a whole number"));
+	ck_assert(pt_log_has("'authfail' after another mode word"));
+	ck_assert(pt_log_has("'preauth' is out of place in account, ignored"));
+	ck_assert(pt_log_has("configuration not used (/nonexistent/pam_frontegg.conf: does not "
+			     "exist): host-only lockout with the defaults"));
+}
+END_TEST
+
+/* inv7: failmode=closed never refuses root-like users over an unknown state. */
+START_TEST(inv7_failmode_closed_spares_root_like_users)
+{
+	FILE *f;
+
+	pt_conf("failmode = closed");
+	f = fopen(pt_path("state/users/root"), "w");
+	fputs("not a state record\n", f);
+	fclose(f);
+	ck_assert_int_eq(pt_call1("root", PT_PREAUTH, NULL), PAM_IGNORE);
+	ck_assert_int_eq(pt_call1("root", PT_ACCOUNT, NULL), PAM_IGNORE);
 }
 END_TEST
 
@@ -446,7 +475,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, table_unmapped_user);
 	tcase_add_test(tc, table_cloud_locked);
 	tcase_add_test(tc, table_unknown_user);
-	tcase_add_test(tc, table_config_errors);
+	tcase_add_test(tc, inv13_config_mistakes_refuse_nobody);
+	tcase_add_test(tc, inv7_failmode_closed_spares_root_like_users);
 	tcase_add_test(tc, inv11_table_corrupt_state_refuses_in_both_failmodes);
 	tcase_add_test(tc, stack_lock_after_deny_failures);
 	tcase_add_test(tc, stack_success_resets_and_no_exec_when_fresh);

@@ -28,8 +28,8 @@ static void teardown(void)
 	free(dir);
 }
 
-/* Loads conf text (written 0644) plus extra args; returns the result code. */
-static enum pf_rc load(const char *text, const char *arg1, const char *arg2)
+/* Loads conf text (written 0644) plus extra args with flags; returns the result code. */
+static enum pf_rc load_flags(const char *text, const char *arg1, const char *arg2, unsigned flags)
 {
 	char *path = pf_test_write(dir, "pf.conf", text, 0644);
 	char *conf;
@@ -44,9 +44,36 @@ static enum pf_rc load(const char *text, const char *arg1, const char *arg2)
 		argv[argc++] = arg1;
 	if (arg2)
 		argv[argc++] = arg2;
-	rc = pf_config_load(&cfg, argc, argv, 0, &tl.logger);
+	rc = pf_config_load(&cfg, argc, argv, flags, &tl.logger);
 	free(conf);
 	free(path);
+	return rc;
+}
+
+static enum pf_rc load(const char *text, const char *arg1, const char *arg2)
+{
+	return load_flags(text, arg1, arg2, 0);
+}
+
+/* check-config's reading: every ignored setting is an error. */
+static enum pf_rc load_strict(const char *text)
+{
+	pf_config_free(&cfg);
+	return load_flags(text, NULL, NULL, PF_CONF_STRICT);
+}
+
+/* Loads conf=path (no other argument) with flags. */
+static enum pf_rc load_path(const char *path, unsigned flags)
+{
+	char *arg;
+	enum pf_rc rc;
+
+	if (asprintf(&arg, "conf=%s", path) < 0)
+		abort();
+	const char *argv[] = { arg };
+	pf_config_free(&cfg);
+	rc = pf_config_load(&cfg, 1, argv, flags, &tl.logger);
+	free(arg);
 	return rc;
 }
 
@@ -59,7 +86,10 @@ START_TEST(defaults_match_design)
 	ck_assert_uint_eq(cfg.root_unlock_time, 600);
 	ck_assert_uint_eq(cfg.cloud_cache_ttl, 60);
 	ck_assert_uint_eq(cfg.timeout_ms, 3000);
-	ck_assert(cfg.cloud_lock && cfg.cloud_check && !cfg.cloud_unlock_on_expiry);
+	ck_assert(cfg.cloud_lock && cfg.cloud_check && cfg.cloud_unlock_on_expiry && cfg.enforce);
+	ck_assert_uint_eq(cfg.uid_min, PF_UID_MIN_UNSET);
+	ck_assert_ptr_null(cfg.untrusted);
+	ck_assert_uint_eq(cfg.problems, 0);
 	ck_assert(!cfg.even_deny_root && !cfg.silent && !cfg.debug);
 	ck_assert_int_eq(cfg.failmode, PF_FAILMODE_OPEN);
 	ck_assert_str_eq(cfg.api_url, "https://api.frontegg.com");
@@ -104,11 +134,27 @@ START_TEST(root_unlock_time_follows_unlock_time)
 }
 END_TEST
 
-START_TEST(bad_value_names_file_and_line)
+/* inv13: a bad value keeps that key's default, the rest of the file applies. */
+START_TEST(inv13_bad_value_keeps_default_and_names_file_and_line)
 {
-	ck_assert_int_eq(load("deny = 3\n\ndeny = 0\n", NULL, NULL), PF_ERR_INVAL);
+	ck_assert_int_eq(load("deny = 5\n\ndeny = 0\nunlock_time = 10m\nregion = EU\n"
+			      "api_url = http://fg.example\nfail_interval = 60\n",
+			      "even_deny_root=ture", NULL),
+			 PF_OK);
 	ck_assert(pf_test_log_has(&tl, "pf.conf:3: deny: must be a whole number between 1 and 64"));
-	ck_assert_ptr_null(cfg.api_url); /* freed on error */
+	ck_assert(pf_test_log_has(&tl, "pf.conf:4: unlock_time:"));
+	ck_assert(pf_test_log_has(&tl, "pf.conf:5: region:"));
+	ck_assert(pf_test_log_has(&tl, "pf.conf:6: api_url:"));
+	ck_assert(pf_test_log_has(&tl, "module argument: even_deny_root: must be yes or no"));
+	ck_assert_uint_eq(cfg.deny, 5);
+	ck_assert_uint_eq(cfg.unlock_time, 600);
+	ck_assert_uint_eq(cfg.fail_interval, 60);
+	ck_assert_str_eq(cfg.api_url, "https://api.frontegg.com");
+	ck_assert(!cfg.even_deny_root);
+	ck_assert_uint_eq(cfg.problems, 5);
+	ck_assert_ptr_null(cfg.untrusted);
+	ck_assert_int_eq(load_strict("deny = 5\nunlock_time = 10m\n"), PF_ERR_INVAL);
+	ck_assert_uint_eq(cfg.deny, 5); /* strict still loads what it can */
 }
 END_TEST
 
@@ -135,7 +181,11 @@ START_TEST(bounds_are_enforced)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[128];
 		snprintf(text, sizeof(text), "%s\n", bad[i]);
-		ck_assert_msg(load(text, NULL, NULL) == PF_ERR_INVAL, "accepted '%s'", bad[i]);
+		ck_assert_msg(load_strict(text) == PF_ERR_INVAL, "accepted '%s'", bad[i]);
+		pf_config_free(&cfg);
+		ck_assert_msg(load(text, NULL, NULL) == PF_OK, "refused '%s'", bad[i]);
+		ck_assert_uint_eq(cfg.problems, 1);
+		pf_config_free(&cfg);
 	}
 }
 END_TEST
@@ -158,7 +208,8 @@ START_TEST(strings_are_validated)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[128];
 		snprintf(text, sizeof(text), "%s\n", bad[i]);
-		ck_assert_msg(load(text, NULL, NULL) == PF_ERR_INVAL, "accepted '%s'", bad[i]);
+		ck_assert_msg(load_strict(text) == PF_ERR_INVAL, "accepted '%s'", bad[i]);
+		pf_config_free(&cfg);
 	}
 }
 END_TEST
@@ -169,6 +220,8 @@ START_TEST(unknown_key_is_a_warning)
 	ck_assert_uint_eq(cfg.deny, 4);
 	ck_assert(pf_test_log_has(&tl, "pf.conf:1: frobnicate: unknown option"));
 	ck_assert_int_eq(tl.prio[0], LOG_WARNING);
+	ck_assert_int_eq(load_strict("admin_grp = wheel\ndeny = 4\n"), PF_ERR_INVAL);
+	ck_assert(pf_test_log_has(&tl, "pf.conf:1: admin_grp: unknown option"));
 }
 END_TEST
 
@@ -181,50 +234,64 @@ START_TEST(ignore_users_list)
 }
 END_TEST
 
-START_TEST(missing_explicit_conf_is_error)
+/* An untrusted file gives host-only defaults and says why (inv13). */
+static void assert_host_only(const char *why)
 {
-	const char *argv[] = { "conf=/nonexistent/pam_frontegg.conf" };
+	ck_assert_ptr_nonnull(cfg.untrusted);
+	ck_assert_msg(strstr(cfg.untrusted, why) != NULL, "%s", cfg.untrusted);
+	ck_assert_ptr_null(cfg.client_id);
+	ck_assert(!pf_config_cloud_configured(&cfg));
+	ck_assert_uint_eq(cfg.deny, 3);
+}
 
-	ck_assert_int_eq(pf_config_load(&cfg, 1, argv, 0, &tl.logger), PF_ERR_NOENT);
-	ck_assert(pf_test_log_has(&tl, "/nonexistent/pam_frontegg.conf"));
+START_TEST(inv13_missing_explicit_conf_is_host_only)
+{
+	ck_assert_int_eq(load_path("/nonexistent/pam_frontegg.conf", 0), PF_OK);
+	assert_host_only("/nonexistent/pam_frontegg.conf: does not exist");
+	ck_assert_int_eq(load_path("/nonexistent/pam_frontegg.conf", PF_CONF_STRICT), PF_ERR_NOENT);
 }
 END_TEST
 
-START_TEST(relative_conf_is_error)
+START_TEST(inv13_relative_conf_is_host_only)
 {
-	const char *argv[] = { "conf=pam_frontegg.conf" };
-
-	ck_assert_int_eq(pf_config_load(&cfg, 1, argv, 0, &tl.logger), PF_ERR_INVAL);
+	ck_assert_int_eq(load_path("pam_frontegg.conf", 0), PF_OK);
+	assert_host_only("must be an absolute path");
+	ck_assert_int_eq(load_path("pam_frontegg.conf", PF_CONF_STRICT), PF_ERR_PERM);
 }
 END_TEST
 
-START_TEST(group_writable_conf_refused)
+START_TEST(inv13_group_writable_conf_is_host_only)
 {
-	char *path = pf_test_write(dir, "gw.conf", "deny = 4\n", 0664);
+	char *path = pf_test_write(dir, "gw.conf", "deny = 4\nclient_id = abc\n", 0664);
 	char *arg;
 
+	ck_assert_int_eq(load_path(path, 0), PF_OK);
+	assert_host_only("gives access to the group");
+	ck_assert_int_eq(load_path(path, PF_CONF_STRICT), PF_ERR_PERM);
+	/* The module's own arguments still apply: root's PAM configuration. */
 	if (asprintf(&arg, "conf=%s", path) < 0)
 		abort();
-	const char *argv[] = { arg };
-	ck_assert_int_eq(pf_config_load(&cfg, 1, argv, 0, &tl.logger), PF_ERR_PERM);
-	ck_assert(pf_test_log_has(&tl, "gives access to the group"));
+	const char *argv[] = { arg, "deny=6", "client_id=x" };
+	pf_config_free(&cfg);
+	ck_assert_int_eq(pf_config_load(&cfg, 3, argv, 0, &tl.logger), PF_OK);
+	ck_assert_uint_eq(cfg.deny, 6);
+	ck_assert(!pf_config_cloud_configured(&cfg));
 	free(arg);
 	free(path);
 }
 END_TEST
 
-START_TEST(symlinked_conf_refused)
+START_TEST(inv13_symlinked_conf_is_host_only)
 {
 	char *real = pf_test_write(dir, "real.conf", "deny = 4\n", 0644);
-	char *link, *arg;
+	char *link;
 
-	if (asprintf(&link, "%s/link.conf", dir) < 0 || asprintf(&arg, "conf=%s", link) < 0)
+	if (asprintf(&link, "%s/link.conf", dir) < 0)
 		abort();
 	ck_assert_int_eq(symlink(real, link), 0);
-	const char *argv[] = { arg };
-	ck_assert_int_eq(pf_config_load(&cfg, 1, argv, 0, &tl.logger), PF_ERR_PERM);
-	ck_assert(pf_test_log_has(&tl, "symbolic link"));
-	free(arg);
+	ck_assert_int_eq(load_path(link, 0), PF_OK);
+	assert_host_only("symbolic link");
+	ck_assert_int_eq(load_path(link, PF_CONF_STRICT), PF_ERR_PERM);
 	free(link);
 	free(real);
 }
@@ -232,16 +299,17 @@ END_TEST
 
 START_TEST(inline_secret_needs_private_file)
 {
-	ck_assert_int_eq(load("client_secret = s3cr3t\n", NULL, NULL), PF_ERR_PERM);
-	ck_assert(pf_test_log_has(&tl, "holds client_secret"));
+	ck_assert_int_eq(load("client_secret = s3cr3t\nclient_id = abc\n", NULL, NULL), PF_OK);
+	assert_host_only("holds client_secret");
 	ck_assert(!pf_test_log_has(&tl, "s3cr3t"));
+	ck_assert_int_eq(load_strict("client_secret = s3cr3t\n"), PF_ERR_PERM);
 }
 END_TEST
 
 START_TEST(inline_secret_kept_only_when_wanted)
 {
 	char *path = pf_test_write(dir, "s.conf", "client_secret = s3cr3t\n", 0600);
-	char *arg, *secret = NULL;
+	char *arg;
 
 	if (asprintf(&arg, "conf=%s", path) < 0)
 		abort();
@@ -252,11 +320,6 @@ START_TEST(inline_secret_kept_only_when_wanted)
 	pf_config_free(&cfg);
 	ck_assert_int_eq(pf_config_load(&cfg, 1, argv, PF_CONF_WANT_SECRET, &tl.logger), PF_OK);
 	ck_assert_str_eq(cfg.client_secret, "s3cr3t");
-	if (geteuid() == 0) {
-		ck_assert_int_eq(pf_config_read_secret(&cfg, &secret, &tl.logger), PF_OK);
-		ck_assert_str_eq(secret, "s3cr3t");
-		free(secret);
-	}
 	free(arg);
 	free(path);
 }
@@ -266,30 +329,9 @@ START_TEST(secret_as_argument_refused)
 {
 	const char *argv[] = { "client_secret=abc" };
 
-	ck_assert_int_eq(pf_config_load(&cfg, 1, argv, PF_CONF_NO_FILE, &tl.logger), PF_ERR_INVAL);
-	ck_assert(pf_test_log_has(&tl, "refused as a module argument"));
-}
-END_TEST
-
-START_TEST(secret_file_modes)
-{
-	char *sec = pf_test_write(dir, "secret", "  hunter2-token\n", 0640);
-	char *arg, *secret = NULL;
-
-	if (geteuid() != 0)
-		return; /* the secret is only ever read as root */
-	if (asprintf(&arg, "client_secret_file=%s", sec) < 0)
-		abort();
-	const char *argv[] = { arg };
 	ck_assert_int_eq(pf_config_load(&cfg, 1, argv, PF_CONF_NO_FILE, &tl.logger), PF_OK);
-	ck_assert_int_eq(pf_config_read_secret(&cfg, &secret, &tl.logger), PF_ERR_PERM);
-	ck_assert(pf_test_log_has(&tl, "mode 0640"));
-	chmod(sec, 0600);
-	ck_assert_int_eq(pf_config_read_secret(&cfg, &secret, &tl.logger), PF_OK);
-	ck_assert_str_eq(secret, "  hunter2-token");
-	free(secret);
-	free(arg);
-	free(sec);
+	ck_assert(pf_test_log_has(&tl, "refused as a module argument"));
+	ck_assert(!cfg.has_inline_secret);
 }
 END_TEST
 
@@ -297,12 +339,13 @@ START_TEST(long_line_and_nul_rejected)
 {
 	char text[PF_CONF_LINE_MAX + 16];
 
-	memset(text, 'a', sizeof(text) - 2);
-	text[sizeof(text) - 2] = '\n';
+	memset(text, 'a', sizeof(text) - 12);
+	memcpy(text + sizeof(text) - 12, "\ndeny = 5\n", 11);
 	text[sizeof(text) - 1] = '\0';
 	ck_assert_int_eq(pf_config_defaults(&cfg), PF_OK);
 	ck_assert_int_eq(pf_config_parse_text(&cfg, text, strlen(text), "x.conf", 0, &tl.logger),
 			 PF_ERR_INVAL);
+	ck_assert_uint_eq(cfg.deny, 5); /* the next line still applies */
 	ck_assert_int_eq(pf_config_parse_text(&cfg, "deny = 3\0\n", 10, "x.conf", 0, &tl.logger),
 			 PF_ERR_INVAL);
 	ck_assert(pf_test_log_has(&tl, "x.conf:1"));
@@ -328,19 +371,18 @@ static Suite *suite(void)
 	tcase_add_test(tc, file_values_and_comments);
 	tcase_add_test(tc, arguments_win_over_file);
 	tcase_add_test(tc, root_unlock_time_follows_unlock_time);
-	tcase_add_test(tc, bad_value_names_file_and_line);
+	tcase_add_test(tc, inv13_bad_value_keeps_default_and_names_file_and_line);
 	tcase_add_test(tc, bounds_are_enforced);
 	tcase_add_test(tc, strings_are_validated);
 	tcase_add_test(tc, unknown_key_is_a_warning);
 	tcase_add_test(tc, ignore_users_list);
-	tcase_add_test(tc, missing_explicit_conf_is_error);
-	tcase_add_test(tc, relative_conf_is_error);
-	tcase_add_test(tc, group_writable_conf_refused);
-	tcase_add_test(tc, symlinked_conf_refused);
+	tcase_add_test(tc, inv13_missing_explicit_conf_is_host_only);
+	tcase_add_test(tc, inv13_relative_conf_is_host_only);
+	tcase_add_test(tc, inv13_group_writable_conf_is_host_only);
+	tcase_add_test(tc, inv13_symlinked_conf_is_host_only);
 	tcase_add_test(tc, inline_secret_needs_private_file);
 	tcase_add_test(tc, inline_secret_kept_only_when_wanted);
 	tcase_add_test(tc, secret_as_argument_refused);
-	tcase_add_test(tc, secret_file_modes);
 	tcase_add_test(tc, long_line_and_nul_rejected);
 	tcase_add_test(tc, control_characters_rejected);
 	suite_add_tcase(s, tc);

@@ -188,42 +188,121 @@ START_TEST(cloud_unlock_without_our_push_keeps_host_lock)
 }
 END_TEST
 
-static enum pf_action expire_and_outbox(void)
+static enum pf_action outbox_action(void)
 {
 	struct pf_outbox_entry e;
-	struct pf_txn txn;
 
-	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
-	ck_assert(pf_lockout_expire(&txn, &cfg, T0 + 600));
-	ck_assert_int_eq(pf_store_commit(&txn), PF_OK);
-	pf_store_end(&txn);
 	return pf_outbox_get(&st, "alice", (uid_t)-1, &e) == PF_OK ? e.action : PF_ACTION_NONE;
 }
 
-START_TEST(expiry_unlocks_cloud_only_when_configured)
+/* Ends alice's lock at now in one transaction; returns what the outbox holds then. */
+static enum pf_action expire_and_outbox(int64_t now, bool *unlock_queued)
 {
 	struct pf_txn txn;
 
-	fail_auth(T0);
-	fail_auth(T0);
-	fail_auth(T0);
-	mark_pushed();
 	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
-	ck_assert_int_eq(pf_outbox_ack(&txn, 0), PF_ERR_BUSY); /* the lock is still queued */
+	ck_assert(pf_lockout_expire(&txn, &cfg, now, unlock_queued));
+	ck_assert_int_eq(pf_store_commit(&txn), PF_OK);
 	pf_store_end(&txn);
-	ck_assert_int_eq(expire_and_outbox(), PF_ACTION_LOCK); /* option off: unchanged */
+	return outbox_action();
+}
 
-	fail_auth(T0 + 700);
-	fail_auth(T0 + 700);
-	fail_auth(T0 + 700);
-	mark_pushed();
-	cfg.cloud_unlock_on_expiry = true;
-	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
-	ck_assert(pf_lockout_expire(&txn, &cfg, T0 + 1300));
-	pf_store_end(&txn);
+/* Locks alice at t; Frontegg confirmed the lock this host pushed. */
+static void lock_and_push(int64_t t)
+{
 	struct pf_outbox_entry e;
+	struct pf_txn txn;
+
+	fail_auth(t);
+	fail_auth(t);
+	fail_auth(t);
 	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &e), PF_OK);
-	ck_assert_int_eq(e.action, PF_ACTION_UNLOCK);
+	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
+	ck_assert_int_eq(pf_outbox_ack(&txn, e.serial), PF_OK);
+	pf_store_end(&txn);
+	mark_pushed();
+}
+
+/* inv5: by default the expiry of a lock this host pushed queues the cloud unlock. */
+START_TEST(inv5_expiry_unlocks_the_cloud_by_default)
+{
+	bool queued = false;
+
+	ck_assert(cfg.cloud_unlock_on_expiry);
+	lock_and_push(T0);
+	ck_assert_int_eq(outbox_action(), PF_ACTION_NONE);
+	ck_assert_int_eq(apply(PF_CLOUD_LOCKED, "abc-123", T0 + 1, &queued), PF_OK);
+	ck_assert_int_eq(verdict(T0 + 2, true), PF_VERDICT_HOST_LOCKED);
+	/* The cloud lock is this host's own, ending: it refuses nobody here. */
+	ck_assert_int_eq(verdict(T0 + 600, true), PF_VERDICT_ALLOW);
+	ck_assert_int_eq(expire_and_outbox(T0 + 600, &queued), PF_ACTION_UNLOCK);
+	ck_assert(queued);
+	ck_assert_int_eq(verdict(T0 + 601, true), PF_VERDICT_ALLOW);
+	cfg.cloud_unlock_on_expiry = false;
+	ck_assert_int_eq(verdict(T0 + 601, true), PF_VERDICT_CLOUD_LOCKED);
+}
+END_TEST
+
+START_TEST(inv5_expiry_keeps_the_cloud_lock_when_configured)
+{
+	bool queued = true;
+
+	cfg.cloud_unlock_on_expiry = false;
+	lock_and_push(T0);
+	ck_assert_int_eq(expire_and_outbox(T0 + 600, &queued), PF_ACTION_NONE);
+	ck_assert(!queued);
+}
+END_TEST
+
+/* A lock that never reached Frontegg is not sent after the host lock ended. */
+START_TEST(inv5_expiry_drops_an_undelivered_lock)
+{
+	bool queued = true;
+
+	fail_auth(T0);
+	fail_auth(T0);
+	fail_auth(T0);
+	ck_assert_int_eq(outbox_action(), PF_ACTION_LOCK);
+	ck_assert_int_eq(expire_and_outbox(T0 + 600, &queued), PF_ACTION_NONE);
+	ck_assert(!queued);
+}
+END_TEST
+
+/*
+ * Someone unlocked in Frontegg (the host saw it) and then locked again: that
+ * lock is not this host's, and its expiry leaves it alone.
+ */
+START_TEST(inv5_expiry_leaves_a_lock_someone_else_made)
+{
+	bool cleared, queued = true;
+
+	lock_and_push(T0);
+	ck_assert_int_eq(apply(PF_CLOUD_UNLOCKED, "abc-123", T0 + 5, &cleared), PF_OK);
+	ck_assert(cleared);
+	lock_and_push(T0 + 10); /* locked again here, pushed */
+	ck_assert_int_eq(apply(PF_CLOUD_UNLOCKED, "abc-123", T0 + 20, &cleared), PF_OK);
+	fail_auth(T0 + 30);
+	fail_auth(T0 + 30);
+	fail_auth(T0 + 30); /* a host lock never pushed: the cloud lock is the portal's */
+	ck_assert_int_eq(apply(PF_CLOUD_LOCKED, "abc-123", T0 + 31, &cleared), PF_OK);
+	ck_assert_int_eq(expire_and_outbox(T0 + 700, &queued), PF_ACTION_NONE);
+	ck_assert(!queued);
+}
+END_TEST
+
+/* The login that notices the expiry learns that a push is due. */
+START_TEST(inv5_failure_after_expiry_reports_the_queued_unlock)
+{
+	struct pf_check c;
+
+	lock_and_push(T0);
+	pf_lockout_check(&lo, T0 + 600, false, &c);
+	ck_assert_int_eq(c.verdict, PF_VERDICT_ALLOW);
+	ck_assert(c.lock_expired);
+	ck_assert(fail_auth(T0 + 600).push_queued);
+	ck_assert_int_eq(outbox_action(), PF_ACTION_UNLOCK);
+	pf_lockout_check(&lo, T0 + 601, false, &c);
+	ck_assert(!c.lock_expired);
 }
 END_TEST
 
@@ -340,7 +419,11 @@ int main(void)
 	tcase_add_test(tc, cloud_verdicts_follow_the_cache);
 	tcase_add_test(tc, cloud_unlock_of_our_lock_clears_host);
 	tcase_add_test(tc, cloud_unlock_without_our_push_keeps_host_lock);
-	tcase_add_test(tc, expiry_unlocks_cloud_only_when_configured);
+	tcase_add_test(tc, inv5_expiry_unlocks_the_cloud_by_default);
+	tcase_add_test(tc, inv5_expiry_keeps_the_cloud_lock_when_configured);
+	tcase_add_test(tc, inv5_expiry_drops_an_undelivered_lock);
+	tcase_add_test(tc, inv5_expiry_leaves_a_lock_someone_else_made);
+	tcase_add_test(tc, inv5_failure_after_expiry_reports_the_queued_unlock);
 	tcase_add_test(tc, corrupt_record_is_error_then_replaced);
 	suite_add_tcase(s, tc);
 	return pf_test_run(s);

@@ -152,6 +152,69 @@ START_TEST(parse_rejects_hostile_entries)
 }
 END_TEST
 
+/* An ambiguous answer parks the entry: kept, with why, when and for which identity. */
+START_TEST(inv12_park_keeps_the_entry_and_retries_on_a_new_identity)
+{
+	struct pf_outbox_entry e, again;
+	struct pf_txn txn;
+	char buf[PF_OUTBOX_MAX_SIZE];
+	bool queued;
+
+	put("alice", PF_ACTION_LOCK, &queued);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &e), PF_OK);
+	ck_assert(pf_outbox_retry_due(&e, "alice@example.com", 1700000100));
+	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
+	ck_assert_int_eq(pf_outbox_park(&txn, e.serial + 1, PF_PARK_NOT_FOUND, "x@y", 1),
+			 PF_ERR_BUSY);
+	ck_assert_int_eq(
+	    pf_outbox_park(&txn, e.serial, PF_PARK_NOT_FOUND, "alice@example.com", 1700000100),
+	    PF_OK);
+	pf_store_end(&txn);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &again), PF_OK);
+	ck_assert_uint_eq(again.serial, e.serial);
+	ck_assert_int_eq(again.parked, PF_PARK_NOT_FOUND);
+	ck_assert_str_eq(pf_park_str(again.parked), "not found in Frontegg");
+	ck_assert_str_eq(again.parked_for, "alice@example.com");
+	/* Same identity: not before the back-off; another identity, or a clock gone back: now. */
+	ck_assert(!pf_outbox_retry_due(&again, "alice@example.com", 1700000100 + 60));
+	ck_assert(
+	    pf_outbox_retry_due(&again, "alice@example.com", 1700000100 + PF_OUTBOX_PARK_RETRY));
+	ck_assert(pf_outbox_retry_due(&again, "alice@corp.example", 1700000100 + 60));
+	ck_assert(pf_outbox_retry_due(&again, "", 1700000100 + 60));
+	ck_assert(pf_outbox_retry_due(&again, "alice@example.com", 1700000000));
+	/* The record round-trips; a new intent replaces the parked one afresh. */
+	ck_assert_uint_gt(pf_outbox_format(&again, buf, sizeof(buf)), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "parked not-found 1700000100 alice@example.com\n"));
+	put("alice", PF_ACTION_UNLOCK, &queued);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &again), PF_OK);
+	ck_assert_int_eq(again.parked, PF_PARK_NONE);
+}
+END_TEST
+
+START_TEST(parked_line_is_strict)
+{
+	static const char *const bad[] = {
+		"pam_frontegg-outbox 1\naction lock\nuser a\nqueued 1\nserial 0000000000000001\n"
+		"parked maybe 1 -\nend\n",
+		"pam_frontegg-outbox 1\naction lock\nuser a\nqueued 1\nserial 0000000000000001\n"
+		"parked unmapped 1\nend\n",
+		"pam_frontegg-outbox 1\naction lock\nuser a\nqueued 1\nserial 0000000000000001\n"
+		"parked unmapped 1 -\nparked unmapped 1 -\nend\n",
+	};
+	static const char good[] = "pam_frontegg-outbox 1\naction lock\nuser a\nqueued 1\n"
+				   "serial 0000000000000001\nparked unmapped 7 -\nend\n";
+	struct pf_outbox_entry e;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(pf_outbox_parse(bad[i], strlen(bad[i]), &e) == PF_ERR_CORRUPT,
+			      "accepted #%zu", i);
+	ck_assert_int_eq(pf_outbox_parse(good, strlen(good), &e), PF_OK);
+	ck_assert_int_eq(e.parked, PF_PARK_UNMAPPED);
+	ck_assert_int_eq(e.parked_at, 7);
+	ck_assert_str_eq(e.parked_for, "-");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("outbox");
@@ -164,6 +227,8 @@ int main(void)
 	tcase_add_test(tc, list_skips_corrupt_entries);
 	tcase_add_test(tc, entry_for_another_user_is_corrupt);
 	tcase_add_test(tc, parse_rejects_hostile_entries);
+	tcase_add_test(tc, inv12_park_keeps_the_entry_and_retries_on_a_new_identity);
+	tcase_add_test(tc, parked_line_is_strict);
 	suite_add_tcase(s, tc);
 	return pf_test_run(s);
 }

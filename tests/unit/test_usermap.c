@@ -103,6 +103,47 @@ START_TEST(map_file_wins_then_template)
 }
 END_TEST
 
+/*
+ * inv7: root-like users are never mapped (unless even_deny_root); accounts
+ * below UID_MIN only through a line of the map file.
+ */
+START_TEST(inv7_break_glass_and_system_accounts_are_not_mapped)
+{
+	char *dir = pf_test_mkdtemp();
+	char *path = pf_test_write(dir, "map", "daemon ops@corp.example\n", 0644);
+	char *defs = pf_test_write(dir, "login.defs", "# x\nUID_MIN\t 500\nUID_MAX 60000\n", 0644);
+	struct pf_config cfg;
+	struct pf_identity id;
+
+	ck_assert_int_eq(pf_config_defaults(&cfg), PF_OK);
+	cfg.user_email = strdup("%u@corp.example");
+	ck_assert_int_eq(pf_map_account(&cfg, "root", 0, true, &id, &tl.logger), PF_ERR_NOENT);
+	ck_assert_int_eq(pf_map_account(&cfg, "alice", 1500, true, &id, &tl.logger),
+			 PF_ERR_NOENT); /* admin_group */
+	ck_assert_int_eq(pf_map_account(&cfg, "daemon", 1, false, &id, &tl.logger), PF_ERR_NOENT);
+	ck_assert_int_eq(pf_map_account(&cfg, "alice", 1500, false, &id, &tl.logger), PF_OK);
+	ck_assert_str_eq(id.value, "alice@corp.example");
+	/* uid -1: a record of an account NSS no longer knows keeps its mapping. */
+	ck_assert_int_eq(pf_map_account(&cfg, "gone", (uid_t)-1, false, &id, &tl.logger), PF_OK);
+	cfg.user_map_file = strdup(path);
+	ck_assert_int_eq(pf_map_account(&cfg, "daemon", 1, false, &id, &tl.logger), PF_OK);
+	ck_assert_str_eq(id.value, "ops@corp.example");
+	cfg.even_deny_root = true;
+	ck_assert_int_eq(pf_map_account(&cfg, "alice", 1500, true, &id, &tl.logger), PF_OK);
+	cfg.uid_min = 1;
+	ck_assert_int_eq(pf_map_account(&cfg, "bin", 2, false, &id, &tl.logger), PF_OK);
+	ck_assert_uint_eq(pf_login_defs_uid_min(defs), 500);
+	ck_assert_uint_eq(pf_login_defs_uid_min("/nonexistent/login.defs"), 1000);
+	chmod(defs, 0666); /* anyone could lower it: not trusted */
+	ck_assert_uint_eq(pf_login_defs_uid_min(defs), 1000);
+	pf_config_free(&cfg);
+	free(path);
+	free(defs);
+	pf_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("usermap");
@@ -114,6 +155,7 @@ int main(void)
 	tcase_add_test(tc, map_file_lines);
 	tcase_add_test(tc, prefix_of_name_does_not_match);
 	tcase_add_test(tc, map_file_wins_then_template);
+	tcase_add_test(tc, inv7_break_glass_and_system_accounts_are_not_mapped);
 	suite_add_tcase(s, tc);
 	return pf_test_run(s);
 }

@@ -1,16 +1,15 @@
-/* The request loop: token, budget, retries with backoff, one report per failure. */
+/* The request loop: budget, retries with backoff, one report per failure. */
 #include "autoconfig.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_internal.h"
 #include "json.h"
 #include "pam_frontegg/safe_file.h"
+#include "rate_memory.h"
+#include "request.h"
 #include "retry.h"
-
-#define BEARER "Authorization: Bearer "
 
 int64_t fg_mono(struct fg_client *c)
 {
@@ -72,35 +71,6 @@ void fg_fail(struct fg_client *c, const char *op, const char *subject, enum fg_r
 	       c->err.message);
 }
 
-/* "Authorization: Bearer <token>" in a buffer the caller wipes; failures are reported. */
-static enum fg_result auth_header(struct fg_client *c, const struct fg_call *call, char **out)
-{
-	const char *token;
-	enum fg_result r = fg_token_get(c, &token);
-	size_t n;
-
-	*out = NULL;
-	if (r != FG_OK)
-		return r;
-	n = sizeof(BEARER) + strlen(token);
-	*out = malloc(n);
-	if (*out == NULL) {
-		fg_fail(c, call->op, call->subject, FG_NOMEM, NULL, NULL, 1);
-		return FG_NOMEM;
-	}
-	snprintf(*out, n, BEARER "%s", token);
-	return FG_OK;
-}
-
-static void free_secret(char **p)
-{
-	if (*p != NULL) {
-		pf_wipe(*p, strlen(*p));
-		free(*p);
-		*p = NULL;
-	}
-}
-
 static void send_once(struct fg_client *c, const struct fg_call *call, char *auth, int64_t left,
 		      struct fg_http_response *resp)
 {
@@ -119,67 +89,81 @@ static void send_once(struct fg_client *c, const struct fg_call *call, char *aut
 
 	fg_http_perform(c->http, &req, resp);
 	c->stats.requests++;
-	if (!call->auth)
+	if (auth == NULL)
 		c->stats.token_requests++;
 }
 
-static int64_t backoff_for(struct fg_client *c, enum fg_result r, unsigned attempt,
-			   const struct fg_http_response *resp)
+static int64_t backoff_for(struct fg_client *c, enum fg_result r, unsigned attempt)
 {
 	struct fg_retry_input in = {
 		.result = r,
 		.attempt = attempt,
 		.now_ms = fg_mono(c),
 		.deadline_ms = c->deadline,
-		.now_wall_ms = fg_wall(c),
 		.random = next_random(c),
 	};
 
-	if (r == FG_RATE_LIMITED &&
-	    !fg_rate_reset_parse(resp->rate_reset, in.now_wall_ms, &in.rate_reset_wall_ms))
-		in.rate_reset_wall_ms = 0;
 	return fg_retry_delay(&in);
 }
 
-enum fg_result fg_call(struct fg_client *c, const struct fg_call *call,
-		       struct fg_http_response *resp)
+/* A 429 this process or another one of the host saw, whose reset has not come. */
+static bool rate_limited_now(struct fg_client *c, const struct fg_call *call, unsigned attempt)
 {
-	bool renewed = false;
+	int64_t until = fg_rate_recall(c->token_dirfd, c->rate_file), now = fg_wall(c);
+	char detail[128];
 
+	if (c->rate_until > until)
+		until = c->rate_until;
+	if (until <= now)
+		return false;
+	snprintf(detail, sizeof(detail),
+		 "Frontegg asked to wait %lld s more; not asking before then",
+		 (long long)((until - now + 999) / 1000));
+	fg_fail(c, call->op, call->subject, FG_RATE_LIMITED, NULL, detail, attempt);
+	return true;
+}
+
+/* No request before the reset time: X-Rate-Limit-Reset, else 60 s plus jitter. */
+static void remember_429(struct fg_client *c, const struct fg_http_response *resp)
+{
+	int64_t until = fg_rate_until(resp->rate_reset, fg_wall(c), next_random(c));
+
+	c->rate_until = until;
+	if (c->rate_file != NULL && !fg_rate_remember(c->token_dirfd, c->rate_file, until))
+		pf_log(c->log, LOG_WARNING, "frontegg: cannot record the rate limit in %s",
+		       c->rate_file);
+}
+
+enum fg_result fg_request(struct fg_client *c, const struct fg_call *call, char *auth,
+			  struct fg_http_response *resp)
+{
 	memset(resp, 0, sizeof(*resp));
 	for (unsigned attempt = 1;; attempt++) {
-		char *auth = NULL;
+		int64_t left = c->deadline - fg_mono(c), wait;
 		enum fg_result r;
-		int64_t left, wait;
 
 		fg_http_response_clear(resp);
-		if (call->auth && (r = auth_header(c, call, &auth)) != FG_OK)
-			return r;
-		left = c->deadline - fg_mono(c);
+		if (rate_limited_now(c, call, attempt))
+			return FG_RATE_LIMITED;
 		if (left <= 0) {
-			free_secret(&auth);
 			fg_fail(c, call->op, call->subject, FG_TIMEOUT, NULL,
 				"time budget used up before the request", attempt);
 			return FG_TIMEOUT;
 		}
 		send_once(c, call, auth, left, resp);
-		free_secret(&auth);
 		r = resp->transport == FG_OK ? fg_http_status_result(resp->status)
 					     : resp->transport;
 		if (call->ambiguous_is_config && (r == FG_NOT_FOUND || r == FG_BAD_RESPONSE))
 			r = FG_CONFIG; /* never "no such user" (doc/invariants.md, invariant 12) */
 		if (r == FG_OK)
 			return FG_OK;
-		if (r == FG_UNAUTHORIZED && call->auth && !renewed) {
-			/* Expired or revoked early: one fresh token, one more try. */
-			renewed = true;
-			c->stats.renewals++;
-			fg_token_reject(c);
-			pf_log(c->log, LOG_DEBUG, "frontegg: %s: token refused, renewing it",
-			       call->op);
-			continue;
+		if (r == FG_RATE_LIMITED)
+			remember_429(c, resp); /* and give up: no retry multiplies requests */
+		if (r == FG_UNAUTHORIZED && call->may_renew) {
+			fg_http_response_clear(resp);
+			return r; /* the token layer renews it, quietly */
 		}
-		wait = backoff_for(c, r, attempt, resp);
+		wait = backoff_for(c, r, attempt);
 		if (wait < 0) {
 			fg_fail(c, call->op, call->subject, r, resp, NULL, attempt);
 			fg_http_response_clear(resp);
@@ -190,4 +174,41 @@ enum fg_result fg_call(struct fg_client *c, const struct fg_call *call,
 		       call->op, fg_result_str(r), resp->status, (long long)wait);
 		c->clock.sleep_ms(c->clock.ctx, (unsigned)wait);
 	}
+}
+
+const char *fg_result_str(enum fg_result r)
+{
+	switch (r) {
+	case FG_OK:
+		return "ok";
+	case FG_NOT_FOUND:
+		return "not found";
+	case FG_UNAUTHORIZED:
+		return "unauthorized";
+	case FG_FORBIDDEN:
+		return "forbidden";
+	case FG_RATE_LIMITED:
+		return "rate limited";
+	case FG_CLIENT_ERROR:
+		return "request refused";
+	case FG_SERVER_ERROR:
+		return "server error";
+	case FG_NETWORK:
+		return "network error";
+	case FG_TIMEOUT:
+		return "timed out";
+	case FG_TLS:
+		return "TLS error";
+	case FG_BAD_RESPONSE:
+		return "bad response";
+	case FG_TOO_BIG:
+		return "response too large";
+	case FG_CONFIG:
+		return "configuration error";
+	case FG_NOMEM:
+		return "out of memory";
+	case FG_INVALID:
+		return "invalid argument";
+	}
+	return "unknown result";
 }

@@ -3,7 +3,8 @@
  * check that aborts (libFuzzer reports the input), a silent logger that
  * still checks every line it is handed, and small copying helpers.
  *
- * Targets do no file or network I/O and free everything they allocate, so
+ * Targets (but fuzz_auth, in a private directory) do no file or network
+ * I/O, and they free everything they allocate, so
  * LeakSanitizer can run on every input.
  */
 #ifndef PF_FUZZ_UTIL_H

@@ -8,6 +8,7 @@
 # Add a file to lib/local.mk or client.mk and the fuzz copies follow.
 
 FUZZ_TARGETS = \
+	fuzz/fuzz_auth \
 	fuzz/fuzz_config \
 	fuzz/fuzz_frontegg_json \
 	fuzz/fuzz_outbox \
@@ -44,6 +45,15 @@ fuzz_libpflockout_fuzz_la_CFLAGS = $(FUZZ_CC)
 fuzz_libpffrontegg_fuzz_la_SOURCES = $(helper_frontegg_libpffrontegg_la_SOURCES)
 fuzz_libpffrontegg_fuzz_la_CPPFLAGS = $(FUZZ_PP) $(CURL_CFLAGS) $(CJSON_CFLAGS)
 fuzz_libpffrontegg_fuzz_la_CFLAGS = $(FUZZ_CC)
+
+# The module's entry points on a PAM handle stand-in (no libpam, no stack):
+# the module's own sources, instrumented like the library copies.
+fuzz_fuzz_auth_SOURCES = fuzz/fuzz_auth.c fuzz/fuzz_util.h fuzz/pam_standin.c \
+	fuzz/pam_standin.h $(pam_module_pam_frontegg_la_SOURCES)
+fuzz_fuzz_auth_CPPFLAGS = $(FUZZ_PP) $(PAM_CFLAGS) -I$(top_srcdir)/pam_module
+fuzz_fuzz_auth_CFLAGS = $(FUZZ_CC)
+fuzz_fuzz_auth_LDFLAGS = $(FUZZ_LINK)
+fuzz_fuzz_auth_LDADD = $(FUZZ_LIB) $(DL_LIBS)
 
 fuzz_fuzz_config_SOURCES = fuzz/fuzz_config.c fuzz/fuzz_util.h
 fuzz_fuzz_config_CPPFLAGS = $(FUZZ_PP)
@@ -102,6 +112,7 @@ EXTRA_DIST += \
 	fuzz/README.md \
 	fuzz/corpus \
 	fuzz/regressions \
+	fuzz/auth.dict \
 	fuzz/config.dict \
 	fuzz/frontegg_json.dict \
 	fuzz/outbox.dict \

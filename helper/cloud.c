@@ -1,9 +1,14 @@
 /* Between the state store and Frontegg. */
 #include "autoconfig.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cloud.h"
 #include "pam_frontegg/safe_file.h"
@@ -12,7 +17,19 @@
 #define TOKEN_FILE "token"
 #define RATE_FILE  "ratelimit" /* the 429 memory every process of the host honours */
 
+static int open_client(struct app *a, struct cloud *c, bool cached_token);
+
 int cloud_open(struct app *a, struct cloud *c)
+{
+	return open_client(a, c, true);
+}
+
+int cloud_open_fresh(struct app *a, struct cloud *c)
+{
+	return open_client(a, c, false);
+}
+
+static int open_client(struct app *a, struct cloud *c, bool cached_token)
 {
 	struct fg_options opt;
 
@@ -31,7 +48,7 @@ int cloud_open(struct app *a, struct cloud *c)
 	opt.proxy = a->cfg.proxy;
 	opt.timeout_ms = a->cfg.timeout_ms;
 	opt.token_dirfd = a->st.dirfd;
-	opt.token_file = TOKEN_FILE;
+	opt.token_file = cached_token ? TOKEN_FILE : NULL;
 	opt.rate_file = RATE_FILE;
 	opt.log = &a->log;
 	if (fg_client_new(&opt, &c->fg) != 0) {
@@ -139,6 +156,80 @@ enum fg_result cloud_refresh(struct cloud *c, const struct pf_lockout *lo, bool 
 		*cleared = store(c, lo, PF_CLOUD_ABSENT, "", ident.value);
 	return r;
 }
+
+/* ---- single-flight refresh ------------------------------------------------ */
+
+#define CLAIM_POLL_MS 10
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * claims/NAME:refresh (':' is never part of a user name, so it cannot be
+ * another user's push claim), locked with flock. Waits at most until
+ * give_up (monotonic ms); -1 when the claim stayed busy or cannot be made.
+ */
+static int claim_refresh(const struct pf_lockout *lo, int64_t give_up)
+{
+	const struct pf_file_rules rules = { 077, (uid_t)-1, 0 };
+	int dirfd = pf_store_dir(lo->st, PF_DIR_CLAIMS), fd;
+	char name[PF_USER_MAX + sizeof(":refresh")];
+
+	snprintf(name, sizeof(name), "%s:refresh", lo->user);
+	fd = dirfd < 0
+		 ? -1
+		 : openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0 || pf_check_fd(fd, &rules, NULL, 0) != PF_OK) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		const struct timespec poll = { 0, CLAIM_POLL_MS * 1000000L };
+
+		if ((errno != EWOULDBLOCK && errno != EINTR) || mono_ms() >= give_up) {
+			close(fd);
+			return -1;
+		}
+		nanosleep(&poll, NULL);
+	}
+	return fd;
+}
+
+/*
+ * The cached answer is younger than cloud_cache_ttl: another login got it
+ * (perhaps while we waited for the claim), and it is ours too.
+ */
+static bool answered_recently(const struct pf_lockout *lo)
+{
+	struct pf_user_state s;
+
+	return pf_store_read(lo->st, lo->user, lo->uid, &s) == PF_OK &&
+	       (s.cloud == PF_CLOUD_LOCKED || s.cloud == PF_CLOUD_UNLOCKED) &&
+	       pf_cloud_fresh(&s, lo->cfg->cloud_cache_ttl, pf_now());
+}
+
+enum fg_result cloud_refresh_shared(struct cloud *c, const struct pf_lockout *lo)
+{
+	int fd = claim_refresh(lo, mono_ms() + (int64_t)lo->cfg->timeout_ms);
+	enum fg_result r;
+
+	if (fd < 0) {
+		pf_log(&c->app->log, LOG_WARNING,
+		       "refresh of %s: another refresh did not finish within timeout", lo->user);
+		return FG_TIMEOUT;
+	}
+	r = answered_recently(lo) ? FG_OK : cloud_refresh(c, lo, NULL);
+	close(fd); /* releases the claim */
+	return r;
+}
+
+/* ---- delivery ---------------------------------------------------------------- */
 
 /* What Frontegg confirmed, in the user's record. */
 static void record_confirmed(struct pf_user_state *s, enum pf_action action, const char *id,

@@ -20,6 +20,8 @@ struct cloud {
 
 /* Reads the secret (root only) and creates the client; PF_EXIT_* on failure. */
 int cloud_open(struct app *a, struct cloud *c);
+/* The same with a token of its own, never the cached one (doctor tests the credentials). */
+int cloud_open_fresh(struct app *a, struct cloud *c);
 void cloud_close(struct cloud *c);
 /* app_user then cloud_open: what every verb that talks about one user starts with. */
 int cloud_open_for(struct app *a, const char *name, struct app_user *u, struct cloud *c);
@@ -30,6 +32,15 @@ int cloud_open_for(struct app *a, const char *name, struct app_user *u, struct c
  * (doc/invariants.md, invariant 3).
  */
 enum fg_result cloud_refresh(struct cloud *c, const struct pf_lockout *lo, bool *cleared);
+
+/*
+ * cloud_refresh for a login: single flight per user and host. Concurrent
+ * callers wait (at most timeout) for the one that asks Frontegg and then use
+ * its answer; an answer younger than cloud_cache_ttl is used as it is. So a
+ * user costs at most one request per host per cloud_cache_ttl
+ * (doc/invariants.md, invariant 9).
+ */
+enum fg_result cloud_refresh_shared(struct cloud *c, const struct pf_lockout *lo);
 
 /* The user's Frontegg id: cached, from an id mapping, or one e-mail lookup. */
 enum fg_result cloud_resolve_id(struct cloud *c, const struct pf_lockout *lo, char *id,

@@ -63,7 +63,7 @@ int verb_refresh(struct app *a, int argc, char **argv)
 	rc = cloud_open(a, &c);
 	if (rc != PF_EXIT_OK)
 		return print_check(&u.lo, rc);
-	r = cloud_refresh(&c, &u.lo, NULL);
+	r = cloud_refresh_shared(&c, &u.lo);
 	cloud_close(&c);
 	return print_check(&u.lo, r == FG_OK || r == FG_NOT_FOUND ? PF_EXIT_OK : PF_EXIT_CLOUD);
 }

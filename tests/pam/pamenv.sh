@@ -38,11 +38,13 @@ require_admin() {
 	if [ "$(id -u)" -eq 0 ]; then
 		REALLY_ROOT=yes
 		MODULE_BUILD=$top_builddir/pam_module/.libs/pam_frontegg.so
+		HELPER_BUILD=$top_builddir/helper/frontegg-lockout
 		return 0
 	fi
 	[ -n "$UID_WRAPPER_LIB" ] && [ -f "$UID_WRAPPER_LIB" ] ||
 		skip "needs root, or uid_wrapper (libuid-wrapper) to stand in for it"
 	MODULE_BUILD=$top_builddir/tests/lib/.libs/pam_frontegg.so
+	HELPER_BUILD=$top_builddir/tests/lib/frontegg-lockout
 }
 
 write_nss_files() {
@@ -144,7 +146,7 @@ make_world() {
 	fi
 	export PF_TEST_WORK="$WORK" PF_FAKE_CLOCK_FILE="$WORK/clock"
 	export PF_FAKE_HELPER="$top_builddir/tests/pam/fake_helper"
-	export PF_REAL_HELPER="$top_builddir/helper/frontegg-lockout"
+	export PF_REAL_HELPER="$HELPER_BUILD"
 	export PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$WORK/services"
 	# Syslog through the test program's own vsyslog (it captures the audit lines).
 	export PAM_WRAPPER_USE_SYSLOG=1 PAM_WRAPPER_DISABLE_DEEPBIND=1

@@ -5,7 +5,7 @@ Everything runs against the bundled Frontegg emulator, with real PAM stacks
 under pam_wrapper + nss_wrapper (the hosts of tests/lib/pftest.py) and the
 real frontegg-lockout; nothing outside temporary directories is touched.
 
-  1. PAM transactions (bench/pam_bench, interleaved rounds): a bare
+  1. PAM transactions (tests/lib/pam-driver, interleaved rounds): a bare
      pam_permit stack, the same stack shape with pam_faillock (success and a
      failure below deny), pam_frontegg's success path with a fresh cloud
      cache, a failure below deny, and a lock transition; execs and network
@@ -37,7 +37,7 @@ import pftest  # noqa: E402
 from emulator_client import Emulator  # noqa: E402
 from pftest import PamHost  # noqa: E402
 
-PAM_BENCH = os.path.join(pftest.BUILDDIR, "bench", "pam_bench")
+PAM_BENCH = pftest.DRIVER  # tests/lib/pam-driver, the tests' PAM driver
 PEAK_RSS = os.path.join(pftest.BUILDDIR, "bench", "peak_rss")
 SYSDIR = pftest.PAMENV.get("SYSTEM_PAM_MODULE_DIR", "")
 

@@ -194,7 +194,9 @@ class SampleHost(PamHost):
 
     def prime(self, users):
         """Every user logs in once (pam-driver: one process, one transaction each)."""
-        p = subprocess.run([pftest.DRIVER, "good", "u", str(users), str(users)],
+        spec = "name=prime,service=good,users=u,nusers=%d,count=%d,expect=any,notty" % (
+            users, users)
+        p = subprocess.run([pftest.DRIVER, "--rounds", "1", "--warmup", "0", "--case", spec],
                            capture_output=True, text=True, env=self.pam_env(), timeout=3600)
         if p.returncode != 0:
             raise BenchError("pam-driver failed (%d): %s%s" % (p.returncode, p.stdout, p.stderr))

@@ -2,19 +2,17 @@
 # default (the Frontegg emulator, temporary directories). Never part of
 # `make check`: timings are figures to read, not pass/fail tests. The
 # programs are EXTRA_PROGRAMS, built only when `make bench` asks for them.
-EXTRA_PROGRAMS += bench/pam_bench bench/peak_rss
+# PAM transactions are timed by the tests' driver, tests/lib/pam-driver.
+EXTRA_PROGRAMS += bench/peak_rss
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += bench/bench.py bench/RESULTS.md
 
-bench_pam_bench_SOURCES = bench/pam_bench.c tests/lib/silent_conv.c tests/lib/silent_conv.h
-bench_pam_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(PAM_CFLAGS)
-bench_pam_bench_LDADD = $(PAM_LIBS)
 bench_peak_rss_SOURCES = bench/peak_rss.c
 
 # The figures describe this build: bench.py prints the compiler and flags.
 # BENCH_ARGS passes options on, e.g. make bench BENCH_ARGS='--rounds 10 --no-callgrind'
 # (bench/bench.py --help lists them).
-bench: all bench/pam_bench$(EXEEXT) bench/peak_rss$(EXEEXT) tests/pam/pamtest.env
+bench: all tests/lib/pam-driver$(EXEEXT) bench/peak_rss$(EXEEXT) tests/pam/pamtest.env
 	@test '$(PYTHON)' != : || { echo 'make bench: needs Python 3.9 or later' >&2; exit 1; }
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	  BENCH_CC='$(CC)' BENCH_CFLAGS='$(CPPFLAGS) $(HARDEN_CPPFLAGS) $(CFLAGS) $(AM_CFLAGS)' \

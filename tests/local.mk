@@ -95,7 +95,8 @@ EMULATOR_PACKAGE = \
 PY_TESTS = \
 	tests/emulator/test_emulator.py \
 	tests/fleet/test_fleet.py \
-	tests/helper/test_cli.py
+	tests/helper/test_cli.py \
+	tests/helper/test_admin_mistakes.py
 TESTS += $(PY_TESTS)
 EXTRA_DIST += $(PY_TESTS) \
 	tests/emulator/README.md \
@@ -113,11 +114,11 @@ include tests/helper/chkstate.mk
 TESTS += tests/data/test_units.sh
 EXTRA_DIST += tests/data/test_units.sh
 
-# pam-driver: PAM transactions in a loop (storm tests, benchmarks).
+# pam-driver: the one PAM driver (storm and leak tests, make bench).
 check_PROGRAMS += tests/lib/pam-driver
 tests_lib_pam_driver_SOURCES = tests/lib/pam_driver.c tests/lib/silent_conv.c tests/lib/silent_conv.h
 tests_lib_pam_driver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(PAM_CFLAGS)
-tests_lib_pam_driver_LDADD = $(PAM_LIBS)
+tests_lib_pam_driver_LDADD = $(PAM_LIBS) $(DL_LIBS)
 
 # make demo: the story of the README on the embedded default (the emulator
 # and two hosts with real PAM stacks under pam_wrapper).

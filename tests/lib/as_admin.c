@@ -24,9 +24,22 @@ static const char *preload(const char *lib)
 	return both;
 }
 
+extern char **environ;
+
+/* How many variables the program was given, before ours (the fake helper reports it). */
+static int given_envc(void)
+{
+	int n = 0;
+
+	while (environ != NULL && environ[n] != NULL)
+		n++;
+	return n;
+}
+
 static __attribute__((constructor)) void start_as_admin(int argc, char **argv)
 {
 	static const char lib[] = PF_UID_WRAPPER_LIB;
+	char envc[16];
 	struct stat sb;
 
 	(void)argc;
@@ -36,7 +49,9 @@ static __attribute__((constructor)) void start_as_admin(int argc, char **argv)
 		return;
 	/* Keeps what the test preloads (the clock shim); a sanitizer build must
 	 * accept preloaded libraries ahead of its runtime. */
-	if (setenv("LD_PRELOAD", preload(lib), 1) == 0 && setenv("UID_WRAPPER", "1", 1) == 0 &&
+	snprintf(envc, sizeof(envc), "%d", given_envc());
+	if (setenv("PF_TEST_GIVEN_ENVC", envc, 1) == 0 &&
+	    setenv("LD_PRELOAD", preload(lib), 1) == 0 && setenv("UID_WRAPPER", "1", 1) == 0 &&
 	    setenv("UID_WRAPPER_ROOT", "1", 1) == 0 &&
 	    setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1) == 0 &&
 	    setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 0) == 0)

@@ -360,12 +360,16 @@ def wait_for(predicate, timeout=15.0, what="condition"):
 DRIVER = os.path.join(BUILDDIR, "tests", "lib", "pam-driver")
 
 
-def drive(host, service, prefix, users, count, first=0):
-    """Starts pam-driver on host (returns the Popen)."""
+def drive(host, service, prefix, users, count, first=0, expect="any"):
+    """Starts pam-driver on host (returns the Popen): count transactions of
+    service for users prefix<first>.. round robin, without a tty; it exits
+    1 when one did not end as expected (ok, fail or any)."""
     env = host.pam_env()
     if PAMENV.get("PF_SANITIZERS") == "yes":
         env["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=0"
-    return subprocess.Popen([DRIVER, service, prefix, str(users), str(count), str(first)],
+    spec = "name=drive,service=%s,users=%s,nusers=%d,count=%d,first=%d,expect=%s,notty" % (
+        service, prefix, users, count, first, expect)
+    return subprocess.Popen([DRIVER, "--rounds", "1", "--warmup", "0", "--case", spec],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 

@@ -74,7 +74,7 @@ check_LTLIBRARIES += tests/pam/libpamtestutil.la
 tests_pam_libpamtestutil_la_SOURCES = tests/pam/pamtest_util.c tests/pam/pamtest_util.h
 tests_pam_libpamtestutil_la_CPPFLAGS = $(PAM_TEST_CPPFLAGS)
 
-check_PROGRAMS += tests/pam/test_pam_stack tests/pam/test_pam_helper tests/pam/pam_loop
+check_PROGRAMS += tests/pam/test_pam_stack tests/pam/test_pam_helper
 check_PROGRAMS += tests/pam/test_pam_hostside
 tests_pam_test_pam_hostside_SOURCES = tests/pam/test_pam_hostside.c
 tests_pam_test_pam_hostside_CPPFLAGS = $(PAM_TEST_CPPFLAGS)
@@ -88,7 +88,4 @@ tests_pam_test_pam_helper_SOURCES = tests/pam/test_pam_helper.c
 tests_pam_test_pam_helper_CPPFLAGS = $(PAM_TEST_CPPFLAGS)
 tests_pam_test_pam_helper_LDADD = $(PAM_TEST_LDADD)
 tests_pam_test_pam_helper_LDFLAGS = $(PAM_TEST_EXPORT)
-tests_pam_pam_loop_SOURCES = tests/pam/pam_loop.c
-tests_pam_pam_loop_CPPFLAGS = $(PAM_TEST_CPPFLAGS)
-tests_pam_pam_loop_LDADD = $(PAMTEST_LIBS) $(PAM_LIBS) -ldl
 endif

@@ -38,7 +38,9 @@ bool pf_lockout_cloud_applies(const struct pf_lockout *lo)
 
 bool pf_lockout_pushes(const struct pf_lockout *lo)
 {
-	return lo->cfg->cloud_lock && pf_config_cloud_configured(lo->cfg) && mapped(lo);
+	/* Audit-only mode (enforce = no) sends no lock anywhere. */
+	return lo->cfg->cloud_lock && lo->cfg->enforce && pf_config_cloud_configured(lo->cfg) &&
+	       mapped(lo);
 }
 
 static void policy_of(const struct pf_lockout *lo, struct pf_policy *p)
@@ -260,6 +262,14 @@ enum pf_rc pf_lockout_record_failure(const struct pf_lockout *lo, const struct p
 	return pf_lockout_settle_failure(lo, ev, 0, out);
 }
 
+/* Writes the settlement of an attempt (none: nothing) as an append, else a rewrite. */
+static enum pf_rc store_settlement(struct pf_txn *txn, int64_t settled)
+{
+	if (settled == 0 || pf_store_append_settle(txn, settled, NULL) == PF_OK)
+		return PF_OK;
+	return pf_store_commit(txn);
+}
+
 /* Writes a success: a settlement alone is appended, anything else clears by a rewrite. */
 static enum pf_rc store_success(struct pf_txn *txn, bool expired, int64_t settled)
 {
@@ -267,9 +277,7 @@ static enum pf_rc store_success(struct pf_txn *txn, bool expired, int64_t settle
 		pf_clear_tally(&txn->state);
 		return pf_store_commit(txn);
 	}
-	if (settled == 0 || pf_store_append_settle(txn, settled, NULL) == PF_OK)
-		return PF_OK;
-	return pf_store_commit(txn);
+	return store_settlement(txn, settled);
 }
 
 enum pf_rc pf_lockout_settle_success(const struct pf_lockout *lo, int64_t now, int64_t attempt)
@@ -295,7 +303,8 @@ enum pf_rc pf_lockout_settle_success(const struct pf_lockout *lo, int64_t now, i
 	/* An expired lock is cleared by the expiry itself: that too must be written. */
 	expired = pf_lockout_expire(&txn, lo->cfg, now, NULL);
 	if (!p.exempt && pf_host_locked(&txn.state, now))
-		rc = PF_ERR_BUSY; /* the attempt stays: it counts, the login is refused */
+		/* Audit only: the would-be lock stays on record until it ends, for status. */
+		rc = lo->cfg->enforce ? PF_ERR_BUSY : store_settlement(&txn, attempt);
 	else
 		rc = store_success(&txn, expired, attempt);
 	pf_store_end(&txn);

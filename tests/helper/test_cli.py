@@ -291,6 +291,28 @@ def secret_never_in_logs_argv_or_environment(ctx):
     eq(os.stat(token).st_uid, pftest.OWNER)
 
 
+@test
+def shipped_helper_trusts_only_root(ctx):
+    """The test builds trust the owner of the build tree (tests/lib/variants.mk);
+    what ships trusts root alone, whoever runs it: a configuration owned by
+    anyone else is refused."""
+    shipped = os.path.join(pftest.BUILDDIR, "helper", "frontegg-lockout")
+    h = Host(ctx["emu"], name="owner")
+    try:
+        env = {}
+        if pftest.REALLY_ROOT:
+            os.chown(h.conf, 65534, 65534)
+        else:  # root by uid_wrapper; the file stays ours
+            env = {"LD_PRELOAD": pftest.uid_wrapper_lib(), "UID_WRAPPER": "1",
+                   "UID_WRAPPER_ROOT": "1"}
+        p = h.run("status", env=env, helper=shipped)
+        eq(p.returncode, EXIT_CONFIG, p.stderr)
+        owner = 65534 if pftest.REALLY_ROOT else pftest.OWNER
+        assert "owned by uid %d, expected uid 0" % owner in p.stderr, p.stderr
+    finally:
+        h.cleanup()
+
+
 def setup():
     pftest.require_root()
     emu = pftest.start_emulator()

@@ -258,6 +258,17 @@ static bool status_table(struct status_ctx *c, int argc, char **argv)
 	return listed && each_user(c, PRINT_ROWS, argc, argv);
 }
 
+/* An account NSS knows, or a record of one it no longer knows. */
+static bool known_user(struct app *a, const char *name)
+{
+	struct pf_account acct;
+	struct pf_user_state s;
+
+	if (pf_account_lookup(&a->cfg, name, &acct) == PF_OK)
+		return true;
+	return pf_store_read(&a->st, name, (uid_t)-1, &s) != PF_ERR_NOENT;
+}
+
 int verb_status(struct app *a, int argc, char **argv)
 {
 	struct status_ctx c = { .a = a };
@@ -268,15 +279,18 @@ int verb_status(struct app *a, int argc, char **argv)
 
 	if (argc == 1 && !pf_username_valid(argv[0]))
 		return app_fail(a, PF_EXIT_USAGE, "invalid user name");
+	if (argc == 1 && !known_user(a, argv[0]))
+		return app_fail(a, PF_EXIT_FAILURE,
+				"unknown user %s: no such account and no record", argv[0]);
 	if (pf_outbox_list(&a->st, count_entry, &depth) != PF_OK)
 		return app_fail(a, PF_EXIT_STATE, "cannot read the outbox");
 	listed = a->json ? status_json(&c, argc, argv) : status_table(&c, argc, argv);
-	if (!listed)
-		pf_log(&a->log, LOG_ERR, "cannot list %s/users", a->cfg.state_dir);
 	if (a->json)
 		print_json_summary(&depth, &sync, have_sync);
 	else
 		print_summary(&depth, &sync, have_sync);
+	if (!listed)
+		return app_fail(a, PF_EXIT_STATE, "cannot list %s/users", a->cfg.state_dir);
 	return PF_EXIT_OK;
 }
 
@@ -339,8 +353,13 @@ static int push_now(struct app *a, const struct app_user *u, enum pf_action acti
 		printf("%s: %sed on this host and in Frontegg\n", u->acct.name, verb);
 		return PF_EXIT_OK;
 	}
-	if (out == CLOUD_PUSH_PARKED &&
-	    pf_outbox_get(&a->st, u->acct.name, u->acct.uid, &e) == PF_OK)
+	/* "Queued" only while an outbox entry says so. */
+	if (pf_outbox_get(&a->st, u->acct.name, u->acct.uid, &e) != PF_OK) {
+		printf("%s: %sed on this host; the Frontegg %s was not sent (see the log)\n",
+		       u->acct.name, verb, verb);
+		return rc != PF_EXIT_OK ? rc : PF_EXIT_FAILURE;
+	}
+	if (e.parked != PF_PARK_NONE)
 		printf("%s: %sed on this host; the Frontegg %s is parked (%s)\n", u->acct.name,
 		       verb, verb, pf_park_str(e.parked));
 	else

@@ -7,6 +7,8 @@ helper_frontegg_lockout_SOURCES = \
 	helper/admin_verbs.c \
 	helper/app.c \
 	helper/app.h \
+	helper/check_config.c \
+	helper/check_config.h \
 	helper/cloud.c \
 	helper/cloud.h \
 	helper/doctor.c \

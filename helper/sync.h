@@ -18,6 +18,8 @@ struct sync_report {
 	unsigned cleared;                /* host locks cleared by an unlock in Frontegg */
 	unsigned errors[FG_INVALID + 1]; /* API errors by kind */
 	bool cloud_ok;                   /* no API error */
+	unsigned state_errors;           /* records or files this run could not read or write */
+	bool metrics_failed;             /* --metrics-file could not be written */
 };
 
 int verb_sync(struct app *a, int argc, char **argv);

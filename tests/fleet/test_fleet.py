@@ -390,6 +390,27 @@ def inv9_concurrent_refreshes_of_one_user_make_one_request(ctx):
         h.cleanup()
 
 
+@test
+def environment_id_is_sent_on_every_request(ctx):
+    """Account-level credentials: environment_id reaches the token request
+    and every call; without it the environment refuses them."""
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="env", environment_id="0f1e2d3c-env")
+    try:
+        name, _ = fresh_user(ctx)
+        emu.set_modes(environment_id="0f1e2d3c-env")
+        eq(h.run("refresh", name).returncode, 0, "refresh with environment_id")
+        h.set(environment_id=None)
+        for f in os.listdir(h.state_dir):
+            if f.startswith("token"):
+                os.unlink(os.path.join(h.state_dir, f))
+        other, _ = fresh_user(ctx)
+        eq(h.run("refresh", other).returncode, 6, "refresh without environment_id")
+    finally:
+        emu.reset_modes()
+        h.cleanup()
+
+
 def queue_lock_while_down(ctx, h, name):
     """Three failures while Frontegg is down: the lock waits in the outbox."""
     emu = ctx["emu"]

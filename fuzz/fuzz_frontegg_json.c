@@ -9,7 +9,7 @@
  *  - user: the id passes
  *    fg_id_valid, lib/ classifies it as an id, and it survives the state
  *    record (frontegg_id is stored there) unchanged; the e-mail is 1..
- *    PF_IDENT_MAX bytes without control characters;
+ *    PF_IDENT_MAX bytes without control characters, or "" when it has none;
  *  - error body: errorCode and message are terminated, fit and are
  *    printable (they go to logs);
  *  - reset link: https://, no control characters, fits the buffer; a
@@ -43,7 +43,7 @@ static void check_user(const struct fg_user *u)
 
 	FZ_CHECK(idlen >= 1 && idlen <= PF_ID_MAX);
 	FZ_CHECK(fg_id_valid(u->id));
-	FZ_CHECK(elen >= 1 && elen <= PF_IDENT_MAX && fz_no_control(u->email));
+	FZ_CHECK(elen <= PF_IDENT_MAX && fz_no_control(u->email)); /* "" when it has none */
 	/* Core agrees it is an id ... */
 	FZ_CHECK(pf_ident_classify(u->id) == PF_IDENT_ID);
 	/* ... and the state record keeps it as the helper stores it. */

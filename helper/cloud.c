@@ -43,6 +43,7 @@ static int open_client(struct app *a, struct cloud *c, bool cached_token)
 	memset(&opt, 0, sizeof(opt));
 	opt.api_url = a->cfg.api_url;
 	opt.client_id = a->cfg.client_id;
+	opt.environment_id = a->cfg.environment_id;
 	opt.secret = c->secret;
 	opt.ca_file = a->cfg.ca_file;
 	opt.proxy = a->cfg.proxy;

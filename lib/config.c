@@ -44,6 +44,7 @@ static const struct key keys[] = {
 	{ "api_url", K_URL, F(api_url), 0, 0 },
 	{ "region", K_REGION, F(api_url), 0, 0 },
 	{ "client_id", K_STRING, F(client_id), 0, 0 },
+	{ "environment_id", K_STRING, F(environment_id), 0, 0 },
 	{ "client_secret", K_SECRET, F(client_secret), 0, 0 },
 	{ "client_secret_file", K_PATH, F(client_secret_file), 0, 0 },
 	{ "ca_file", K_PATH, F(ca_file), 0, 0 },
@@ -641,7 +642,7 @@ void pf_config_free(struct pf_config *cfg)
 			     &cfg->client_secret_file, &cfg->ca_file,       &cfg->proxy,
 			     &cfg->user_email,         &cfg->user_map_file, &cfg->admin_group,
 			     &cfg->state_dir,          &cfg->helper,        &cfg->chkstate,
-			     &cfg->untrusted };
+			     &cfg->untrusted,          &cfg->environment_id };
 
 	if (cfg->client_secret) {
 		pf_wipe(cfg->client_secret, strlen(cfg->client_secret));

@@ -70,6 +70,8 @@ static const char *bad_option(const struct fg_options *o)
 {
 	if (fg_url_base_check(o->api_url) != FG_OK)
 		return "api_url must be an https:// URL without query, fragment or credentials";
+	if (o->environment_id != NULL && !fg_id_valid(o->environment_id))
+		return "environment_id must be 1 to 64 letters, digits or dashes";
 	if (o->client_id == NULL || o->client_id[0] == '\0' ||
 	    strnlen(o->client_id, CRED_MAX + 1) > CRED_MAX)
 		return "client_id is missing or too long";
@@ -112,7 +114,9 @@ static void apply_limits(struct fg_client *c, const struct fg_options *o)
 
 int fg_client_new(const struct fg_options *opt, struct fg_client **out)
 {
-	const struct fg_http_config hc = { .ca_file = opt->ca_file, .proxy = opt->proxy };
+	const struct fg_http_config hc = { .ca_file = opt->ca_file,
+					   .proxy = opt->proxy,
+					   .environment_id = opt->environment_id };
 	const char *bad = bad_option(opt);
 	char detail[FG_HTTP_DETAIL_MAX] = "out of memory";
 	struct fg_client *c;

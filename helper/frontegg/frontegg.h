@@ -43,6 +43,7 @@ struct fg_clock {
 struct fg_options {
 	const char *api_url;         /* https://... ; trailing slashes tolerated */
 	const char *client_id;       /* copied */
+	const char *environment_id;  /* frontegg-environment-id on every request; NULL = none */
 	const char *secret;          /* borrowed: must outlive the client; caller wipes it */
 	const char *ca_file;         /* NULL = system CA store; set = trust only this file */
 	const char *proxy;           /* NULL/"" = direct; the environment is never consulted */

@@ -1,6 +1,7 @@
 /* HTTPS exchanges through one reused libcurl easy handle. */
 #include "autoconfig.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,6 +13,7 @@
 
 #define USER_AGENT "pam_frontegg/" PACKAGE_VERSION
 #define BODY_START 4096
+#define ENV_HEADER "frontegg-environment-id: "
 
 /* The response body as it arrives, refused beyond max. */
 struct sink {
@@ -27,6 +29,7 @@ struct fg_http {
 	struct sink sink;
 	struct fg_http_response *resp; /* the response being filled by the callbacks */
 	char errbuf[CURL_ERROR_SIZE];
+	char env_header[sizeof(ENV_HEADER) + PF_ID_MAX]; /* "" = none */
 };
 
 /* Grows without realloc, so an old copy of a token-bearing body is wiped, not leaked. */
@@ -166,6 +169,9 @@ int fg_http_new(const struct fg_http_config *cfg, struct fg_http **out, char *de
 	struct fg_http *h = calloc(1, sizeof(*h));
 
 	*out = NULL;
+	if (h != NULL && cfg->environment_id != NULL)
+		snprintf(h->env_header, sizeof(h->env_header), ENV_HEADER "%s",
+			 cfg->environment_id);
 	if (h == NULL || (h->curl = curl_easy_init()) == NULL || !set_fixed(h, cfg)) {
 		if (detail != NULL && detail_size > 0)
 			snprintf(detail, detail_size, "%s",
@@ -272,6 +278,8 @@ static bool set_request(struct fg_http *h, const struct fg_http_request *req,
 		hdrs[n++].data = req->body_len > 0 ? hdr_json : hdr_no_type;
 	if (req->auth_header != NULL)
 		hdrs[n++].data = req->auth_header;
+	if (h->env_header[0] != '\0') /* account-level credentials name the environment */
+		hdrs[n++].data = h->env_header;
 	for (size_t i = 0; i < n; i++)
 		hdrs[i].next = i + 1 < n ? &hdrs[i + 1] : NULL;
 
@@ -309,7 +317,7 @@ static void set_detail(struct fg_http_response *resp, const char *errbuf, CURLco
 void fg_http_perform(struct fg_http *h, const struct fg_http_request *req,
 		     struct fg_http_response *resp)
 {
-	struct curl_slist hdrs[5];
+	struct curl_slist hdrs[5]; /* accept, expect, type, auth, environment */
 	CURLcode rc;
 	long status = 0;
 

@@ -22,6 +22,8 @@ struct fg_http;
 struct fg_http_config {
 	const char *ca_file; /* NULL = system store; set = only this file is trusted */
 	const char *proxy;   /* NULL or "" = no proxy at all */
+	/* Sent as "frontegg-environment-id" on every request; NULL = none (copied). */
+	const char *environment_id;
 };
 
 struct fg_http_request {

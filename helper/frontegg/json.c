@@ -155,11 +155,15 @@ static enum fg_result user_from(const cJSON *o, struct fg_user *user)
 		return FG_BAD_RESPONSE;
 	locked = field(o, "isLocked");
 	memset(&u, 0, sizeof(u));
-	if (!cJSON_IsString(id) || !fg_id_valid(id->valuestring) || !cJSON_IsString(email) ||
-	    !copy_text(u.email, sizeof(u.email), email->valuestring, PF_IDENT_MAX))
+	if (!cJSON_IsString(id) || !fg_id_valid(id->valuestring))
 		return FG_BAD_RESPONSE;
-	/* Missing means unlocked; anything but a boolean is a broken answer. */
-	if (locked != NULL && !cJSON_IsBool(locked))
+	/* A user may have no e-mail (null or absent): a lookup by e-mail then never matches. */
+	if (email != NULL && !cJSON_IsNull(email) &&
+	    (!cJSON_IsString(email) ||
+	     !copy_text(u.email, sizeof(u.email), email->valuestring, PF_IDENT_MAX)))
+		return FG_BAD_RESPONSE;
+	/* Frontegg writes an unlocked user's isLocked as false, null or not at all. */
+	if (locked != NULL && !cJSON_IsBool(locked) && !cJSON_IsNull(locked))
 		return FG_BAD_RESPONSE;
 	memcpy(u.id, id->valuestring, strlen(id->valuestring) + 1);
 	u.locked = cJSON_IsTrue(locked);

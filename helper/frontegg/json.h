@@ -30,8 +30,9 @@ bool fg_token_chars_ok(const char *tok);
 
 /*
  * A user object: "id" (fg_id_valid), "email" (string, <= PF_IDENT_MAX bytes,
- * no control characters) and "isLocked" (optional boolean). Other fields,
- * "metadata" included, are ignored.
+ * no control characters; null or absent gives "") and "isLocked" (true, or
+ * false / null / absent for unlocked). Other fields, "metadata" included,
+ * are ignored.
  */
 enum fg_result fg_json_user(const char *body, size_t len, struct fg_user *user);
 

@@ -46,6 +46,7 @@ struct pf_config {
 	char *conf_path; /* the file read (NULL when none) */
 	char *api_url;   /* "https://..." */
 	char *client_id;
+	char *environment_id; /* sent as frontegg-environment-id; NULL = none */
 	char *client_secret; /* only with PF_CONF_WANT_SECRET; wiped by pf_config_free */
 	char *client_secret_file;
 	bool has_inline_secret; /* client_secret appeared in the file */

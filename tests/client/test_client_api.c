@@ -633,6 +633,137 @@ START_TEST(inv12_token_not_json_is_a_config_error)
 }
 END_TEST
 
+/* ---- the emulator's modes: a Frontegg that disagrees ---------------------- */
+
+static void modes(const char *json)
+{
+	ck_assert(pf_emu_ok(&ct_emu, "POST", "/modes", "%s", json));
+}
+
+/* Spec-shaped users: roles, nulls, no e-mail; an unlocked isLocked as null. */
+START_TEST(mode_spec_users)
+{
+	static const char *const unlocked_is[] = { "absent", "null", "false" };
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+
+	ct_options(&o, NULL);
+	c = ct_client(&o);
+	for (size_t i = 0; i < sizeof(unlocked_is) / sizeof(unlocked_is[0]); i++) {
+		char json[96];
+
+		snprintf(json, sizeof(json), "{\"user_shape\":\"spec\",\"unlocked_is\":\"%s\"}",
+			 unlocked_is[i]);
+		modes(json);
+		ct_put_user(ALICE, ALICE_EM, false);
+		ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+		ck_assert_msg(!u.locked, "unlocked_is %s", unlocked_is[i]);
+		ck_assert_int_eq(fg_user_by_email(c, ALICE_EM, &u), FG_OK);
+		ck_assert_str_eq(u.id, ALICE);
+		ck_assert_int_eq(fg_lock(c, ALICE), FG_OK);
+		ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+		ck_assert(u.locked);
+	}
+	fg_client_free(c);
+}
+END_TEST
+
+/* A repeat lock answers 400: resolved by one read, never sent again. */
+START_TEST(mode_strict_repeat)
+{
+	struct fg_options o;
+	struct fg_client *c;
+
+	modes("{\"strict_repeat\":true}");
+	ct_put_user(ALICE, ALICE_EM, false);
+	ct_options(&o, NULL);
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_lock(c, ALICE), FG_OK);
+	ck_assert_int_eq(fg_lock(c, ALICE), FG_OK);
+	ck_assert_int_eq(fg_unlock(c, ALICE), FG_OK);
+	ck_assert_int_eq(fg_unlock(c, ALICE), FG_OK);
+	ck_assert_int_eq(counter("lock"), 2);
+	ck_assert_int_eq(counter("unlock"), 2);
+	ck_assert_int_eq(counter("get_user"), 2); /* one read per refused repeat */
+	fg_client_free(c);
+}
+END_TEST
+
+/* Whatever a wrong api_url reaches instead of /auth/vendor: a configuration error. */
+START_TEST(mode_token_answers)
+{
+	static const char *const answers[] = { "not_found", "not_found_json", "not_json" };
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	ct_options(&o, NULL);
+	for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		char json[64];
+
+		snprintf(json, sizeof(json), "{\"token_answer\":\"%s\"}", answers[i]);
+		modes(json);
+		c = ct_client(&o);
+		ck_assert_msg(fg_user_by_email(c, ALICE_EM, &u) == FG_CONFIG, "token_answer %s",
+			      answers[i]);
+		fg_client_free(c);
+	}
+	ck_assert_int_eq(counter("email_lookup"), 0);
+}
+END_TEST
+
+/* Account-level credentials: every request, the token's included, names the environment. */
+START_TEST(mode_environment_id)
+{
+	struct pf_test_log tl;
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+
+	modes("{\"environment_id\":\"0f1e2d3c-env\"}");
+	ct_put_user(ALICE, ALICE_EM, false);
+	ct_options(&o, &tl);
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_UNAUTHORIZED);
+	fg_client_free(c);
+	o.environment_id = "0f1e2d3c-env";
+	c = ct_client(&o);
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
+	ck_assert_int_eq(fg_lock(c, ALICE), FG_OK);
+	fg_client_free(c);
+	/* Nothing but an id-shaped value ever reaches a header. */
+	o.environment_id = "env\r\nX-Evil: 1";
+	ck_assert_int_ne(fg_client_new(&o, &c), 0);
+	ck_assert(pf_test_log_has(&tl, "environment_id must be"));
+}
+END_TEST
+
+/* Per-minute limits: one 429, then no request until the minute (and penalty) ends. */
+START_TEST(mode_rate_limit_per_minute)
+{
+	struct ct_clock fc;
+	struct fg_options o;
+	struct fg_client *c;
+	struct fg_user u;
+	unsigned ok = 0;
+
+	modes("{\"rate_limit_per_minute\":3}");
+	ct_put_user(ALICE, ALICE_EM, false);
+	ct_clock_init(&fc);
+	ct_options(&o, NULL);
+	o.clock = &fc.clock;
+	c = ct_client(&o);
+	for (int i = 0; i < 10; i++)
+		ok += fg_user_by_id(c, ALICE, &u) == FG_OK;
+	ck_assert_uint_le(ok, 2); /* the token is one of the three */
+	ck_assert_int_le(counter("total"), 4);
+	ck_assert_uint_eq(fc.sleeps, 0);
+	fg_client_free(c);
+}
+END_TEST
+
 /* ---- what the log says --------------------------------------------------- */
 
 START_TEST(error_log_line)
@@ -722,6 +853,15 @@ static Suite *suite(void)
 	tcase_add_test(tc, inv12_repeat_lock_refused_is_resolved_by_reading);
 	tcase_add_test(tc, inv12_token_404_is_a_config_error);
 	tcase_add_test(tc, inv12_token_not_json_is_a_config_error);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("modes");
+	tcase_add_checked_fixture(tc, ct_setup, ct_teardown);
+	tcase_add_test(tc, mode_spec_users);
+	tcase_add_test(tc, mode_strict_repeat);
+	tcase_add_test(tc, mode_token_answers);
+	tcase_add_test(tc, mode_environment_id);
+	tcase_add_test(tc, mode_rate_limit_per_minute);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("logging");

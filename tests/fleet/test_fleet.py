@@ -164,6 +164,30 @@ def inv5_cloud_unlock_on_expiry_no_keeps_the_cloud_lock(ctx):
 
 
 @test
+def audit_only_mode_refuses_nobody_and_calls_no_lock_endpoint(ctx):
+    h = PamHost(ctx["emu"], USERS, name="audit", enforce="no")
+    try:
+        name, uid = fresh_user(ctx)
+        other, other_uid = fresh_user(ctx)
+        ctx["emu"].admin_lock(other_uid)  # locked in the portal: would be refused
+        for _ in range(5):
+            assert not h.login(name, password_ok=False)
+        assert h.login(name), "audit-only mode refused a would-be-locked user"
+        assert h.key_login(name) and h.key_login(other) and h.login(other)
+        h.run("sync", check=0)
+        eq(lock_calls(ctx, uid), 0, "lock calls in audit-only mode")
+        assert not cloud_locked(ctx, uid)
+        st = h.user_status(name)
+        eq((st["host_locked"], st["would_lock"], st["outbox"]), (False, True, None))
+        assert "would lock: " in h.run("status", name, check=0).stdout
+        metrics = os.path.join(h.dir, "metrics.prom")
+        h.run("sync", "--metrics-file", metrics, check=0)
+        assert "pam_frontegg_users_would_lock 1\n" in open(metrics).read()
+    finally:
+        h.cleanup()
+
+
+@test
 def rule6_offline_locks_locally_queues_and_converges_once(ctx):
     a, b, emu = ctx["a"], ctx["b"], ctx["emu"]
     name, uid = fresh_user(ctx)
@@ -387,6 +411,27 @@ def inv9_concurrent_refreshes_of_one_user_make_one_request(ctx):
             eq((p.returncode, out), (0, "cloud-locked\n"), err)
         eq(emu.counters()["total"], 1, "requests for eight concurrent refreshes")
     finally:
+        h.cleanup()
+
+
+@test
+def environment_id_is_sent_on_every_request(ctx):
+    """Account-level credentials: environment_id reaches the token request
+    and every call; without it the environment refuses them."""
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="env", environment_id="0f1e2d3c-env")
+    try:
+        name, _ = fresh_user(ctx)
+        emu.set_modes(environment_id="0f1e2d3c-env")
+        eq(h.run("refresh", name).returncode, 0, "refresh with environment_id")
+        h.set(environment_id=None)
+        for f in os.listdir(h.state_dir):
+            if f.startswith("token"):
+                os.unlink(os.path.join(h.state_dir, f))
+        other, _ = fresh_user(ctx)
+        eq(h.run("refresh", other).returncode, 6, "refresh without environment_id")
+    finally:
+        emu.reset_modes()
         h.cleanup()
 
 

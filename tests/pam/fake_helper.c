@@ -6,6 +6,7 @@
  *   DIR/helper/mode       how to behave: good (default), hang, hang-quiet,
  *                         segv, garbage, long, exit1, stderr-flood, slow-push
  *   DIR/helper/calls.log  one line per call: verb user ruid euid envc nfds pid
+ *                         prog conf (the name run by, 1 when given --conf)
  *   DIR/pam_frontegg.conf the configuration (unless --conf is given)
  *   DIR/passwd            the nss_wrapper passwd file, for uids
  *   DIR/cloud/USER        what "Frontegg" says on refresh: locked|unlocked|absent
@@ -54,6 +55,7 @@ struct world {
 	const char *conf;
 	const char *verb;
 	const char *user;
+	const char *prog; /* argv[0]'s last component */
 };
 
 static void to_stderr(void *ctx, int prio, const char *line)
@@ -126,15 +128,17 @@ static void log_call(const struct world *w)
 	f = fopen(path, "a");
 	if (f == NULL)
 		return;
-	fprintf(f, "%s %s %lu %lu %d %d %ld\n", w->verb, w->user, (unsigned long)getuid(),
-		(unsigned long)geteuid(), envc, nfds, (long)getpid());
+	fprintf(f, "%s %s %lu %lu %d %d %ld %s %d\n", w->verb, w->user, (unsigned long)getuid(),
+		(unsigned long)geteuid(), envc, nfds, (long)getpid(), w->prog, w->conf != NULL);
 	fclose(f);
 }
 
 static void parse_args(struct world *w, int argc, char **argv)
 {
+	const char *slash = strrchr(argv[0], '/');
 	int i = 1;
 
+	w->prog = slash != NULL ? slash + 1 : argv[0];
 	if (argc > 2 && strcmp(argv[1], "--conf") == 0) {
 		w->conf = argv[2];
 		i = 3;

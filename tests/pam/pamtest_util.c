@@ -168,7 +168,7 @@ void pt_conf(const char *extra)
 		 "# written by the PAM tests\n"
 		 "state_dir = %s/state\n"
 		 "helper = %s/helper/frontegg-lockout\n"
-		 "chkstate = %s/helper/frontegg-lockout\n"
+		 "chkstate = %s/helper/frontegg_chkstate\n"
 		 "client_id = test-client\n"
 		 "user_map_file = %s/usermap\n"
 		 "deny = 3\n"
@@ -230,8 +230,10 @@ void pt_reset(const char *extra_conf)
 
 	run_cmd("cd '%s' && rm -rf state helper cloud clock usermap && mkdir -m 755 helper cloud",
 		w);
+	/* One stand-in for both programs: it logs the name it was run by. */
 	run_cmd("cp '%s' '%s/helper/frontegg-lockout'", env_or_die("PF_FAKE_HELPER"), w);
 	pt_helper_perms(0, GID_HELPER, 02755);
+	run_cmd("cd '%s/helper' && cp -p frontegg-lockout frontegg_chkstate", w);
 	write_file("helper/calls.log", "", 0666);
 	write_file("usermap", "alice alice@example.com\ncarol carol@example.com\n", 0644);
 	make_state_dir();
@@ -268,6 +270,8 @@ struct call {
 	unsigned long ruid, euid;
 	int envc, nfds;
 	long pid;
+	char prog[64]; /* the program's name: frontegg-lockout or frontegg_chkstate */
+	int conf;      /* 1 when it was given --conf */
 };
 
 static unsigned scan_calls(const char *verb, struct call *last)
@@ -281,8 +285,8 @@ static unsigned scan_calls(const char *verb, struct call *last)
 	while (fgets(line, sizeof(line), f)) {
 		struct call c;
 
-		if (sscanf(line, "%31s %79s %lu %lu %d %d %ld", c.verb, c.user, &c.ruid, &c.euid,
-			   &c.envc, &c.nfds, &c.pid) != 7)
+		if (sscanf(line, "%31s %79s %lu %lu %d %d %ld %63s %d", c.verb, c.user, &c.ruid,
+			   &c.euid, &c.envc, &c.nfds, &c.pid, c.prog, &c.conf) != 9)
 			continue;
 		if (verb && strcmp(verb, c.verb) != 0)
 			continue;
@@ -309,6 +313,17 @@ bool pt_last_call(const char *verb, unsigned long *ruid, int *envc, int *nfds, l
 	*envc = c.envc;
 	*nfds = c.nfds;
 	*pid = c.pid;
+	return true;
+}
+
+bool pt_last_call_prog(const char *verb, char *prog, size_t size, int *conf)
+{
+	struct call c;
+
+	if (scan_calls(verb, &c) == 0)
+		return false;
+	snprintf(prog, size, "%s", c.prog);
+	*conf = c.conf;
 	return true;
 }
 

@@ -43,6 +43,8 @@ void pt_helper_perms(uid_t owner, gid_t group, mode_t mode);
 unsigned pt_calls(const char *verb);
 /* The last recorded call of verb: its caller's ruid, environment size, open fds. */
 bool pt_last_call(const char *verb, unsigned long *ruid, int *envc, int *nfds, long *pid);
+/* The name the last call of verb was run by, and whether it was given --conf. */
+bool pt_last_call_prog(const char *verb, char *prog, size_t size, int *conf);
 /* Waits (bounded) until the helper recorded n calls of verb. */
 bool pt_wait_calls(const char *verb, unsigned n, int timeout_ms);
 /* Waits (bounded) until process pid has exited; false on timeout. */

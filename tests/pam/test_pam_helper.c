@@ -96,13 +96,22 @@ static void check_matrix(const int *out)
 static void check_last_call(const char *verb, unsigned long uid)
 {
 	unsigned long ruid;
-	int envc, nfds;
+	int envc, nfds, conf;
 	long pid;
+	char prog[64];
 
 	ck_assert(pt_last_call(verb, &ruid, &envc, &nfds, &pid));
 	ck_assert_uint_eq(ruid, uid);
 	ck_assert_int_eq(envc, 0); /* empty environment */
 	ck_assert_int_eq(nfds, 3); /* stdin, stdout, stderr: nothing else */
+	/*
+	 * Root's network work goes to frontegg-lockout with the administrator's
+	 * conf=; anyone else gets frontegg_chkstate, which takes no path at all
+	 * (doc/privileges.md).
+	 */
+	ck_assert(pt_last_call_prog(verb, prog, sizeof(prog), &conf));
+	ck_assert_str_eq(prog, uid == 0 ? "frontegg-lockout" : "frontegg_chkstate");
+	ck_assert_int_eq(conf, uid == 0);
 }
 
 START_TEST(nonroot_mapped_user)

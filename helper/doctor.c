@@ -208,7 +208,7 @@ static void check_user(struct doctor *d, struct cloud *c, const char *name)
 		report(d, false, "mapping", detail);
 		return;
 	}
-	r = c ? cloud_resolve_id(c, &u.lo, id, sizeof(id)) : FG_NETWORK;
+	r = c ? cloud_resolve_id(c, &u.lo, id, sizeof(id), NULL, 0) : FG_NETWORK;
 	if (r == FG_OK)
 		snprintf(detail, sizeof(detail), "%s -> %s (Frontegg id %s)", name, ident.value,
 			 id);

@@ -105,8 +105,17 @@ def parse_args(argv):
                    help="expiresIn of the emulator's tokens, seconds (86400)")
     p.add_argument("--max-total", type=float, default=30.0, help="target, requests/s (30)")
     p.add_argument("--max-sync", type=float, default=1.0, help="target for sync, requests/s (1)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a pam_frontegg.conf setting for the sample hosts (repeatable), "
+                        "e.g. --set cloud_unlock_on_expiry=yes")
     p.add_argument("--seed", type=int, default=1, help="random seed for the login sample (1)")
     args = p.parse_args(argv)
+    args.settings = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            p.error("--set wants KEY=VALUE, not %r" % item)
+        args.settings[key.strip()] = value.strip()
     args.interval_source = "--sync-interval"
     if args.sync_interval is None:
         args.sync_interval = shipped_sync_interval()
@@ -176,8 +185,10 @@ class SampleHost(PamHost):
     sync that expires a host lock runs on the shim's clock, last."""
 
     def __init__(self, emu, users, name, args):
-        super().__init__(emu, users, name=name, cloud_cache_ttl=args.sample_cache_ttl,
-                         unlock_time=args.unlock_time, deny=args.deny)
+        settings = dict(cloud_cache_ttl=args.sample_cache_ttl, unlock_time=args.unlock_time,
+                        deny=args.deny)
+        settings.update(args.settings)
+        super().__init__(emu, users, name=name, **settings)
         self.clock_file = os.path.join(self.dir, "clock")
 
     def helper(self, *args, ahead=None):
@@ -317,7 +328,9 @@ def print_model(args, lines, extra_tokens):
     say("cloud_cache_ttl %d s (sample hosts %d s: a stale login costs the same), unlock_time "
         "%d s, deny %d, token expiresIn %d s", args.cache_ttl, args.sample_cache_ttl,
         args.unlock_time, args.deny, args.token_ttl)
-    say("Other settings are this build's defaults. A cloud lock the host pushed and did not lift")
+    say("Other settings: %s. A cloud lock the host pushed and did not lift",
+        ", ".join("%s = %s" % kv for kv in sorted(args.settings.items()))
+        or "this build's defaults")
     say("  at expiry is assumed lifted by an administrator %d s later (--cloud-lock-kept); only",
         args.cloud_lock_kept)
     say("  the locking host is assumed to read the locked user (no other host tried to log it in).")

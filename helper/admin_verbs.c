@@ -21,6 +21,7 @@ struct user_view {
 	struct pf_user_state s;
 	unsigned recent;
 	bool host_locked;
+	bool would_lock; /* enforce = no: the lock recorded, not enforced */
 	enum pf_action outbox;
 	enum pf_park parked;
 	bool audit_pending; /* the action went out; its audit-trail entry waits */
@@ -44,6 +45,8 @@ static void view_user(struct app *a, const char *name, struct user_view *v)
 	pf_policy_for(&a->cfg, owner == 0 || acct.root_like, &p);
 	v->recent = pf_recent_failures(&v->s, &p, now);
 	v->host_locked = !p.exempt && pf_host_locked(&v->s, now);
+	v->would_lock = v->host_locked && !a->cfg.enforce;
+	v->host_locked = v->host_locked && a->cfg.enforce;
 	if (pf_outbox_get(&a->st, name, owner, &e) == PF_OK) {
 		v->audit_pending = e.delivered_at != 0;
 		v->outbox = v->audit_pending ? PF_ACTION_NONE : e.action;
@@ -68,8 +71,9 @@ static cJSON *user_json(const struct user_view *v)
 	cJSON_AddNumberToObject(o, "failures", v->recent);
 	cJSON_AddNumberToObject(o, "failures_total", (double)v->s.failures_total);
 	cJSON_AddBoolToObject(o, "host_locked", v->host_locked);
-	add_json_time(o, "lock_since", v->host_locked ? v->s.lock_since : 0);
-	add_json_time(o, "locked_until", v->host_locked ? v->s.lock_until : 0);
+	cJSON_AddBoolToObject(o, "would_lock", v->would_lock);
+	add_json_time(o, "lock_since", v->host_locked || v->would_lock ? v->s.lock_since : 0);
+	add_json_time(o, "locked_until", v->host_locked || v->would_lock ? v->s.lock_until : 0);
 	cJSON_AddStringToObject(o, "cloud", cloud_words[v->s.cloud]);
 	add_json_time(o, "cloud_checked_at", v->s.cloud_checked_at);
 	if (v->s.frontegg_id[0])
@@ -98,14 +102,18 @@ struct user_row {
 
 static void lock_cell(const struct user_view *v, char *buf, size_t size)
 {
+	char until[32];
+	const char *would = v->would_lock ? "would lock: " : "";
+
 	if (!v->readable)
 		snprintf(buf, size, "state unreadable");
-	else if (!v->host_locked)
+	else if (!v->host_locked && !v->would_lock)
 		snprintf(buf, size, "no");
 	else if (v->s.lock_until == 0)
-		snprintf(buf, size, "until unlocked");
+		snprintf(buf, size, "%suntil unlocked", would);
 	else
-		table_time(buf, size, v->s.lock_until);
+		snprintf(buf, size, "%s%s", would,
+			 table_time(until, sizeof(until), v->s.lock_until));
 }
 
 static void outbox_cell(const struct user_view *v, char *buf, size_t size)
@@ -262,6 +270,17 @@ static bool status_table(struct status_ctx *c, int argc, char **argv)
 	return listed && each_user(c, PRINT_ROWS, argc, argv);
 }
 
+/* An account NSS knows, or a record of one it no longer knows. */
+static bool known_user(struct app *a, const char *name)
+{
+	struct pf_account acct;
+	struct pf_user_state s;
+
+	if (pf_account_lookup(&a->cfg, name, &acct) == PF_OK)
+		return true;
+	return pf_store_read(&a->st, name, (uid_t)-1, &s) != PF_ERR_NOENT;
+}
+
 int verb_status(struct app *a, int argc, char **argv)
 {
 	struct status_ctx c = { .a = a };
@@ -272,15 +291,18 @@ int verb_status(struct app *a, int argc, char **argv)
 
 	if (argc == 1 && !pf_username_valid(argv[0]))
 		return app_fail(a, PF_EXIT_USAGE, "invalid user name");
+	if (argc == 1 && !known_user(a, argv[0]))
+		return app_fail(a, PF_EXIT_FAILURE,
+				"unknown user %s: no such account and no record", argv[0]);
 	if (pf_outbox_list(&a->st, count_entry, &depth) != PF_OK)
 		return app_fail(a, PF_EXIT_STATE, "cannot read the outbox");
 	listed = a->json ? status_json(&c, argc, argv) : status_table(&c, argc, argv);
-	if (!listed)
-		pf_log(&a->log, LOG_ERR, "cannot list %s/users", a->cfg.state_dir);
 	if (a->json)
 		print_json_summary(&depth, &sync, have_sync);
 	else
 		print_summary(&depth, &sync, have_sync);
+	if (!listed)
+		return app_fail(a, PF_EXIT_STATE, "cannot list %s/users", a->cfg.state_dir);
 	return PF_EXIT_OK;
 }
 
@@ -343,8 +365,13 @@ static int push_now(struct app *a, const struct app_user *u, enum pf_action acti
 		printf("%s: %sed on this host and in Frontegg\n", u->acct.name, verb);
 		return PF_EXIT_OK;
 	}
-	if (out == CLOUD_PUSH_PARKED &&
-	    pf_outbox_get(&a->st, u->acct.name, u->acct.uid, &e) == PF_OK)
+	/* "Queued" only while an outbox entry says so. */
+	if (pf_outbox_get(&a->st, u->acct.name, u->acct.uid, &e) != PF_OK) {
+		printf("%s: %sed on this host; the Frontegg %s was not sent (see the log)\n",
+		       u->acct.name, verb, verb);
+		return rc != PF_EXIT_OK ? rc : PF_EXIT_FAILURE;
+	}
+	if (e.parked != PF_PARK_NONE)
 		printf("%s: %sed on this host; the Frontegg %s is parked (%s)\n", u->acct.name,
 		       verb, verb, pf_park_str(e.parked));
 	else

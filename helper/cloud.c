@@ -18,7 +18,19 @@
 #define TOKEN_FILE "token"
 #define RATE_FILE  "ratelimit" /* the 429 memory every process of the host honours */
 
+static int open_client(struct app *a, struct cloud *c, bool cached_token);
+
 int cloud_open(struct app *a, struct cloud *c)
+{
+	return open_client(a, c, true);
+}
+
+int cloud_open_fresh(struct app *a, struct cloud *c)
+{
+	return open_client(a, c, false);
+}
+
+static int open_client(struct app *a, struct cloud *c, bool cached_token)
 {
 	struct fg_options opt;
 
@@ -38,7 +50,7 @@ int cloud_open(struct app *a, struct cloud *c)
 	opt.proxy = a->cfg.proxy;
 	opt.timeout_ms = a->cfg.timeout_ms;
 	opt.token_dirfd = a->st.dirfd;
-	opt.token_file = TOKEN_FILE;
+	opt.token_file = cached_token ? TOKEN_FILE : NULL;
 	opt.rate_file = RATE_FILE;
 	opt.log = &a->log;
 	if (fg_client_new(&opt, &c->fg) != 0) {

@@ -20,6 +20,8 @@ struct cloud {
 
 /* Reads the secret (root only) and creates the client; PF_EXIT_* on failure. */
 int cloud_open(struct app *a, struct cloud *c);
+/* The same with a token of its own, never the cached one (doctor tests the credentials). */
+int cloud_open_fresh(struct app *a, struct cloud *c);
 void cloud_close(struct cloud *c);
 /* app_user then cloud_open: what every verb that talks about one user starts with. */
 int cloud_open_for(struct app *a, const char *name, struct app_user *u, struct cloud *c);

@@ -1,6 +1,11 @@
 /*
- * frontegg-lockout doctor: every check on its own line, OK or FAIL with the
- * reason, so an administrator sees at once which link of the chain is broken.
+ * frontegg-lockout doctor [USER]: every check on its own line, OK, WARN or
+ * FAIL with a label naming what was checked and the real cause, so an
+ * administrator sees at once which link of the chain is broken: first
+ * check-config's strict checks, then the state directory, the install, the
+ * secret, the CA, connectivity, a fresh token (never the cached one) and
+ * USER's mapping. The causes are those the client logs: DNS or connection
+ * errors, TLS, HTTP status, Frontegg's errorCode and Frontegg-Trace-Id.
  */
 #include "autoconfig.h"
 
@@ -13,7 +18,10 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "check_config.h"
 #include "cloud.h"
+#include "pam_frontegg/safe_file.h"
+#include "pam_frontegg/username.h"
 #include "pam_frontegg/usermap.h"
 
 /* An id that cannot exist: a 404 for it proves connectivity, TLS and the token. */
@@ -80,15 +88,31 @@ static const char *reason(struct doctor *d, const char *fallback)
 	return d->last_error[0] ? d->last_error : fallback;
 }
 
+static void config_problem(void *ctx, const char *line)
+{
+	report(ctx, false, "config", line);
+}
+
+/*
+ * check-config's strict checks, each problem a FAIL line; then the
+ * configuration as the module uses it (a bad setting keeps its default).
+ * False when there is nothing to go on: the file is not used at all.
+ */
 static bool check_config(struct doctor *d)
 {
 	const char *path = d->a->conf_path ? d->a->conf_path : PF_DEFAULT_CONF;
 	int rc;
 
+	if (check_config_run(path, config_problem, d) == 0)
+		report(d, true, "config", path);
 	d->last_error[0] = '\0';
 	rc = app_load(d->a, true, false);
-	report(d, rc == PF_EXIT_OK, "config", rc == PF_EXIT_OK ? path : reason(d, path));
-	return rc == PF_EXIT_OK;
+	if (rc == PF_EXIT_OK)
+		return true;
+	/* A configuration that loaded but a store that did not open: a state problem. */
+	if (d->a->cfg_loaded && !d->a->cfg.untrusted)
+		report(d, false, "state", reason(d, d->a->cfg.state_dir));
+	return false;
 }
 
 static void check_state_dir(struct doctor *d)
@@ -97,12 +121,12 @@ static void check_state_dir(struct doctor *d)
 	char detail[600];
 
 	if (fstat(d->a->st.dirfd, &sb) != 0) {
-		report(d, false, "state_dir", d->a->cfg.state_dir);
+		report(d, false, "state", d->a->cfg.state_dir);
 		return;
 	}
 	snprintf(detail, sizeof(detail), "%s (mode %04o, owner uid %lu)", d->a->cfg.state_dir,
 		 (unsigned)(sb.st_mode & 07777), (unsigned long)sb.st_uid);
-	report(d, true, "state_dir", detail);
+	report(d, true, "state", detail);
 }
 
 static bool check_secret(struct doctor *d)
@@ -122,17 +146,22 @@ static bool check_secret(struct doctor *d)
 
 static void check_ca(struct doctor *d)
 {
+	struct pf_file_rules rules = { 022, (uid_t)-1, 4 * 1024 * 1024 };
 	const char *ca = d->a->cfg.ca_file;
+	char why[256], detail[600];
 	int fd;
 
 	if (ca == NULL) {
 		report(d, true, "ca", "system CA store");
 		return;
 	}
-	fd = open(ca, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	report(d, fd >= 0, "ca", fd >= 0 ? ca : "ca_file cannot be opened");
-	if (fd >= 0)
-		close(fd);
+	if (pf_open_checked(-1, ca, &rules, &fd, why, sizeof(why)) != PF_OK) {
+		snprintf(detail, sizeof(detail), "ca_file %s: %s", ca, why);
+		report(d, false, "ca", detail);
+		return;
+	}
+	close(fd);
+	report(d, true, "ca", ca);
 }
 
 static bool check_client(struct doctor *d, struct cloud *c)
@@ -140,29 +169,39 @@ static bool check_client(struct doctor *d, struct cloud *c)
 	bool ok;
 
 	d->last_error[0] = '\0';
-	ok = cloud_open(d->a, c) == PF_EXIT_OK;
+	ok = cloud_open_fresh(d->a, c) == PF_EXIT_OK;
 	if (!ok)
 		report(d, false, "client", reason(d, "cannot create the Frontegg client"));
 	return ok;
 }
 
-/* One harmless request tells connectivity, TLS and credentials apart. */
+/*
+ * One harmless request, with a token fetched for it, tells connectivity,
+ * TLS and credentials apart; a FAIL line carries the client's own account
+ * of the failure (resolver or connection error, HTTP status, errorCode,
+ * Frontegg-Trace-Id).
+ */
 static void check_cloud(struct doctor *d, struct cloud *c)
 {
 	struct fg_user u;
-	enum fg_result r = fg_user_by_id(c->fg, PROBE_ID, &u);
-	bool reached = r != FG_NETWORK && r != FG_TIMEOUT && r != FG_TLS;
-	char detail[512];
+	enum fg_result r;
+	bool reached;
+	char detail[PF_LOG_LINE_MAX + 64];
 
-	snprintf(detail, sizeof(detail), "%s: %s", d->a->cfg.api_url, fg_result_str(r));
+	d->last_error[0] = '\0';
+	r = fg_user_by_id(c->fg, PROBE_ID, &u);
+	reached = r != FG_NETWORK && r != FG_TIMEOUT && r != FG_TLS;
+	snprintf(detail, sizeof(detail), "%s: %s", d->a->cfg.api_url, reason(d, fg_result_str(r)));
 	if (r == FG_TLS) {
-		report(d, false, "ca", "the server certificate does not verify against ca_file");
+		report(d, false, "ca", detail);
 		return;
 	}
 	report(d, reached, "connectivity", reached ? d->a->cfg.api_url : detail);
 	if (reached)
 		report(d, r == FG_NOT_FOUND || r == FG_OK, "token",
-		       r == FG_NOT_FOUND || r == FG_OK ? "vendor token accepted" : detail);
+		       r == FG_NOT_FOUND || r == FG_OK
+			   ? "a fresh vendor token was issued and accepted"
+			   : detail);
 }
 
 static int count_parked(const struct pf_outbox_entry *e, void *arg)
@@ -193,28 +232,57 @@ static void check_outbox(struct doctor *d)
 	warn("outbox", detail);
 }
 
+/* Why a user has no Frontegg identity: the break-glass, a system account, a map file. */
+static void unmapped(struct doctor *d, const struct app_user *u, enum pf_rc rc)
+{
+	char detail[PF_LOG_LINE_MAX + 128];
+	const char *name = u->acct.name;
+
+	if (rc != PF_ERR_NOENT)
+		snprintf(detail, sizeof(detail), "%s: the mapping failed: %s", name,
+			 reason(d, pf_rc_str(rc)));
+	else if (u->acct.root_like && !d->a->cfg.even_deny_root)
+		snprintf(detail, sizeof(detail),
+			 "%s is root or in admin_group: never mapped to Frontegg (break-glass)",
+			 name);
+	else
+		snprintf(detail, sizeof(detail), "%s is not mapped (no user_map_file line%s)", name,
+			 d->a->cfg.user_email ? "; user_email maps only uids from uid_min up"
+					      : ", no user_email");
+	/* Only the break-glass is meant to be unmapped. */
+	report(d, rc == PF_ERR_NOENT && u->acct.root_like && !d->a->cfg.even_deny_root, "mapping",
+	       detail);
+}
+
 static void check_user(struct doctor *d, struct cloud *c, const char *name)
 {
 	struct pf_identity ident;
 	struct app_user u;
-	char id[PF_ID_MAX + 1], detail[600];
+	char id[PF_ID_MAX + 1], detail[PF_LOG_LINE_MAX + 128];
 	enum fg_result r;
+	enum pf_rc rc;
 
-	if (app_user(d->a, name, &u) != PF_EXIT_OK ||
-	    pf_map_account(&d->a->cfg, name, u.acct.uid, u.acct.root_like, &ident, &d->a->log) !=
-		PF_OK) {
-		snprintf(detail, sizeof(detail), "%s is not mapped (user_email or user_map_file)",
-			 name);
-		report(d, false, "mapping", detail);
+	d->last_error[0] = '\0';
+	if (app_user(d->a, name, &u) != PF_EXIT_OK) {
+		report(d, false, "mapping", reason(d, "unknown user"));
 		return;
 	}
-	r = c ? cloud_resolve_id(c, &u.lo, id, sizeof(id), NULL, 0) : FG_NETWORK;
+	rc = pf_map_account(&d->a->cfg, name, u.acct.uid, u.acct.root_like, &ident, &d->a->log);
+	if (rc != PF_OK) {
+		unmapped(d, &u, rc);
+		return;
+	}
+	d->last_error[0] = '\0';
+	r = c ? cloud_resolve_id(c, &u.lo, id, sizeof(id), NULL, 0) : FG_INVALID;
 	if (r == FG_OK)
 		snprintf(detail, sizeof(detail), "%s -> %s (Frontegg id %s)", name, ident.value,
 			 id);
+	else if (c == NULL)
+		snprintf(detail, sizeof(detail), "%s -> %s: not looked up (see above)", name,
+			 ident.value);
 	else
 		snprintf(detail, sizeof(detail), "%s -> %s: %s", name, ident.value,
-			 r == FG_NOT_FOUND ? "no such Frontegg user" : fg_result_str(r));
+			 r == FG_NOT_FOUND ? "no such Frontegg user" : reason(d, fg_result_str(r)));
 	report(d, r == FG_OK, "mapping", detail);
 }
 
@@ -224,6 +292,8 @@ int verb_doctor(struct app *a, int argc, char **argv)
 	struct cloud c;
 	bool have_cloud = false;
 
+	if (argc == 1 && !pf_username_valid(argv[0]))
+		return app_fail(a, PF_EXIT_USAGE, "invalid user name");
 	a->log = (struct pf_logger){ capture, &d, false };
 	if (check_config(&d)) {
 		check_state_dir(&d);

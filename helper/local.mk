@@ -9,6 +9,8 @@ helper_frontegg_lockout_SOURCES = \
 	helper/app.h \
 	helper/audit.c \
 	helper/audit.h \
+	helper/check_config.c \
+	helper/check_config.h \
 	helper/cloud.c \
 	helper/cloud.h \
 	helper/doctor.c \

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "check_config.h"
 #include "sync.h"
 
 enum verb_flags {
@@ -47,6 +48,8 @@ static const struct verb verbs[] = {
 	  "print a Frontegg password-reset link for USER (no e-mail is sent)" },
 	{ "sync", verb_sync, V_SECRET, "[--progress] [--metrics-file PATH]",
 	  "deliver the outbox, refresh cloud state, reconcile, expire host locks" },
+	{ "check-config", verb_check_config, V_OPT_USER | V_LOADS | V_ANYONE, "[FILE]",
+	  "strict offline check of a configuration file (exit 4 on any problem)" },
 	{ "doctor", verb_doctor, V_OPT_USER | V_LOADS, "[USER]",
 	  "check configuration, permissions, CA, connectivity, token (and USER's mapping)" },
 	{ PF_VERB_CHECK, verb_check, V_USER | V_MODULE, "USER",

@@ -115,6 +115,15 @@ static bool worth_asking(const struct pf_user_state *s, bool host_locked)
 	return host_locked || s->cloud_lock_pushed || s->cloud == PF_CLOUD_LOCKED;
 }
 
+/* A user this run could not handle: logged, and the run's exit status says so. */
+static void state_error(struct run *r, const char *user, const char *what, enum pf_rc rc)
+{
+	if (rc == PF_ERR_TIMEOUT || rc == PF_ERR_NOENT)
+		return; /* busy: retried at the end; gone: nothing to do */
+	r->rep.state_errors++;
+	pf_log(&r->a->log, LOG_ERR, "sync: %s %s: %s", what, user, pf_rc_str(rc));
+}
+
 /*
  * Pass 1 for one user: expire, then make sure a host lock reaches the
  * outbox. A user whose lock another process holds is marked busy and left
@@ -133,8 +142,10 @@ static void settle_host(struct run *r, struct member *m)
 	enum pf_rc rc = pf_store_begin(&r->a->st, m->name, m->uid, &txn);
 
 	m->busy = rc == PF_ERR_TIMEOUT;
-	if (rc != PF_OK)
+	if (rc != PF_OK) {
+		state_error(r, m->name, "cannot update the record of", rc);
 		return;
+	}
 	changed = pf_lockout_expire(&txn, &r->a->cfg, now, NULL);
 	r->rep.expired += changed;
 	pf_policy_for(&r->a->cfg, m->root_like, &p);
@@ -145,8 +156,9 @@ static void settle_host(struct run *r, struct member *m)
 		if (pf_outbox_put(&txn, PF_ACTION_LOCK, now, &queued) == PF_OK && queued)
 			r->rep.requeued++;
 	}
-	if (changed && pf_store_commit(&txn) != PF_OK)
-		pf_log(&r->a->log, LOG_ERR, "cannot end the expired lock of %s", m->name);
+	rc = changed ? pf_store_commit(&txn) : PF_OK;
+	if (rc != PF_OK)
+		state_error(r, m->name, "cannot end the expired lock of", rc);
 	pf_store_end(&txn);
 	m->ask = pf_lockout_cloud_applies(&lo) && worth_asking(&txn.state, locked);
 }
@@ -224,10 +236,13 @@ static void tally(struct run *r)
 	for (size_t i = 0; i < r->n; i++) {
 		struct pf_user_state s;
 		struct pf_policy p;
+		bool locked;
 		if (pf_store_read(&r->a->st, r->m[i].name, r->m[i].uid, &s) != PF_OK)
 			continue;
 		pf_policy_for(&r->a->cfg, r->m[i].root_like, &p);
-		r->rep.host_locked += !p.exempt && pf_host_locked(&s, now);
+		locked = !p.exempt && pf_host_locked(&s, now);
+		r->rep.host_locked += locked && r->a->cfg.enforce;
+		r->rep.would_lock += locked && !r->a->cfg.enforce;
 		r->rep.cloud_locked += s.cloud == PF_CLOUD_LOCKED;
 	}
 }
@@ -247,11 +262,15 @@ static int finish(struct run *r, int64_t started)
 	st.users = r->rep.users;
 	st.delivered = r->rep.delivered;
 	st.errors = errors;
-	if (pf_sync_status_write(&r->a->st, &st) != PF_OK)
+	if (pf_sync_status_write(&r->a->st, &st) != PF_OK) {
+		r->rep.state_errors++;
 		pf_log(&r->a->log, LOG_ERR, "cannot write %s/sync-status", r->a->cfg.state_dir);
+	}
 	if (r->a->metrics_file &&
-	    sync_write_metrics(r->a->metrics_file, &r->rep, st.last_success) != 0)
+	    sync_write_metrics(r->a->metrics_file, &r->rep, st.last_success) != 0) {
+		r->rep.metrics_failed = true;
 		pf_log(&r->a->log, LOG_ERR, "cannot write the metrics file %s", r->a->metrics_file);
+	}
 	pf_log(&r->a->log, LOG_INFO,
 	       "sync: %u users, %u delivered, %u waiting (%u parked), %u refreshed, %u expired, "
 	       "%u cleared by Frontegg, %u API errors",
@@ -262,7 +281,11 @@ static int finish(struct run *r, int64_t started)
 		    &r->a->log, LOG_WARNING,
 		    "sync: %u outbox entries parked (not delivered): see frontegg-lockout status",
 		    r->rep.parked);
-	/* The unit must fail when nothing reached Frontegg, or no one notices. */
+	/* The unit must fail when a user was not handled or nothing reached Frontegg. */
+	if (r->rep.state_errors > 0)
+		return PF_EXIT_STATE;
+	if (r->rep.metrics_failed)
+		return PF_EXIT_FAILURE;
 	return errors == 0 && r->rep.cloud_ok && r->rep.parked == 0 ? PF_EXIT_OK : PF_EXIT_CLOUD;
 }
 
@@ -317,6 +340,8 @@ int verb_sync(struct app *a, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	if (a->metrics_file && a->metrics_file[0] != '/')
+		return app_fail(a, PF_EXIT_USAGE, "--metrics-file must be an absolute path");
 	r.rep.cloud_ok = true;
 	r.tty = a->progress && isatty(STDERR_FILENO);
 	if (pf_store_list(&a->st, collect, &r) != PF_OK) {

@@ -8,6 +8,7 @@
 struct sync_report {
 	unsigned users;                  /* users with state */
 	unsigned host_locked;            /* locked on this host after the run */
+	unsigned would_lock;             /* enforce = no: would be locked on this host */
 	unsigned cloud_locked;           /* known locked in Frontegg after the run */
 	unsigned expired;                /* host locks that ended */
 	unsigned requeued;               /* host locks found missing from the outbox */
@@ -18,6 +19,8 @@ struct sync_report {
 	unsigned cleared;                /* host locks cleared by an unlock in Frontegg */
 	unsigned errors[FG_INVALID + 1]; /* API errors by kind */
 	bool cloud_ok;                   /* no API error */
+	unsigned state_errors;           /* records or files this run could not read or write */
+	bool metrics_failed;             /* --metrics-file could not be written */
 };
 
 int verb_sync(struct app *a, int argc, char **argv);

@@ -15,7 +15,7 @@
 #define NSS_BUF_MAX (1024 * 1024)
 
 /* Runs getgrnam_r with a growing buffer; false when the group is unknown. */
-static bool group_gid(const char *group, gid_t *gid)
+bool pf_group_gid(const char *group, gid_t *gid)
 {
 	size_t size = 4096;
 	struct group gr, *res = NULL;
@@ -92,7 +92,7 @@ enum pf_rc pf_account_lookup(const struct pf_config *cfg, const char *user, stru
 	if (res == NULL)
 		return err == 0 || err == ENOENT || err == ESRCH ? PF_ERR_NOENT : PF_ERR_IO;
 	out->root_like =
-	    out->uid == 0 || (cfg->admin_group != NULL && group_gid(cfg->admin_group, &admin) &&
+	    out->uid == 0 || (cfg->admin_group != NULL && pf_group_gid(cfg->admin_group, &admin) &&
 			      in_group(out, admin));
 	return PF_OK;
 }

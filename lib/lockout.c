@@ -38,7 +38,9 @@ bool pf_lockout_cloud_applies(const struct pf_lockout *lo)
 
 bool pf_lockout_pushes(const struct pf_lockout *lo)
 {
-	return lo->cfg->cloud_lock && pf_config_cloud_configured(lo->cfg) && mapped(lo);
+	/* Audit-only mode (enforce = no) sends no lock anywhere. */
+	return lo->cfg->cloud_lock && lo->cfg->enforce && pf_config_cloud_configured(lo->cfg) &&
+	       mapped(lo);
 }
 
 static void policy_of(const struct pf_lockout *lo, struct pf_policy *p)
@@ -212,7 +214,8 @@ enum pf_rc pf_lockout_record_success(const struct pf_lockout *lo, int64_t now)
 	/* An expired lock is cleared by the expiry itself: that too must be written. */
 	expired = pf_lockout_expire(&txn, lo->cfg, now, NULL);
 	if (!p.exempt && pf_host_locked(&txn.state, now)) {
-		rc = PF_ERR_BUSY;
+		/* Audit only: the would-be lock stays on record until it ends, for status. */
+		rc = lo->cfg->enforce ? PF_ERR_BUSY : PF_OK;
 	} else if (expired || !nothing_to_clear(&txn.state) || !txn.existed) {
 		pf_clear_tally(&txn.state);
 		rc = pf_store_commit(&txn);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "pam_frontegg/account.h"
 #include "record.h"
 #include "pam_frontegg/policy.h"
 #include "pam_frontegg/safe_file.h"
@@ -70,6 +71,34 @@ static enum pf_rc open_subdir(struct pf_store *st, const char *name, mode_t mode
 	return PF_OK;
 }
 
+/*
+ * A missing state_dir is made as tmpfiles.d makes it: root:PF_HELPER_GROUP
+ * 2750, so frontegg_chkstate can record for unprivileged callers. Without
+ * that group it stays 0700 root:root, and the log says what that costs.
+ * It is private until the group and mode are set, so there is no window.
+ */
+static void share_new_top(struct pf_store *st, const char *state_dir)
+{
+	gid_t gid;
+
+	if (!pf_group_gid(PF_HELPER_GROUP, &gid)) {
+		pf_log(st->log, LOG_WARNING,
+		       "state_dir %s created 0700 root:root: group " PF_HELPER_GROUP
+		       " does not exist, so applications that do not run as root cannot record "
+		       "failures (groupadd -r " PF_HELPER_GROUP
+		       ", then systemd-tmpfiles --create pam_frontegg.conf)",
+		       state_dir);
+		return;
+	}
+	if (fchown(st->dirfd, 0, gid) != 0 || fchmod(st->dirfd, 02750) != 0)
+		pf_log(st->log, LOG_ERR,
+		       "state_dir %s: cannot give it to group " PF_HELPER_GROUP ": %s", state_dir,
+		       strerror(errno));
+	else
+		pf_log(st->log, LOG_NOTICE, "state_dir %s created (root:" PF_HELPER_GROUP " 2750)",
+		       state_dir);
+}
+
 static enum pf_rc open_top(struct pf_store *st, const char *state_dir, bool create)
 {
 	char why[256];
@@ -77,12 +106,16 @@ static enum pf_rc open_top(struct pf_store *st, const char *state_dir, bool crea
 
 	rc = pf_open_dir_checked(state_dir, 0022, &st->dirfd, why, sizeof(why));
 	if (rc == PF_ERR_NOENT && create && state_dir[0] == '/') {
-		if (mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
+		bool made = mkdir(state_dir, 0700) == 0;
+
+		if (!made && errno != EEXIST) {
 			pf_log(st->log, LOG_ERR, "state_dir %s: cannot create: %s", state_dir,
 			       strerror(errno));
 			return PF_ERR_IO;
 		}
 		rc = pf_open_dir_checked(state_dir, 0022, &st->dirfd, why, sizeof(why));
+		if (rc == PF_OK && made)
+			share_new_top(st, state_dir);
 	}
 	if (rc != PF_OK)
 		pf_log(st->log, rc == PF_ERR_NOENT ? LOG_WARNING : LOG_ERR, "state_dir %s: %s",

@@ -86,6 +86,8 @@ void pf_audit_logger_init(struct pf_module *m);
 void pf_audit_failure(const struct pf_module *m, const struct pf_auth_event *ev,
 		      const struct pf_failure_result *r);
 void pf_audit_refused(const struct pf_module *m, const char *reason);
+/* enforce = no: the refusal that would have happened. */
+void pf_audit_would_refuse(const struct pf_module *m, const char *reason);
 void pf_audit_fail_open(const struct pf_module *m, const char *what);
 void pf_audit_fail_closed(const struct pf_module *m, const char *what);
 void pf_audit_host_unknown(const struct pf_module *m, const char *what);

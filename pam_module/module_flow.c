@@ -78,7 +78,8 @@ static bool auth_ran(const struct pf_module *m)
 static int unknown_state(struct pf_module *m, const char *what, bool tell)
 {
 	/* The break-glass (invariant 7): root-like users are never refused for it. */
-	if (m->cfg.failmode == PF_FAILMODE_OPEN || (m->root_like && !m->cfg.even_deny_root)) {
+	if (m->cfg.failmode == PF_FAILMODE_OPEN || (m->root_like && !m->cfg.even_deny_root) ||
+	    !m->cfg.enforce) {
 		pf_audit_fail_open(m, what);
 		return PAM_IGNORE;
 	}
@@ -99,7 +100,7 @@ static int unknown_state(struct pf_module *m, const char *what, bool tell)
  */
 static int host_unknown(struct pf_module *m, const char *what, bool tell)
 {
-	if (m->root_like) {
+	if (m->root_like || !m->cfg.enforce) {
 		pf_audit_break_glass(m, what);
 		return PAM_IGNORE;
 	}
@@ -107,6 +108,18 @@ static int host_unknown(struct pf_module *m, const char *what, bool tell)
 	if (tell)
 		pf_conv_error(m, PF_MSG_UNAVAILABLE);
 	return PAM_AUTHINFO_UNAVAIL;
+}
+
+/*
+ * enforce = no (audit only): a refusal is logged as one that would have
+ * happened, and nobody is refused. Returns true when that is the case.
+ */
+static bool audit_only(const struct pf_module *m, const char *reason)
+{
+	if (m->cfg.enforce)
+		return false;
+	pf_audit_would_refuse(m, reason);
+	return true;
 }
 
 static const char *lock_reason(enum pf_verdict v)
@@ -133,7 +146,7 @@ static int refuse_if_locked(struct pf_module *m, struct pf_check *out)
 	op_check(m, &c);
 	if (out)
 		*out = c;
-	if (is_locked(c.verdict)) {
+	if (is_locked(c.verdict) && !audit_only(m, lock_reason(c.verdict))) {
 		pf_audit_refused(m, lock_reason(c.verdict));
 		return PAM_AUTH_ERR;
 	}
@@ -206,6 +219,8 @@ int pf_flow_authsucc(struct pf_module *m)
 		push_expiry(m, &c);
 		return PAM_SUCCESS;
 	case PF_SUCCESS_LOCKED:
+		if (audit_only(m, "host-locked"))
+			return PAM_SUCCESS;
 		pf_audit_refused(m, "host-locked");
 		return PAM_AUTH_ERR;
 	case PF_SUCCESS_FAILED:
@@ -244,6 +259,8 @@ static bool refresh_cloud(struct pf_module *m, struct pf_check *c)
 
 static int refuse_account(struct pf_module *m, const char *reason)
 {
+	if (audit_only(m, reason))
+		return PAM_SUCCESS;
 	pf_audit_refused(m, reason);
 	pf_conv_error(m, PF_MSG_LOCKED);
 	return PAM_PERM_DENIED;

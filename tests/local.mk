@@ -95,7 +95,8 @@ EMULATOR_PACKAGE = \
 PY_TESTS = \
 	tests/emulator/test_emulator.py \
 	tests/fleet/test_fleet.py \
-	tests/helper/test_cli.py
+	tests/helper/test_cli.py \
+	tests/helper/test_admin_mistakes.py
 TESTS += $(PY_TESTS)
 EXTRA_DIST += $(PY_TESTS) \
 	tests/emulator/README.md \

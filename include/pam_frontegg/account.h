@@ -18,6 +18,9 @@ struct pf_account {
  * pf_username_valid, PF_ERR_NOENT for an unknown user, PF_ERR_IO when NSS
  * itself failed.
  */
+/* The gid of group through NSS (getgrnam_r); false when the group is unknown. */
+bool pf_group_gid(const char *group, gid_t *gid);
+
 enum pf_rc pf_account_lookup(const struct pf_config *cfg, const char *user, struct pf_account *out);
 
 #endif

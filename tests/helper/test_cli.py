@@ -70,7 +70,7 @@ def status_json_is_stable(ctx):
     assert set(doc) == {"users", "outbox_depth", "outbox_parked", "last_sync"}, doc.keys()
     users = {u["user"]: u for u in doc["users"]}
     bin_ = users["bin"]
-    eq(set(bin_), {"user", "state", "failures", "failures_total", "host_locked", "lock_since",
+    eq(set(bin_), {"user", "state", "failures", "failures_total", "host_locked", "would_lock", "lock_since",
                    "locked_until", "cloud", "cloud_checked_at", "frontegg_id",
                    "cloud_lock_pushed", "outbox", "outbox_parked", "push_failures",
                    "push_failed_at"})
@@ -190,7 +190,7 @@ def doctor_names_a_bad_secret_mode(ctx):
         os.chmod(h.secret_file, 0o644)
         p = h.run("doctor")
         eq(p.returncode, EXIT_FAILURE)
-        eq(failing_checks(p), ["secret"])
+        eq(failing_checks(p), ["config", "secret"])  # check-config's line, then the read
         assert "0644" in p.stdout, p.stdout
     finally:
         h.cleanup()
@@ -226,7 +226,8 @@ def doctor_names_an_unmapped_user(ctx):
     try:
         p = h.run("doctor", "daemon")
         eq(p.returncode, EXIT_FAILURE)
-        eq(failing_checks(p), ["mapping"])
+        eq(failing_checks(p), ["config", "mapping"])
+        assert "no user is mapped to Frontegg" in p.stdout, p.stdout
     finally:
         h.cleanup()
 
@@ -289,6 +290,113 @@ def secret_never_in_logs_argv_or_environment(ctx):
     token = os.path.join(h.state_dir, "token")
     eq(stat.S_IMODE(os.stat(token).st_mode), 0o600)
     eq(os.stat(token).st_uid, pftest.OWNER)
+
+
+@test
+def check_config_is_a_gate_anyone_can_run(ctx):
+    h = ctx["host"]
+    p = h.run("check-config", h.conf, check=EXIT_OK)
+    eq(p.stdout, "%s: OK\n" % h.conf)
+    bad = Host(ctx["emu"], name="gate", deny="many", dney="3")
+    try:
+        p = bad.run("check-config", bad.conf)
+        eq(p.returncode, EXIT_CONFIG)
+        eq(p.stdout.splitlines(), [
+            "%s:9: deny: must be a whole number between 1 and 64" % bad.conf,
+            "%s:10: dney: unknown option, ignored" % bad.conf])
+        if pftest.REALLY_ROOT:  # Ansible's validate may run it unprivileged
+            for conf, want in ((bad.conf, EXIT_CONFIG), (h.conf, EXIT_OK)):
+                p = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
+                                    "--clear-groups", pftest.HELPER, "check-config", conf],
+                                   capture_output=True, text=True)
+                eq(p.returncode, want, p.stdout + p.stderr)
+    finally:
+        bad.cleanup()
+
+
+# --- a verb's exit status says what it printed
+
+
+@test
+def truthful_unlock_root_and_lock_unmapped_queue_nothing(ctx):
+    h = ctx["host"]
+    p = h.run("unlock", "root", check=EXIT_OK)
+    eq(p.stdout, "root: unlocked on this host (Frontegg not in use for this user)\n")
+    eq(h.user_status("root")["outbox"], None)
+    assert "queued" not in p.stdout + p.stderr and "dropped" not in p.stderr, p.stderr
+    bare = Host(ctx["emu"], name="unmapped", user_email=None)
+    try:
+        p = bare.run("lock", "daemon", check=EXIT_OK)
+        eq(p.stdout, "daemon: locked on this host (Frontegg not in use for this user)\n")
+        eq(bare.user_status("daemon")["outbox"], None)
+        eq(bare.user_status("daemon")["host_locked"], True)
+    finally:
+        bare.cleanup()
+
+
+@test
+def truthful_status_of_an_unknown_user_fails(ctx):
+    p = ctx["host"].run("status", "nosuchuser")
+    eq(p.returncode, EXIT_FAILURE)
+    eq(p.stdout, "")
+    assert "unknown user nosuchuser" in p.stderr, p.stderr
+
+
+def run_on_read_only_state(h, *args, env=None):
+    """frontegg-lockout ARGS with h's state directory mounted read-only."""
+    script = ('mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" "$1" && '
+              'shift && exec "$@"')
+    return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", h.state_dir,
+                           pftest.HELPER, "--conf", h.conf] + list(args),
+                          capture_output=True, text=True, timeout=60, env=env)
+
+
+@test
+def truthful_sync_fails_on_a_read_only_state_dir(ctx):
+    pftest.require_really_root("a read-only bind mount in a mount namespace")
+    h = Host(ctx["emu"], name="rostate", unlock_time=60, user_email=None)
+    try:
+        h.fail("bin", 3)
+        h.run("sync", check=EXIT_OK)
+        clock = os.path.join(h.dir, "clock")  # the lock is over: sync must write that
+        pftest.write(clock, "%d\n" % (int(time.time()) + 61))
+        p = run_on_read_only_state(h, "sync", env={
+            "LD_PRELOAD": pftest.CLOCK_SHIM, "PF_FAKE_CLOCK_FILE": clock,
+            "ASAN_OPTIONS": "verify_asan_link_order=0", "PATH": "/usr/bin:/bin"})
+        eq(p.returncode, EXIT_STATE, p.stderr)
+        assert "sync: cannot update the record of bin" in p.stderr, p.stderr
+    finally:
+        h.cleanup()
+
+
+@test
+def truthful_metrics_file_must_be_absolute_and_written(ctx):
+    h = ctx["host"]
+    p = h.run("sync", "--metrics-file", "relative.prom")
+    eq(p.returncode, EXIT_USAGE)
+    assert "--metrics-file must be an absolute path" in p.stderr, p.stderr
+    p = h.run("sync", "--metrics-file", "/nonexistent/dir/metrics.prom")
+    eq(p.returncode, EXIT_FAILURE)
+    assert "cannot write the metrics file" in p.stderr, p.stderr
+
+
+@test
+def truthful_missing_state_dir_is_created_and_reported(ctx):
+    pftest.require_really_root("the directory's owner must be root")
+    h = Host(ctx["emu"], name="nostate")
+    try:
+        shutil.rmtree(h.state_dir)
+        p = h.run("status", check=EXIT_OK)
+        st = os.stat(h.state_dir)
+        try:
+            import grp
+            gid = grp.getgrnam("frontegg").gr_gid
+            eq((stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid), (0o2750, 0, gid))
+        except KeyError:
+            eq((stat.S_IMODE(st.st_mode), st.st_uid), (0o700, 0))
+            assert "created 0700 root:root: group frontegg does not exist" in p.stderr, p.stderr
+    finally:
+        h.cleanup()
 
 
 def setup():

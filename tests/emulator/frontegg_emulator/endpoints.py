@@ -161,10 +161,10 @@ def handle_get_user(state, call):
 
 def _lock_answer(state, call, locked):
     """200 without a body; in strict_repeat mode a repeat answers 400."""
-    before, modes = state.change_lock(call.user_id, locked)
-    if before is None:
+    outcome = state.change_lock(call.user_id, locked)
+    if outcome == "missing":
         return user_not_found()
-    if modes["strict_repeat"] and bool(before["isLocked"]) == locked:
+    if outcome == "refused":
         if locked:
             return error_response(400, "User is already locked", "ER-01108")
         return error_response(400, "User is not locked", "ER-01109")

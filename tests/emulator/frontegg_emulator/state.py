@@ -214,14 +214,16 @@ class State:
             return dict(user)
 
     def change_lock(self, uid, locked):
-        """An API lock/unlock: (user before the change or None, modes)."""
+        """An API lock or unlock: "missing", "refused" (a repeat in the
+        strict_repeat mode, which changes nothing) or "done"."""
         with self.cond:
             user = self.users.get(uid)
-            before = dict(user) if user else None
-            repeat = user is not None and bool(user["isLocked"]) == locked
-            if user is not None and not (repeat and self.modes["strict_repeat"]):
-                user["isLocked"] = locked
-            return before, dict(self.modes)
+            if user is None:
+                return "missing"
+            if user["isLocked"] == locked and self.modes["strict_repeat"]:
+                return "refused"
+            user["isLocked"] = locked
+            return "done"
 
     def page(self, limit, page, query):
         """(items as API views, total) of one listing page, then the churn."""

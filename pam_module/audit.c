@@ -6,7 +6,6 @@
  */
 #include "autoconfig.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 
 #include <security/pam_ext.h>
@@ -45,6 +44,7 @@ void pf_audit_failure(const struct pf_module *m, const struct pf_auth_event *ev,
 		      const struct pf_failure_result *r)
 {
 	char service[PF_SERVICE_MAX + 1], rhost[PF_RHOST_MAX + 1], tty[PF_TTY_MAX + 1];
+	char until[32];
 
 	pf_field_copy(service, sizeof(service), ev->service);
 	pf_field_copy(rhost, sizeof(rhost), ev->rhost);
@@ -52,12 +52,10 @@ void pf_audit_failure(const struct pf_module *m, const struct pf_auth_event *ev,
 	pf_log(&m->log, LOG_NOTICE,
 	       "authentication failure recorded: user=%s service=%s rhost=%s tty=%s failures=%u",
 	       m->user, service, rhost, tty, r->recent_failures);
-	if (r->outcome == PF_FAIL_LOCKED_NOW && r->lock_until != 0)
-		pf_log(&m->log, LOG_WARNING, "%s: user=%s locked until %" PRId64, lock_word(m),
-		       m->user, r->lock_until);
-	else if (r->outcome == PF_FAIL_LOCKED_NOW)
-		pf_log(&m->log, LOG_WARNING, "%s: user=%s locked until an administrator unlocks",
-		       lock_word(m), m->user);
+	if (r->outcome == PF_FAIL_LOCKED_NOW)
+		pf_log(&m->log, LOG_WARNING, "%s: user=%s until=%s", lock_word(m), m->user,
+		       r->lock_until ? pf_iso8601(r->lock_until, until, sizeof(until))
+				     : "unlocked-by-administrator");
 	if (r->push_queued)
 		pf_log(&m->log, LOG_NOTICE, "cloud lock queued: user=%s", m->user);
 }

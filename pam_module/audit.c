@@ -44,7 +44,6 @@ void pf_audit_failure(const struct pf_module *m, const struct pf_auth_event *ev,
 		      const struct pf_failure_result *r)
 {
 	char service[PF_SERVICE_MAX + 1], rhost[PF_RHOST_MAX + 1], tty[PF_TTY_MAX + 1];
-	char until[32];
 
 	pf_field_copy(service, sizeof(service), ev->service);
 	pf_field_copy(rhost, sizeof(rhost), ev->rhost);
@@ -52,6 +51,13 @@ void pf_audit_failure(const struct pf_module *m, const struct pf_auth_event *ev,
 	pf_log(&m->log, LOG_NOTICE,
 	       "authentication failure recorded: user=%s service=%s rhost=%s tty=%s failures=%u",
 	       m->user, service, rhost, tty, r->recent_failures);
+	pf_audit_host_lock(m, r);
+}
+
+void pf_audit_host_lock(const struct pf_module *m, const struct pf_failure_result *r)
+{
+	char until[32];
+
 	if (r->outcome == PF_FAIL_LOCKED_NOW)
 		pf_log(&m->log, LOG_WARNING, "%s: user=%s until=%s", lock_word(m), m->user,
 		       r->lock_until ? pf_iso8601(r->lock_until, until, sizeof(until))

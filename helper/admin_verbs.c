@@ -21,6 +21,7 @@ struct user_view {
 	struct pf_user_state s;
 	unsigned recent;
 	bool host_locked;
+	bool would_lock; /* enforce = no: the lock recorded, not enforced */
 	enum pf_action outbox;
 	enum pf_park parked;
 };
@@ -43,6 +44,8 @@ static void view_user(struct app *a, const char *name, struct user_view *v)
 	pf_policy_for(&a->cfg, owner == 0 || acct.root_like, &p);
 	v->recent = pf_recent_failures(&v->s, &p, now);
 	v->host_locked = !p.exempt && pf_host_locked(&v->s, now);
+	v->would_lock = v->host_locked && !a->cfg.enforce;
+	v->host_locked = v->host_locked && a->cfg.enforce;
 	if (pf_outbox_get(&a->st, name, owner, &e) == PF_OK) {
 		v->outbox = e.action;
 		v->parked = e.parked;
@@ -66,8 +69,9 @@ static cJSON *user_json(const struct user_view *v)
 	cJSON_AddNumberToObject(o, "failures", v->recent);
 	cJSON_AddNumberToObject(o, "failures_total", (double)v->s.failures_total);
 	cJSON_AddBoolToObject(o, "host_locked", v->host_locked);
-	add_json_time(o, "lock_since", v->host_locked ? v->s.lock_since : 0);
-	add_json_time(o, "locked_until", v->host_locked ? v->s.lock_until : 0);
+	cJSON_AddBoolToObject(o, "would_lock", v->would_lock);
+	add_json_time(o, "lock_since", v->host_locked || v->would_lock ? v->s.lock_since : 0);
+	add_json_time(o, "locked_until", v->host_locked || v->would_lock ? v->s.lock_until : 0);
 	cJSON_AddStringToObject(o, "cloud", cloud_words[v->s.cloud]);
 	add_json_time(o, "cloud_checked_at", v->s.cloud_checked_at);
 	if (v->s.frontegg_id[0])
@@ -96,14 +100,18 @@ struct user_row {
 
 static void lock_cell(const struct user_view *v, char *buf, size_t size)
 {
+	char until[32];
+	const char *would = v->would_lock ? "would lock: " : "";
+
 	if (!v->readable)
 		snprintf(buf, size, "state unreadable");
-	else if (!v->host_locked)
+	else if (!v->host_locked && !v->would_lock)
 		snprintf(buf, size, "no");
 	else if (v->s.lock_until == 0)
-		snprintf(buf, size, "until unlocked");
+		snprintf(buf, size, "%suntil unlocked", would);
 	else
-		table_time(buf, size, v->s.lock_until);
+		snprintf(buf, size, "%s%s", would,
+			 table_time(until, sizeof(until), v->s.lock_until));
 }
 
 static void outbox_cell(const struct user_view *v, char *buf, size_t size)

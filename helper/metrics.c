@@ -42,6 +42,9 @@ static size_t render(char *buf, size_t size, const struct sync_report *r, int64_
 
 	n += gauge(buf + n, size - n, "pam_frontegg_users_locked_host",
 		   "Users locked on this host.", r->host_locked);
+	n += gauge(buf + n, size - n, "pam_frontegg_users_would_lock",
+		   "Users audit-only mode (enforce = no) would have locked on this host.",
+		   r->would_lock);
 	n += gauge(buf + n, size - n, "pam_frontegg_users_locked_cloud",
 		   "Users of this host known to be locked in Frontegg.", r->cloud_locked);
 	n += gauge(buf + n, size - n, "pam_frontegg_outbox_depth",

@@ -234,10 +234,13 @@ static void tally(struct run *r)
 	for (size_t i = 0; i < r->n; i++) {
 		struct pf_user_state s;
 		struct pf_policy p;
+		bool locked;
 		if (pf_store_read(&r->a->st, r->m[i].name, r->m[i].uid, &s) != PF_OK)
 			continue;
 		pf_policy_for(&r->a->cfg, r->m[i].root_like, &p);
-		r->rep.host_locked += !p.exempt && pf_host_locked(&s, now);
+		locked = !p.exempt && pf_host_locked(&s, now);
+		r->rep.host_locked += locked && r->a->cfg.enforce;
+		r->rep.would_lock += locked && !r->a->cfg.enforce;
 		r->rep.cloud_locked += s.cloud == PF_CLOUD_LOCKED;
 	}
 }

@@ -8,6 +8,7 @@
 struct sync_report {
 	unsigned users;                  /* users with state */
 	unsigned host_locked;            /* locked on this host after the run */
+	unsigned would_lock;             /* enforce = no: would be locked on this host */
 	unsigned cloud_locked;           /* known locked in Frontegg after the run */
 	unsigned expired;                /* host locks that ended */
 	unsigned requeued;               /* host locks found missing from the outbox */

@@ -35,6 +35,12 @@ static const char *service_of(const struct pf_module *m, char *buf, size_t size)
 	return buf;
 }
 
+/* What a lock is called in the log: audit-only mode records would-be locks. */
+static const char *lock_word(const struct pf_module *m)
+{
+	return m->cfg.enforce ? "host lock" : "would lock (audit only, enforce=no)";
+}
+
 void pf_audit_failure(const struct pf_module *m, const struct pf_auth_event *ev,
 		      const struct pf_failure_result *r)
 {
@@ -46,12 +52,17 @@ void pf_audit_failure(const struct pf_module *m, const struct pf_auth_event *ev,
 	pf_log(&m->log, LOG_NOTICE,
 	       "authentication failure recorded: user=%s service=%s rhost=%s tty=%s failures=%u",
 	       m->user, service, rhost, tty, r->recent_failures);
+	pf_audit_host_lock(m, r);
+}
+
+void pf_audit_host_lock(const struct pf_module *m, const struct pf_failure_result *r)
+{
 	if (r->outcome == PF_FAIL_LOCKED_NOW && r->lock_until != 0)
-		pf_log(&m->log, LOG_WARNING, "host lock: user=%s locked until %" PRId64, m->user,
-		       r->lock_until);
+		pf_log(&m->log, LOG_WARNING, "%s: user=%s locked until %" PRId64, lock_word(m),
+		       m->user, r->lock_until);
 	else if (r->outcome == PF_FAIL_LOCKED_NOW)
-		pf_log(&m->log, LOG_WARNING,
-		       "host lock: user=%s locked until an administrator unlocks", m->user);
+		pf_log(&m->log, LOG_WARNING, "%s: user=%s locked until an administrator unlocks",
+		       lock_word(m), m->user);
 	if (r->push_queued)
 		pf_log(&m->log, LOG_NOTICE, "cloud lock queued: user=%s", m->user);
 }
@@ -72,6 +83,15 @@ static void audit_unknown(const struct pf_module *m, int priority, const char *h
 
 	pf_log(&m->log, priority, "%s: user=%s service=%s: %s: %s", how, m->user,
 	       service_of(m, service, sizeof(service)), what, m->why);
+}
+
+void pf_audit_would_refuse(const struct pf_module *m, const char *reason)
+{
+	char service[PF_SERVICE_MAX + 1];
+
+	pf_log(&m->log, LOG_NOTICE,
+	       "audit only (enforce=no): would refuse: user=%s service=%s reason=%s", m->user,
+	       service_of(m, service, sizeof(service)), reason);
 }
 
 void pf_audit_fail_open(const struct pf_module *m, const char *what)

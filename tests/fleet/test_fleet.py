@@ -164,6 +164,30 @@ def inv5_cloud_unlock_on_expiry_no_keeps_the_cloud_lock(ctx):
 
 
 @test
+def audit_only_mode_refuses_nobody_and_calls_no_lock_endpoint(ctx):
+    h = PamHost(ctx["emu"], USERS, name="audit", enforce="no")
+    try:
+        name, uid = fresh_user(ctx)
+        other, other_uid = fresh_user(ctx)
+        ctx["emu"].admin_lock(other_uid)  # locked in the portal: would be refused
+        for _ in range(5):
+            assert not h.login(name, password_ok=False)
+        assert h.login(name), "audit-only mode refused a would-be-locked user"
+        assert h.key_login(name) and h.key_login(other) and h.login(other)
+        h.run("sync", check=0)
+        eq(lock_calls(ctx, uid), 0, "lock calls in audit-only mode")
+        assert not cloud_locked(ctx, uid)
+        st = h.user_status(name)
+        eq((st["host_locked"], st["would_lock"], st["outbox"]), (False, True, None))
+        assert "would lock: " in h.run("status", name, check=0).stdout
+        metrics = os.path.join(h.dir, "metrics.prom")
+        h.run("sync", "--metrics-file", metrics, check=0)
+        assert "pam_frontegg_users_would_lock 1\n" in open(metrics).read()
+    finally:
+        h.cleanup()
+
+
+@test
 def rule6_offline_locks_locally_queues_and_converges_once(ctx):
     a, b, emu = ctx["a"], ctx["b"], ctx["emu"]
     name, uid = fresh_user(ctx)

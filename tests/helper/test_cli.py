@@ -70,7 +70,7 @@ def status_json_is_stable(ctx):
     assert set(doc) == {"users", "outbox_depth", "outbox_parked", "last_sync"}, doc.keys()
     users = {u["user"]: u for u in doc["users"]}
     bin_ = users["bin"]
-    eq(set(bin_), {"user", "state", "failures", "failures_total", "host_locked", "lock_since",
+    eq(set(bin_), {"user", "state", "failures", "failures_total", "host_locked", "would_lock", "lock_since",
                    "locked_until", "cloud", "cloud_checked_at", "frontegg_id",
                    "cloud_lock_pushed", "outbox", "outbox_parked", "push_failures",
                    "push_failed_at"})

@@ -350,6 +350,29 @@ enum pf_rc pf_store_append_failure(struct pf_txn *txn, const struct pf_failure *
 	return append_line(txn, line, pf_failure_format(f, line, sizeof(line)));
 }
 
+enum pf_rc pf_store_append_attempt(struct pf_txn *txn, const struct pf_failure *f)
+{
+	char line[PF_JOURNAL_LINE_MAX];
+
+	return append_line(txn, line, pf_attempt_format(f, line, sizeof(line)));
+}
+
+enum pf_rc pf_store_append_settle(struct pf_txn *txn, int64_t when, const struct pf_failure *f)
+{
+	char lines[2 * PF_JOURNAL_LINE_MAX];
+	size_t len = pf_settle_format(when, lines, sizeof(lines)), more;
+	enum pf_rc rc;
+
+	if (len == 0 || f == NULL || txn->state.journal_lines + 2 > PF_JOURNAL_MAX)
+		return f == NULL ? append_line(txn, lines, len) : PF_ERR_INVAL;
+	more = pf_failure_format(f, lines + len, sizeof(lines) - len);
+	/* One write for both: a reader never sees the failure without its settlement. */
+	rc = append_line(txn, lines, more ? len + more : 0);
+	if (rc == PF_OK)
+		txn->state.journal_lines++;
+	return rc;
+}
+
 enum pf_rc pf_store_append_cloud(struct pf_txn *txn)
 {
 	char line[PF_JOURNAL_LINE_MAX];

@@ -52,6 +52,11 @@ void pf_audit_failure(const struct pf_module *m, const struct pf_auth_event *ev,
 	pf_log(&m->log, LOG_NOTICE,
 	       "authentication failure recorded: user=%s service=%s rhost=%s tty=%s failures=%u",
 	       m->user, service, rhost, tty, r->recent_failures);
+	pf_audit_host_lock(m, r);
+}
+
+void pf_audit_host_lock(const struct pf_module *m, const struct pf_failure_result *r)
+{
 	if (r->outcome == PF_FAIL_LOCKED_NOW && r->lock_until != 0)
 		pf_log(&m->log, LOG_WARNING, "%s: user=%s locked until %" PRId64, lock_word(m),
 		       m->user, r->lock_until);

@@ -24,6 +24,7 @@ struct user_view {
 	bool would_lock; /* enforce = no: the lock recorded, not enforced */
 	enum pf_action outbox;
 	enum pf_park parked;
+	bool audit_pending; /* the action went out; its audit-trail entry waits */
 };
 
 static void view_user(struct app *a, const char *name, struct user_view *v)
@@ -47,7 +48,8 @@ static void view_user(struct app *a, const char *name, struct user_view *v)
 	v->would_lock = v->host_locked && !a->cfg.enforce;
 	v->host_locked = v->host_locked && a->cfg.enforce;
 	if (pf_outbox_get(&a->st, name, owner, &e) == PF_OK) {
-		v->outbox = e.action;
+		v->audit_pending = e.delivered_at != 0;
+		v->outbox = v->audit_pending ? PF_ACTION_NONE : e.action;
 		v->parked = e.parked;
 	}
 }
@@ -117,7 +119,7 @@ static void lock_cell(const struct user_view *v, char *buf, size_t size)
 static void outbox_cell(const struct user_view *v, char *buf, size_t size)
 {
 	if (v->outbox == PF_ACTION_NONE)
-		snprintf(buf, size, "-");
+		snprintf(buf, size, "%s", v->audit_pending ? "- (audit entry waits)" : "-");
 	else if (v->parked != PF_PARK_NONE)
 		snprintf(buf, size, "%s (parked: %s)", pf_action_str(v->outbox),
 			 pf_park_str(v->parked));
@@ -201,6 +203,8 @@ static int count_entry(const struct pf_outbox_entry *e, void *arg)
 {
 	struct depth *d = arg;
 
+	if (e->delivered_at != 0)
+		return 0; /* the action went out: only its audit entry waits */
 	d->entries++;
 	d->parked += e->parked != PF_PARK_NONE;
 	return 0;
@@ -410,7 +414,7 @@ int verb_reset_link(struct app *a, int argc, char **argv)
 	(void)argc;
 	if (rc != PF_EXIT_OK)
 		return rc;
-	r = cloud_resolve_id(&c, &u.lo, id, sizeof(id));
+	r = cloud_resolve_id(&c, &u.lo, id, sizeof(id), NULL, 0);
 	if (r == FG_OK)
 		r = fg_reset_link(c.fg, id, link, sizeof(link));
 	cloud_close(&c);

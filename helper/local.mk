@@ -7,6 +7,8 @@ helper_frontegg_lockout_SOURCES = \
 	helper/admin_verbs.c \
 	helper/app.c \
 	helper/app.h \
+	helper/audit.c \
+	helper/audit.h \
 	helper/check_config.c \
 	helper/check_config.h \
 	helper/cloud.c \

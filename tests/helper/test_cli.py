@@ -293,6 +293,28 @@ def secret_never_in_logs_argv_or_environment(ctx):
 
 
 @test
+def shipped_helper_trusts_only_root(ctx):
+    """The test builds trust the owner of the build tree (tests/lib/variants.mk);
+    what ships trusts root alone, whoever runs it: a configuration owned by
+    anyone else is refused."""
+    shipped = os.path.join(pftest.BUILDDIR, "helper", "frontegg-lockout")
+    h = Host(ctx["emu"], name="owner")
+    try:
+        env = {}
+        if pftest.REALLY_ROOT:
+            os.chown(h.conf, 65534, 65534)
+        else:  # root by uid_wrapper; the file stays ours
+            env = {"LD_PRELOAD": pftest.uid_wrapper_lib(), "UID_WRAPPER": "1",
+                   "UID_WRAPPER_ROOT": "1"}
+        p = h.run("status", env=env, helper=shipped)
+        eq(p.returncode, EXIT_CONFIG, p.stderr)
+        owner = 65534 if pftest.REALLY_ROOT else pftest.OWNER
+        assert "owned by uid %d, expected uid 0" % owner in p.stderr, p.stderr
+    finally:
+        h.cleanup()
+
+
+@test
 def check_config_is_a_gate_anyone_can_run(ctx):
     h = ctx["host"]
     p = h.run("check-config", h.conf, check=EXIT_OK)
@@ -391,9 +413,9 @@ def truthful_missing_state_dir_is_created_and_reported(ctx):
         try:
             import grp
             gid = grp.getgrnam("frontegg").gr_gid
-            eq((stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid), (0o2750, 0, gid))
+            eq((stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid), (0o2750, pftest.OWNER, gid))
         except KeyError:
-            eq((stat.S_IMODE(st.st_mode), st.st_uid), (0o700, 0))
+            eq((stat.S_IMODE(st.st_mode), st.st_uid), (0o700, pftest.OWNER))
             assert "created 0700 root:root: group frontegg does not exist" in p.stderr, p.stderr
     finally:
         h.cleanup()

@@ -41,6 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 again.queued_at == e.queued_at && again.serial == e.serial);
 	FZ_CHECK(again.parked == e.parked && again.parked_at == e.parked_at &&
 		 strcmp(again.parked_for, e.parked_for) == 0);
+	FZ_CHECK(again.delivered_at == e.delivered_at &&
+		 strcmp(again.audit_tenant, e.audit_tenant) == 0);
 	FZ_CHECK(e.parked == PF_PARK_NONE || pf_park_str(e.parked)[0] != '\0');
 	FZ_CHECK(pf_outbox_format(&again, buf2, sizeof(buf2)) == len);
 	FZ_CHECK(memcmp(buf, buf2, len) == 0);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cloud.h"
 #include "pam_frontegg/safe_file.h"
 #include "pam_frontegg/usermap.h"
@@ -90,11 +91,6 @@ static bool store(struct cloud *c, const struct pf_lockout *lo, enum pf_cloud_se
 		pf_log(&c->app->log, LOG_NOTICE,
 		       "%s was unlocked in Frontegg: host lock and failures cleared", lo->user);
 	return cleared;
-}
-
-bool cloud_store_answer(struct cloud *c, const struct pf_lockout *lo, const struct fg_user *u)
-{
-	return store(c, lo, u->locked ? PF_CLOUD_LOCKED : PF_CLOUD_UNLOCKED, u->id, NULL);
 }
 
 /* Asks Frontegg about the user behind ident, by cached id when there is one. */
@@ -271,6 +267,7 @@ struct delivery {
 	enum pf_park park; /* PF_PARK_NONE unless the answer was ambiguous */
 	const char *id;    /* the Frontegg id acted on ("" when none) */
 	const char *identity;
+	const char *tenant; /* the user's tenantId when known, for the audit entry */
 };
 
 /* Applies a delivery to txn's record; returns whether the entry may go. */
@@ -311,7 +308,9 @@ static enum pf_rc settle(const struct pf_lockout *lo, const struct pf_outbox_ent
 	confirmed = settle_state(&txn, e, d, current, now);
 	rc = pf_store_commit(&txn);
 	/* The state says what Frontegg confirmed before the entry goes away. */
-	if (rc == PF_OK && confirmed && current)
+	if (rc == PF_OK && confirmed && current && lo->cfg->cloud_audit)
+		rc = pf_outbox_mark_delivered(&txn, e->serial, d->tenant, now); /* audit next */
+	else if (rc == PF_OK && confirmed && current)
 		rc = pf_outbox_ack(&txn, e->serial);
 	else if (rc == PF_OK && d->park != PF_PARK_NONE && current)
 		rc = pf_outbox_park(&txn, e->serial, d->park, d->identity, now);
@@ -319,7 +318,8 @@ static enum pf_rc settle(const struct pf_lockout *lo, const struct pf_outbox_ent
 	return rc;
 }
 
-enum fg_result cloud_resolve_id(struct cloud *c, const struct pf_lockout *lo, char *id, size_t size)
+enum fg_result cloud_resolve_id(struct cloud *c, const struct pf_lockout *lo, char *id, size_t size,
+				char *tenant, size_t tenant_size)
 {
 	struct pf_identity ident;
 	struct pf_user_state s;
@@ -340,6 +340,8 @@ enum fg_result cloud_resolve_id(struct cloud *c, const struct pf_lockout *lo, ch
 	if (r == FG_OK) {
 		store(c, lo, u.locked ? PF_CLOUD_LOCKED : PF_CLOUD_UNLOCKED, u.id, ident.value);
 		snprintf(id, size, "%s", u.id);
+		if (tenant != NULL)
+			snprintf(tenant, tenant_size, "%s", u.tenant_id);
 	}
 	return r;
 }
@@ -384,18 +386,103 @@ static void current_identity(const struct pf_lockout *lo, char *out, size_t size
 		out[0] = '\0';
 }
 
+/* Removes the entry carrying serial (its audit entry went out, or never will). */
+static void ack_entry(const struct pf_lockout *lo, uint64_t serial)
+{
+	struct pf_txn txn;
+
+	if (pf_store_begin(lo->st, lo->user, lo->uid, &txn) != PF_OK)
+		return;
+	if (pf_outbox_ack(&txn, serial) != PF_OK)
+		pf_log(lo->log, LOG_WARNING, "cannot remove the outbox entry of %s", lo->user);
+	pf_store_end(&txn);
+}
+
+/* The tenant for the audit entry: recorded with the entry, else one read of the user. */
+static enum fg_result audit_tenant(struct cloud *c, const struct pf_outbox_entry *e, const char *id,
+				   char *tenant, size_t size)
+{
+	struct fg_user u;
+	enum fg_result r;
+
+	if (strcmp(e->audit_tenant, "-") != 0 && e->audit_tenant[0] != '\0') {
+		snprintf(tenant, size, "%s", e->audit_tenant);
+		return FG_OK;
+	}
+	r = fg_user_by_id(c->fg, id, &u);
+	if (r == FG_OK)
+		snprintf(tenant, size, "%s", u.tenant_id);
+	return r;
+}
+
+/*
+ * Sends the audit entry of a delivered action (best-effort): kept for the
+ * next try when Frontegg cannot take it now, dropped with a warning when it
+ * refuses it or the user has no tenant.
+ */
+static enum fg_result send_audit(struct cloud *c, const struct pf_lockout *lo,
+				 const struct pf_outbox_entry *e, const struct pf_user_state *s)
+{
+	char tenant[PF_ID_MAX + 1] = "", *body = NULL;
+	enum fg_result r = audit_tenant(c, e, s->frontegg_id, tenant, sizeof(tenant));
+
+	if (r == FG_OK && tenant[0] == '\0')
+		r = FG_INVALID; /* no tenant to file it under */
+	if (r == FG_OK)
+		body = audit_entry(lo, e->action, s, s->frontegg_id);
+	if (r == FG_OK)
+		r = body ? fg_audit(c->fg, tenant, body) : FG_NOMEM;
+	free(body);
+	if (r == FG_OK || r == FG_CLIENT_ERROR || r == FG_FORBIDDEN || r == FG_NOT_FOUND ||
+	    r == FG_INVALID) {
+		if (r != FG_OK)
+			pf_log(&c->app->log, LOG_WARNING,
+			       "audit entry for the %s of %s dropped: %s", pf_action_str(e->action),
+			       lo->user, fg_result_str(r));
+		ack_entry(lo, e->serial);
+	}
+	return r;
+}
+
+/* Right after a confirmed action: its audit entry, from the record as it was. */
+static void audit_now(struct cloud *c, const struct pf_lockout *lo,
+		      const struct pf_user_state *before, const char *id)
+{
+	struct pf_outbox_entry e;
+	struct pf_user_state s = *before;
+
+	if (!lo->cfg->cloud_audit || pf_outbox_get(lo->st, lo->user, lo->uid, &e) != PF_OK ||
+	    e.delivered_at == 0)
+		return;
+	snprintf(s.frontegg_id, sizeof(s.frontegg_id), "%s", id);
+	send_audit(c, lo, &e, &s);
+}
+
+static void read_state(const struct pf_lockout *lo, struct pf_user_state *s)
+{
+	if (pf_store_read(lo->st, lo->user, lo->uid, s) != PF_OK)
+		memset(s, 0, sizeof(*s));
+}
+
 static enum fg_result deliver(struct cloud *c, const struct pf_lockout *lo,
 			      const struct pf_outbox_entry *e, enum cloud_push_outcome *out)
 {
-	char id[PF_ID_MAX + 1] = "", identity[PF_IDENT_MAX + 1];
-	struct delivery d = { FG_OK, PF_PARK_NONE, id, identity };
+	char id[PF_ID_MAX + 1] = "", identity[PF_IDENT_MAX + 1], tenant[PF_ID_MAX + 1] = "";
+	struct delivery d = { FG_OK, PF_PARK_NONE, id, identity, tenant };
+	struct pf_user_state before;
 
+	read_state(lo, &before);
+	if (e->delivered_at != 0) { /* the action went out; only its audit entry waits */
+		d.r = send_audit(c, lo, e, &before);
+		*out = d.r == FG_OK ? CLOUD_PUSH_AUDITED : CLOUD_PUSH_FAILED;
+		return d.r;
+	}
 	current_identity(lo, identity, sizeof(identity));
 	if (!pf_outbox_retry_due(e, identity, pf_now())) {
 		*out = CLOUD_PUSH_PARKED; /* same mapping, same answer: no request */
 		return FG_OK;
 	}
-	d.r = cloud_resolve_id(c, lo, id, sizeof(id));
+	d.r = cloud_resolve_id(c, lo, id, sizeof(id), tenant, sizeof(tenant));
 	if (d.r == FG_OK)
 		d.r = e->action == PF_ACTION_LOCK ? fg_lock(c->fg, id) : fg_unlock(c->fg, id);
 	d.park = park_reason(d.r);
@@ -404,6 +491,8 @@ static enum fg_result deliver(struct cloud *c, const struct pf_lockout *lo,
 		*out = CLOUD_PUSH_FAILED; /* kept: a repeat is idempotent */
 		return d.r;
 	}
+	if (d.r == FG_OK)
+		audit_now(c, lo, &before, id);
 	*out = d.r == FG_OK             ? CLOUD_PUSH_DELIVERED
 	       : d.park != PF_PARK_NONE ? CLOUD_PUSH_PARKED
 					: CLOUD_PUSH_FAILED;

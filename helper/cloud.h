@@ -42,16 +42,17 @@ enum fg_result cloud_refresh(struct cloud *c, const struct pf_lockout *lo, bool 
  */
 enum fg_result cloud_refresh_shared(struct cloud *c, const struct pf_lockout *lo);
 
-/* The user's Frontegg id: cached, from an id mapping, or one e-mail lookup. */
-enum fg_result cloud_resolve_id(struct cloud *c, const struct pf_lockout *lo, char *id,
-				size_t size);
-
-/* Stores an answer already in hand (a listing page, during sync). */
-bool cloud_store_answer(struct cloud *c, const struct pf_lockout *lo, const struct fg_user *u);
+/*
+ * The user's Frontegg id: cached, from an id mapping, or one e-mail lookup.
+ * tenant (may be NULL) gets the user's tenantId when a lookup was made.
+ */
+enum fg_result cloud_resolve_id(struct cloud *c, const struct pf_lockout *lo, char *id, size_t size,
+				char *tenant, size_t tenant_size);
 
 enum cloud_push_outcome {
 	CLOUD_PUSH_NOTHING,   /* no entry, or another process is delivering it right now */
 	CLOUD_PUSH_DELIVERED, /* Frontegg confirmed it (2xx); the entry is gone */
+	CLOUD_PUSH_AUDITED,   /* an action delivered earlier got its audit entry */
 	CLOUD_PUSH_PARKED,    /* ambiguous answer or no mapping: kept, parked (outbox.h) */
 	CLOUD_PUSH_FAILED,    /* not delivered; the result says why; kept for the next try */
 };

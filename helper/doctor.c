@@ -273,7 +273,7 @@ static void check_user(struct doctor *d, struct cloud *c, const char *name)
 		return;
 	}
 	d->last_error[0] = '\0';
-	r = c ? cloud_resolve_id(c, &u.lo, id, sizeof(id)) : FG_INVALID;
+	r = c ? cloud_resolve_id(c, &u.lo, id, sizeof(id), NULL, 0) : FG_INVALID;
 	if (r == FG_OK)
 		snprintf(detail, sizeof(detail), "%s -> %s (Frontegg id %s)", name, ident.value,
 			 id);

@@ -4,9 +4,12 @@ include helper/frontegg/client.mk
 
 sbin_PROGRAMS = helper/frontegg-lockout
 helper_frontegg_lockout_SOURCES = \
+	helper/actor.c \
 	helper/admin_verbs.c \
 	helper/app.c \
 	helper/app.h \
+	helper/audit.c \
+	helper/audit.h \
 	helper/check_config.c \
 	helper/check_config.h \
 	helper/cloud.c \

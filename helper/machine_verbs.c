@@ -131,6 +131,7 @@ int verb_push(struct app *a, int argc, char **argv)
 	cloud_close(&c);
 	switch (out) {
 	case CLOUD_PUSH_DELIVERED:
+	case CLOUD_PUSH_AUDITED:
 		return print_text(PF_REPLY_PUSHED, PF_EXIT_OK);
 	case CLOUD_PUSH_NOTHING:
 		return print_text(PF_REPLY_PENDING, PF_EXIT_OK);

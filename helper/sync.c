@@ -219,6 +219,8 @@ static int count_entry(const struct pf_outbox_entry *e, void *arg)
 {
 	struct sync_report *rep = arg;
 
+	if (e->delivered_at != 0)
+		return 0; /* the action went out: only its audit entry waits */
 	rep->outbox_left++;
 	rep->parked += e->parked != PF_PARK_NONE;
 	return 0;

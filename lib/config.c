@@ -62,6 +62,7 @@ static const struct key keys[] = {
 	{ "cloud_check", K_BOOL, F(cloud_check), 0, 0 },
 	{ "cloud_cache_ttl", K_UINT, F(cloud_cache_ttl), 0, PF_TTL_MAX },
 	{ "cloud_unlock_on_expiry", K_BOOL, F(cloud_unlock_on_expiry), 0, 0 },
+	{ "cloud_audit", K_BOOL, F(cloud_audit), 0, 0 },
 	{ "failmode", K_FAILMODE, F(failmode), 0, 0 },
 	{ "timeout", K_TIMEOUT, F(timeout_ms), PF_TIMEOUT_MS_MIN, PF_TIMEOUT_MS_MAX },
 	{ "state_dir", K_PATH, F(state_dir), 0, 0 },
@@ -475,6 +476,7 @@ enum pf_rc pf_config_defaults(struct pf_config *cfg)
 	cfg->failmode = PF_FAILMODE_OPEN;
 	cfg->timeout_ms = 3000;
 	cfg->cloud_unlock_on_expiry = true;
+	cfg->cloud_audit = true;
 	cfg->enforce = true;
 	cfg->uid_min = PF_UID_MIN_UNSET;
 	if (dup_default(&cfg->api_url, PF_DEFAULT_API_URL) != PF_OK ||

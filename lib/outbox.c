@@ -7,6 +7,7 @@
  *   queued 1700000000
  *   serial 0f1e2d3c4b5a6978
  *   parked not-found 1700000100 alice@example.com     (optional)
+ *   delivered 1700000200 7f2c5e1a-...                 (optional: the audit entry waits)
  *   end
  */
 #include "autoconfig.h"
@@ -69,6 +70,9 @@ size_t pf_outbox_format(const struct pf_outbox_entry *e, char *buf, size_t size)
 	if (e->parked != PF_PARK_NONE)
 		pf_rec_printf(&w, "parked %s %lld %s\n", pf_park_token(e->parked),
 			      (long long)e->parked_at, e->parked_for[0] ? e->parked_for : "-");
+	if (e->delivered_at != 0)
+		pf_rec_printf(&w, "delivered %lld %s\n", (long long)e->delivered_at,
+			      e->audit_tenant[0] ? e->audit_tenant : "-");
 	pf_rec_printf(&w, "end\n");
 	return w.ok ? w.used : 0;
 }
@@ -90,6 +94,15 @@ static bool parse_parked(char **t, size_t n, struct pf_outbox_entry *e)
 	return true;
 }
 
+static bool parse_delivered(char **t, size_t n, struct pf_outbox_entry *e)
+{
+	if (n != 3 || e->delivered_at != 0 || !pf_rec_time(t[1], &e->delivered_at) ||
+	    e->delivered_at == 0 || strlen(t[2]) > PF_ID_MAX)
+		return false;
+	snprintf(e->audit_tenant, sizeof(e->audit_tenant), "%s", t[2]);
+	return true;
+}
+
 static bool parse_entry_line(char **t, size_t n, void *out, unsigned *seen)
 {
 	static const char *const keys[] = { "action", "user", "queued", "serial" };
@@ -98,6 +111,8 @@ static bool parse_entry_line(char **t, size_t n, void *out, unsigned *seen)
 
 	if (strcmp(t[0], "parked") == 0)
 		return parse_parked(t, n, e);
+	if (strcmp(t[0], "delivered") == 0)
+		return parse_delivered(t, n, e);
 	for (k = 0; k < 4 && strcmp(t[0], keys[k]) != 0; k++)
 		;
 	if (k == 4 || n != 2 || !pf_rec_once(seen, 1u << k))
@@ -162,19 +177,28 @@ enum pf_rc pf_outbox_get(struct pf_store *st, const char *user, uid_t owner,
 	return read_entry(st, user, owner, out);
 }
 
+/* Replaces txn's user's entry with e, atomically. */
+static enum pf_rc write_entry(struct pf_txn *txn, const struct pf_outbox_entry *e)
+{
+	char buf[PF_OUTBOX_MAX_SIZE];
+	size_t len = pf_outbox_format(e, buf, sizeof(buf));
+
+	return len ? pf_write_atomic(pf_store_dir(txn->st, PF_DIR_OUTBOX), txn->user, buf, len,
+				     txn->st->file_mode)
+		   : PF_ERR_TOOBIG;
+}
+
 enum pf_rc pf_outbox_put(struct pf_txn *txn, enum pf_action action, int64_t now, bool *queued)
 {
 	struct pf_outbox_entry e;
-	char buf[PF_OUTBOX_MAX_SIZE];
 	enum pf_rc rc;
-	size_t len;
 
 	if (queued)
 		*queued = false;
 	if (action != PF_ACTION_LOCK && action != PF_ACTION_UNLOCK)
 		return PF_ERR_INVAL;
 	rc = read_entry(txn->st, txn->user, txn->owner, &e);
-	if (rc == PF_OK && e.action == action)
+	if (rc == PF_OK && e.action == action && e.delivered_at == 0)
 		return PF_OK; /* already queued: coalesce */
 	if (rc != PF_OK && rc != PF_ERR_NOENT && rc != PF_ERR_CORRUPT)
 		return rc;
@@ -183,10 +207,7 @@ enum pf_rc pf_outbox_put(struct pf_txn *txn, enum pf_action action, int64_t now,
 	e.action = action;
 	e.queued_at = now;
 	e.serial = pf_random_u64();
-	len = pf_outbox_format(&e, buf, sizeof(buf));
-	rc = len ? pf_write_atomic(pf_store_dir(txn->st, PF_DIR_OUTBOX), txn->user, buf, len,
-				   txn->st->file_mode)
-		 : PF_ERR_TOOBIG;
+	rc = write_entry(txn, &e);
 	if (rc == PF_OK && queued)
 		*queued = true;
 	return rc;
@@ -196,9 +217,7 @@ enum pf_rc pf_outbox_park(struct pf_txn *txn, uint64_t serial, enum pf_park why,
 			  const char *identity, int64_t now)
 {
 	struct pf_outbox_entry e;
-	char buf[PF_OUTBOX_MAX_SIZE];
 	enum pf_rc rc = read_entry(txn->st, txn->user, txn->owner, &e);
-	size_t len;
 
 	if (rc != PF_OK)
 		return rc;
@@ -207,10 +226,23 @@ enum pf_rc pf_outbox_park(struct pf_txn *txn, uint64_t serial, enum pf_park why,
 	e.parked = why;
 	e.parked_at = now;
 	pf_field_copy(e.parked_for, sizeof(e.parked_for), identity);
-	len = pf_outbox_format(&e, buf, sizeof(buf));
-	return len ? pf_write_atomic(pf_store_dir(txn->st, PF_DIR_OUTBOX), txn->user, buf, len,
-				     txn->st->file_mode)
-		   : PF_ERR_TOOBIG;
+	return write_entry(txn, &e);
+}
+
+enum pf_rc pf_outbox_mark_delivered(struct pf_txn *txn, uint64_t serial, const char *tenant,
+				    int64_t now)
+{
+	struct pf_outbox_entry e;
+	enum pf_rc rc = read_entry(txn->st, txn->user, txn->owner, &e);
+
+	if (rc != PF_OK)
+		return rc;
+	if (e.serial != serial)
+		return PF_ERR_BUSY;
+	e.parked = PF_PARK_NONE;
+	e.delivered_at = now > 0 ? now : 1;
+	pf_field_copy(e.audit_tenant, sizeof(e.audit_tenant), tenant);
+	return write_entry(txn, &e);
 }
 
 enum pf_rc pf_outbox_ack(struct pf_txn *txn, uint64_t serial)

@@ -292,6 +292,30 @@ enum fg_result fg_unlock(struct fg_client *c, const char *id)
 	return set_lock(c, id, false);
 }
 
+enum fg_result fg_audit(struct fg_client *c, const char *tenant_id, const char *body)
+{
+	static const char op[] = "add audit entry for tenant";
+	char url[FG_URL_MAX], header[sizeof("frontegg-tenant-id: ") + PF_ID_MAX];
+	struct fg_call call = { .op = op,
+				.subject = tenant_id,
+				.method = "POST",
+				.url = url,
+				.body = body,
+				.body_len = body ? strlen(body) : 0,
+				.tenant_header = header };
+	struct fg_http_response resp;
+	enum fg_result r;
+
+	fg_begin(c);
+	if (tenant_id == NULL || !fg_id_valid(tenant_id) || body == NULL ||
+	    fg_url_audits(url, sizeof(url), c->api_url) != FG_OK)
+		return refuse(c, op, tenant_id ? tenant_id : "(null)", "no valid tenant id");
+	snprintf(header, sizeof(header), "frontegg-tenant-id: %s", tenant_id);
+	r = fg_call_authed(c, &call, &resp);
+	fg_http_response_clear(&resp);
+	return r;
+}
+
 enum fg_result fg_reset_link(struct fg_client *c, const char *id, char *link, size_t size)
 {
 	static const char op[] = "generate password reset link for user";

@@ -78,7 +78,8 @@ enum fg_result {
 struct fg_user {
 	char id[PF_ID_MAX + 1];
 	char email[PF_IDENT_MAX + 1];
-	bool locked; /* isLocked; a missing field means false */
+	bool locked;                   /* isLocked; a missing field means false */
+	char tenant_id[PF_ID_MAX + 1]; /* tenantId; "" when absent or not id-shaped */
 };
 
 /* Details of the last failure (all "" / 0 when not applicable). */
@@ -114,6 +115,12 @@ enum fg_result fg_user_by_id(struct fg_client *c, const char *id, struct fg_user
  */
 enum fg_result fg_lock(struct fg_client *c, const char *id);
 enum fg_result fg_unlock(struct fg_client *c, const char *id);
+/*
+ * POST /audits/ with frontegg-tenant-id: adds body (a JSON object carrying
+ * "severity") to that tenant's audit trail. Frontegg answers 202.
+ */
+enum fg_result fg_audit(struct fg_client *c, const char *tenant_id, const char *body);
+
 /*
  * POST .../{id}/links/generate-password-reset-token (Frontegg answers 201).
  * Copies the https:// link into link; FG_TOO_BIG when it does not fit.

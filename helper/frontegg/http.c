@@ -280,6 +280,8 @@ static bool set_request(struct fg_http *h, const struct fg_http_request *req,
 		hdrs[n++].data = req->auth_header;
 	if (h->env_header[0] != '\0') /* account-level credentials name the environment */
 		hdrs[n++].data = h->env_header;
+	if (req->tenant_header != NULL)
+		hdrs[n++].data = req->tenant_header;
 	for (size_t i = 0; i < n; i++)
 		hdrs[i].next = i + 1 < n ? &hdrs[i + 1] : NULL;
 
@@ -317,7 +319,7 @@ static void set_detail(struct fg_http_response *resp, const char *errbuf, CURLco
 void fg_http_perform(struct fg_http *h, const struct fg_http_request *req,
 		     struct fg_http_response *resp)
 {
-	struct curl_slist hdrs[5]; /* accept, expect, type, auth, environment */
+	struct curl_slist hdrs[6]; /* accept, expect, type, auth, environment, tenant */
 	CURLcode rc;
 	long status = 0;
 

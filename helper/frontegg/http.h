@@ -27,10 +27,11 @@ struct fg_http_config {
 };
 
 struct fg_http_request {
-	const char *method; /* "GET" or "POST" */
-	const char *url;    /* https://... */
-	char *auth_header;  /* "Authorization: Bearer ..." or NULL (curl only reads it) */
-	const char *body;   /* POST body (JSON) or NULL for none */
+	const char *method;  /* "GET" or "POST" */
+	const char *url;     /* https://... */
+	char *auth_header;   /* "Authorization: Bearer ..." or NULL (curl only reads it) */
+	char *tenant_header; /* "frontegg-tenant-id: ..." or NULL (curl only reads it) */
+	const char *body;    /* POST body (JSON) or NULL for none */
 	size_t body_len;
 	unsigned timeout_ms;         /* whole exchange, >= 1 */
 	unsigned connect_timeout_ms; /* connection set-up, >= 1 */

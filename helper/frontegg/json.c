@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -146,6 +147,15 @@ enum fg_result fg_json_token(const char *body, size_t len, char **token, int64_t
 	return r;
 }
 
+/* The tenant for audit entries: only an id-shaped one ever reaches a header. */
+static void tenant_of(const cJSON *o, struct fg_user *u)
+{
+	const cJSON *t = field(o, "tenantId");
+
+	if (cJSON_IsString(t) && fg_id_valid(t->valuestring))
+		snprintf(u->tenant_id, sizeof(u->tenant_id), "%s", t->valuestring);
+}
+
 static enum fg_result user_from(const cJSON *o, struct fg_user *user)
 {
 	const cJSON *id = field(o, "id"), *email = field(o, "email"), *locked;
@@ -167,6 +177,7 @@ static enum fg_result user_from(const cJSON *o, struct fg_user *user)
 		return FG_BAD_RESPONSE;
 	memcpy(u.id, id->valuestring, strlen(id->valuestring) + 1);
 	u.locked = cJSON_IsTrue(locked);
+	tenant_of(o, &u);
 	*user = u;
 	return FG_OK;
 }

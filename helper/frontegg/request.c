@@ -79,6 +79,7 @@ static void send_once(struct fg_client *c, const struct fg_call *call, char *aut
 		.method = call->method,
 		.url = call->url,
 		.auth_header = auth,
+		.tenant_header = call->tenant_header,
 		.body = call->body,
 		.body_len = call->body_len,
 		.timeout_ms = budget,

@@ -22,6 +22,7 @@ struct fg_call {
 	bool ambiguous_is_config;
 	/* A 401 is returned quietly: the caller renews the token and tries once more. */
 	bool may_renew;
+	char *tenant_header; /* "frontegg-tenant-id: ..." or NULL */
 };
 
 int64_t fg_mono(struct fg_client *c);

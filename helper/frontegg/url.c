@@ -113,6 +113,11 @@ enum fg_result fg_url_token(char *buf, size_t size, const char *base)
 	return compose(buf, size, base, "%s", "/auth/vendor");
 }
 
+enum fg_result fg_url_audits(char *buf, size_t size, const char *base)
+{
+	return compose(buf, size, base, "%s", "/audits/");
+}
+
 enum fg_result fg_url_user_by_email(char *buf, size_t size, const char *base, const char *email)
 {
 	char escaped[3 * PF_IDENT_MAX + 1];

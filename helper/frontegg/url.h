@@ -43,6 +43,7 @@ size_t fg_url_escape(char *dst, size_t size, const char *src);
  * tolerated.
  */
 enum fg_result fg_url_token(char *buf, size_t size, const char *base);
+enum fg_result fg_url_audits(char *buf, size_t size, const char *base);
 enum fg_result fg_url_user_by_email(char *buf, size_t size, const char *base, const char *email);
 enum fg_result fg_url_user_by_id(char *buf, size_t size, const char *base, const char *id);
 enum fg_result fg_url_user_action(char *buf, size_t size, const char *base, const char *id,

@@ -65,6 +65,7 @@ struct pf_config {
 	bool cloud_check;
 	unsigned cloud_cache_ttl;
 	bool cloud_unlock_on_expiry;
+	bool cloud_audit; /* add each lock/unlock to the user's tenant audit trail */
 	enum pf_failmode failmode;
 	unsigned timeout_ms;
 	char *state_dir;

@@ -40,6 +40,12 @@ struct pf_outbox_entry {
 	enum pf_park parked;
 	int64_t parked_at;
 	char parked_for[PF_IDENT_MAX + 1]; /* the mapped identity then, "-" when none */
+	/*
+	 * Optional "delivered AT TENANT" line: Frontegg confirmed the action;
+	 * only its audit-trail entry (for tenant TENANT, "-" unknown) waits.
+	 */
+	int64_t delivered_at; /* 0 = the action itself still waits */
+	char audit_tenant[PF_ID_MAX + 1];
 };
 
 const char *pf_action_str(enum pf_action a);
@@ -57,7 +63,8 @@ bool pf_outbox_retry_due(const struct pf_outbox_entry *e, const char *identity, 
 
 /*
  * Queues action for txn's user (caller holds the user's lock). When the same
- * action is already queued nothing changes and *queued (if non-NULL) is false.
+ * action is already queued (and not yet delivered) nothing changes and
+ * *queued (if non-NULL) is false.
  */
 PF_NODISCARD enum pf_rc pf_outbox_put(struct pf_txn *txn, enum pf_action action, int64_t now,
 				      bool *queued);
@@ -73,6 +80,12 @@ PF_NODISCARD enum pf_rc pf_outbox_get(struct pf_store *st, const char *user, uid
  */
 PF_NODISCARD enum pf_rc pf_outbox_park(struct pf_txn *txn, uint64_t serial, enum pf_park why,
 				       const char *identity, int64_t now);
+/*
+ * Marks the entry carrying serial as delivered, its audit entry for tenant
+ * still to send (caller holds the user's lock); PF_ERR_BUSY when replaced.
+ */
+PF_NODISCARD enum pf_rc pf_outbox_mark_delivered(struct pf_txn *txn, uint64_t serial,
+						 const char *tenant, int64_t now);
 /* Removes the entry if it still carries serial (caller holds the user's lock). */
 PF_NODISCARD enum pf_rc pf_outbox_ack(struct pf_txn *txn, uint64_t serial);
 

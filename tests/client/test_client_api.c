@@ -415,16 +415,24 @@ START_TEST(token_cache_unwritable)
 }
 END_TEST
 
+/* A client that has read ALICE once (its token in hand); *u holds her. */
+static struct fg_client *alice_client(struct fg_options *o, struct fg_user *u)
+{
+	struct fg_client *c;
+
+	ct_put_user(ALICE, ALICE_EM, false);
+	ct_options(o, NULL);
+	c = ct_client(o);
+	ck_assert_int_eq(fg_user_by_id(c, ALICE, u), FG_OK);
+	return c;
+}
+
 START_TEST(renewal_after_401_fault)
 {
 	struct fg_options o;
-	struct fg_client *c;
 	struct fg_user u;
+	struct fg_client *c = alice_client(&o, &u);
 
-	ct_put_user(ALICE, ALICE_EM, false);
-	ct_options(&o, NULL);
-	c = ct_client(&o);
-	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
 	ck_assert(pf_emu_ok(&ct_emu, "POST", "/faults",
 			    "{\"kind\":\"unauthorized\",\"route\":\"get_user\",\"count\":1}"));
 	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_OK);
@@ -629,6 +637,29 @@ START_TEST(inv12_token_not_json_is_a_config_error)
 	fault("{\"kind\":\"malformed\",\"route\":\"token\",\"count\":-1}");
 	ck_assert_int_eq(fg_user_by_id(c, ALICE, &u), FG_CONFIG);
 	ck_assert_int_eq(counter("get_user"), 0);
+	fg_client_free(c);
+}
+END_TEST
+
+/* ---- the tenant audit trail ---------------------------------------------- */
+
+START_TEST(audit_entry_reaches_the_tenant)
+{
+	struct fg_options o;
+	struct fg_user u;
+	struct fg_client *c = alice_client(&o, &u);
+
+	ck_assert_str_ne(u.tenant_id, ""); /* the emulator gives every user a tenant */
+	ck_assert_int_eq(fg_audit(c, u.tenant_id, "{\"severity\":\"High\",\"action\":\"t\"}"),
+			 FG_OK);
+	ck_assert_int_eq(counter("audit"), 1);
+	/* Frontegg refuses a body without a known severity: an answer, not retried. */
+	ck_assert_int_eq(fg_audit(c, u.tenant_id, "{\"severity\":\"Loud\"}"), FG_CLIENT_ERROR);
+	ck_assert_int_eq(counter("audit"), 2);
+	/* Nothing but an id-shaped tenant reaches a header. */
+	ck_assert_int_eq(fg_audit(c, "t\r\nX: 1", "{\"severity\":\"Info\"}"), FG_INVALID);
+	ck_assert_int_eq(fg_audit(c, u.tenant_id, NULL), FG_INVALID);
+	ck_assert_int_eq(counter("audit"), 2);
 	fg_client_free(c);
 }
 END_TEST
@@ -853,6 +884,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, inv12_repeat_lock_refused_is_resolved_by_reading);
 	tcase_add_test(tc, inv12_token_404_is_a_config_error);
 	tcase_add_test(tc, inv12_token_not_json_is_a_config_error);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("audit");
+	tcase_add_checked_fixture(tc, ct_setup, ct_teardown);
+	tcase_add_test(tc, audit_entry_reaches_the_tenant);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("modes");

@@ -175,7 +175,7 @@ START_TEST(inv9_rate_limit_is_remembered_by_every_client)
 	ck_assert_int_eq(counter("total"), 1);
 	ck_assert(pf_test_log_has(&tl, "not asking before then"));
 	/* After the reset (plus its jitter) everyone asks again. */
-	fc.offset_ms += 31000;
+	fc.offset_ms += 32000; /* 30 s, the header rounded up, the jitter */
 	ck_assert_int_eq(fg_user_by_id(b, ALICE, &u), FG_OK);
 	fg_client_free(a);
 	fg_client_free(b);

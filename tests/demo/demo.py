@@ -7,17 +7,24 @@ with its own configuration and state directory and a real PAM stack
 wrong passwords on A lock the user on A and in Frontegg, B refuses the same
 user at the account phase, an administrator's unlock in Frontegg lets the
 user in everywhere after sync, and during a cloud outage failures wait in the
-outbox and reach Frontegg when it returns.
+outbox and reach Frontegg when it returns. Along the way: the lock's entry in
+Frontegg's audit trail, a sync that asks Frontegg nothing it need not ask, a
+lock for a user Frontegg does not know parked (never dropped) until the
+mapping is fixed, and environment_id on every request.
 
 Nothing outside a temporary directory is touched. Exits non-zero as soon as
 a step does not behave as narrated.
 """
+import json
 import os
 import shutil
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+ENVIRONMENT = "demo-environment-1"
+B_CACHE_TTL = 2  # seconds; the default is 60
 
 TTY = sys.stdout.isatty()
 BOLD, GREEN, RED, DIM, RESET = (("\033[1m", "\033[32m", "\033[31m", "\033[2m", "\033[0m")
@@ -83,8 +90,19 @@ def story(emu, a, b):
     expect(calls == 1, "exactly one lock call reached Frontegg (%d)" % calls)
     expect(not a.login("alice"), "host A refuses alice even with the right password")
 
-    step("host B refuses alice at the account phase (SSH key, no password asked)")
-    b.run("sync", check=0)  # B's timer: its cached cloud state becomes fresh
+    step("Frontegg's audit trail of alice's tenant records the lock")
+    entries = [x["body"] for x in emu.audits() if x["body"].get("user") == "alice"]
+    expect(len(entries) == 1 and entries[0]["severity"] == "High",
+           "one audit entry, severity High")
+    show(json.dumps(entries[0], indent=1))
+
+    step("host B refuses alice at the account phase once its cached answer is stale")
+    # B's sync asks Frontegg nothing: B has no lock, no queued action and no
+    # cached Frontegg lock for alice. Its login cache lives cloud_cache_ttl.
+    emu.reset_counters()
+    b.run("sync", check=0)
+    expect(emu.counters()["total"] == 0, "B's sync sent no request")
+    time.sleep(B_CACHE_TTL + 0.2)
     expect(not b.key_login("alice"), "host B refuses alice's key login")
     show(b.run("status", "alice").stdout)
 
@@ -121,6 +139,24 @@ def story(emu, a, b):
     calls = emu.counters()["by_user"][bob["id"]].get("lock", 0)
     expect(calls == 1, "bob's lock reached Frontegg exactly once (%d)" % calls)
 
+    step("a lock for a user Frontegg does not know is parked, never dropped")
+    for i in range(1, 4):
+        expect(not a.login("carol", password_ok=False), "wrong password %d for carol refused" % i)
+    pftest.wait_for(lambda: a.user_status("carol")["outbox_parked"] is not None,
+                    what="the parked lock")
+    expect(a.user_status("carol")["outbox_parked"] == "not found in Frontegg",
+           "carol's lock is parked: not found in Frontegg")
+    expect(a.run("sync").returncode == 6, "sync exits 6 while an action is parked")
+    show(a.run("status", "carol").stdout)
+
+    step("the mapping is fixed (a user_map_file line); the parked lock goes out")
+    carol = emu.add_user("carol.smith@example.com")
+    mapfile = os.path.join(a.dir, "users.map")
+    pftest.write(mapfile, "carol carol.smith@example.com\n", 0o644)
+    a.set(user_map_file=mapfile)
+    a.run("sync", check=0)
+    expect(emu.user(carol["id"])["isLocked"], "carol is locked in Frontegg")
+
 
 def main():
     in_user_namespace_if_needed()
@@ -130,9 +166,15 @@ def main():
     print("%spam_frontegg demo%s: the Frontegg emulator and two hosts with real PAM stacks"
           % (BOLD, RESET))
     emu = pftest.start_emulator()
-    a = pftest.PamHost(emu, ["alice", "bob"], name="A")
-    b = pftest.PamHost(emu, ["alice", "bob"], name="B")
+    # Account-level credentials: every request must name the environment.
+    emu.set_modes(environment_id=ENVIRONMENT)
+    users = ["alice", "bob", "carol"]
+    a = pftest.PamHost(emu, users, name="A", environment_id=ENVIRONMENT)
+    b = pftest.PamHost(emu, users, name="B", environment_id=ENVIRONMENT,
+                       cloud_cache_ttl=B_CACHE_TTL)
     print("   emulator %s, host A in %s, host B in %s" % (emu.api_url, a.dir, b.dir))
+    print("   environment_id = %s on both hosts; host B: cloud_cache_ttl = %d s"
+          % (ENVIRONMENT, B_CACHE_TTL))
     try:
         story(emu, a, b)
     except StepFailed:

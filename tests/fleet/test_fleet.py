@@ -33,13 +33,16 @@ def lock_calls(ctx, uid):
     return ctx["emu"].counters()["by_user"].get(uid, {}).get("lock", 0)
 
 
-def lock_on_a(ctx, name, uid):
-    """deny wrong passwords on host A, then the detached push reaches Frontegg."""
-    a = ctx["a"]
+def lock_on(ctx, host, name, uid):
+    """deny wrong passwords on host, then the detached push reaches Frontegg."""
     for _ in range(3):
-        assert not a.login(name, password_ok=False)
+        assert not host.login(name, password_ok=False)
     wait_for(lambda: cloud_locked(ctx, uid), what="the detached push of %s" % name)
-    wait_for(lambda: a.user_status(name)["outbox"] is None, what="the outbox to empty")
+    wait_for(lambda: host.user_status(name)["outbox"] is None, what="the outbox to empty")
+
+
+def lock_on_a(ctx, name, uid):
+    lock_on(ctx, ctx["a"], name, uid)
 
 
 @test
@@ -348,10 +351,7 @@ def inv3_user_missing_from_frontegg_never_clears_a_host_lock(ctx):
     h = PamHost(emu, USERS, name="gone")
     try:
         name, uid = fresh_user(ctx)
-        for _ in range(3):
-            assert not h.login(name, password_ok=False)
-        wait_for(lambda: cloud_locked(ctx, uid), what="the detached push")
-        wait_for(lambda: h.user_status(name)["outbox"] is None, what="the outbox to empty")
+        lock_on(ctx, h, name, uid)
         emu.delete_user(uid)  # or left out of a listing page, or renamed
         emu.reset_counters()
         h.run("sync")
@@ -432,6 +432,61 @@ def environment_id_is_sent_on_every_request(ctx):
         eq(h.run("refresh", other).returncode, 6, "refresh without environment_id")
     finally:
         emu.reset_modes()
+        h.cleanup()
+
+
+def audits_for(emu, name):
+    return [a for a in emu.audits() if a["body"].get("user") == name]
+
+
+@test
+def audit_trail_gets_every_lock_and_unlock_that_reaches_frontegg(ctx):
+    """Each lock or unlock that reaches Frontegg adds one entry to the user's
+    tenant audit trail; an audit outage never holds back the lock."""
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="audit")
+    try:
+        name, uid = fresh_user(ctx)
+        tenant = emu.user(uid)["tenantId"]
+        emu.add_fault("status", route="audit", status=503, count=-1)
+        try:
+            for _ in range(3):
+                assert not h.login(name, password_ok=False, rhost="198.51.100.7")
+            wait_for(lambda: cloud_locked(ctx, uid), what="the lock, despite the audit outage")
+            wait_for(lambda: pftest.pushes_running(name) == 0, what="the push")
+        finally:
+            emu.clear_faults()
+        eq(h.user_status(name)["outbox"], None, "the lock is no longer pending")
+        eq(audits_for(emu, name), [], "audit entries during the outage")
+        h.run("sync", check=0)  # the audit entry waited; now it goes out
+        got = audits_for(emu, name)
+        eq(len(got), 1, "audit entries after the sync")
+        entry = got[0]
+        eq(entry["tenant_id"], tenant, "frontegg-tenant-id")
+        body = entry["body"]
+        eq((body["severity"], body["action"], body["userId"]), ("High", "pam_frontegg.lock", uid))
+        eq((body["service"], body["rhost"], body["failures"]), ("bad", "198.51.100.7", 3))
+        assert body["host"] and body["actor"], body
+        h.run("unlock", name, check=0)
+        got = audits_for(emu, name)
+        eq([a["body"]["severity"] for a in got], ["High", "Info"], "lock, then unlock")
+        h.run("sync", check=0)
+        eq(len(audits_for(emu, name)), 2, "audit entries sent twice")
+    finally:
+        emu.clear_faults()
+        h.cleanup()
+
+
+@test
+def audit_trail_off_with_cloud_audit_no(ctx):
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="noaudit", cloud_audit="no")
+    try:
+        name, uid = fresh_user(ctx)
+        lock_on(ctx, h, name, uid)
+        eq(audits_for(emu, name), [], "audit entries with cloud_audit = no")
+        eq(emu.counters()["by_user"].get(uid, {}).get("lock", 0), 1)
+    finally:
         h.cleanup()
 
 
@@ -604,6 +659,9 @@ def storm_one_lock_per_user_one_lookup_one_token(ctx):
             assert c["by_email"].get("%s@example.com" % u, {}).get("email_lookup", 0) <= 1, u
         eq(c["requests"]["lock"], 50)
         eq(c["requests"]["token"], 1, "token requests")
+        # Besides: one audit entry per lock, counted apart (a lookup gave each tenant).
+        eq(c["requests"].get("audit", 0), 50, "audit entries")
+        eq(c["requests"].get("get_user", 0), 0, "reads")
     finally:
         h.cleanup()
 

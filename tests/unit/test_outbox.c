@@ -191,6 +191,32 @@ START_TEST(inv12_park_keeps_the_entry_and_retries_on_a_new_identity)
 }
 END_TEST
 
+/* A delivered action whose audit entry waits is no pending intent: a new one replaces it. */
+START_TEST(delivered_entry_waits_only_for_its_audit)
+{
+	struct pf_outbox_entry e, again;
+	struct pf_txn txn;
+	bool queued;
+
+	put("alice", PF_ACTION_LOCK, &queued);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &e), PF_OK);
+	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
+	ck_assert_int_eq(pf_outbox_mark_delivered(&txn, e.serial + 1, "t-1", 5), PF_ERR_BUSY);
+	ck_assert_int_eq(pf_outbox_mark_delivered(&txn, e.serial, "t-1", 1700000200), PF_OK);
+	pf_store_end(&txn);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &again), PF_OK);
+	ck_assert_int_eq(again.delivered_at, 1700000200);
+	ck_assert_str_eq(again.audit_tenant, "t-1");
+	ck_assert_uint_eq(again.serial, e.serial);
+	/* The user fails again after an unlock in Frontegg: the new lock is queued. */
+	put("alice", PF_ACTION_LOCK, &queued);
+	ck_assert(queued);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &again), PF_OK);
+	ck_assert_int_eq(again.delivered_at, 0);
+	ck_assert_uint_ne(again.serial, e.serial);
+}
+END_TEST
+
 START_TEST(parked_line_is_strict)
 {
 	static const char *const bad[] = {
@@ -200,6 +226,10 @@ START_TEST(parked_line_is_strict)
 		"parked unmapped 1\nend\n",
 		"pam_frontegg-outbox 1\naction lock\nuser a\nqueued 1\nserial 0000000000000001\n"
 		"parked unmapped 1 -\nparked unmapped 1 -\nend\n",
+		"pam_frontegg-outbox 1\naction lock\nuser a\nqueued 1\nserial 0000000000000001\n"
+		"delivered 0 -\nend\n",
+		"pam_frontegg-outbox 1\naction lock\nuser a\nqueued 1\nserial 0000000000000001\n"
+		"delivered 5\nend\n",
 	};
 	static const char good[] = "pam_frontegg-outbox 1\naction lock\nuser a\nqueued 1\n"
 				   "serial 0000000000000001\nparked unmapped 7 -\nend\n";
@@ -229,6 +259,7 @@ int main(void)
 	tcase_add_test(tc, parse_rejects_hostile_entries);
 	tcase_add_test(tc, inv12_park_keeps_the_entry_and_retries_on_a_new_identity);
 	tcase_add_test(tc, parked_line_is_strict);
+	tcase_add_test(tc, delivered_entry_waits_only_for_its_audit);
 	suite_add_tcase(s, tc);
 	return pf_test_run(s);
 }

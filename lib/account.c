@@ -62,16 +62,34 @@ static bool in_group(const struct pf_account *a, gid_t want)
 	return found;
 }
 
+/*
+ * Whether a typed name may be asked of NSS at all: it will never become a
+ * path or a URL (only the canonical name does), but no name service needs
+ * control characters, spaces or a kilobyte to name an account.
+ */
+static bool askable(const char *name)
+{
+	size_t len = strnlen(name, PF_ASK_MAX + 1);
+
+	if (len == 0 || len > PF_ASK_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] <= 0x20 || name[i] == 0x7f)
+			return false;
+	return true;
+}
+
 enum pf_rc pf_account_lookup(const struct pf_config *cfg, const char *user, struct pf_account *out)
 {
 	size_t size = 4096;
 	struct passwd pw, *res = NULL;
 	char *buf = NULL;
+	bool keyable = false;
 	int err = 0;
 	gid_t admin;
 
 	memset(out, 0, sizeof(*out));
-	if (!pf_username_valid(user))
+	if (user == NULL || !askable(user))
 		return PF_ERR_INVAL;
 	do {
 		char *bigger = realloc(buf, size);
@@ -84,15 +102,19 @@ enum pf_rc pf_account_lookup(const struct pf_config *cfg, const char *user, stru
 		size *= 2;
 	} while (err == ERANGE && size <= NSS_BUF_MAX);
 	if (res != NULL) {
-		snprintf(out->name, sizeof(out->name), "%s", user);
+		/* The name NSS calls the account, whatever alias was typed (invariant 8). */
+		keyable = pf_username_valid(pw.pw_name);
+		if (keyable)
+			snprintf(out->name, sizeof(out->name), "%s", pw.pw_name);
 		out->uid = pw.pw_uid;
 		out->gid = pw.pw_gid;
+		out->resolved = true;
 	}
 	free(buf);
 	if (res == NULL)
 		return err == 0 || err == ENOENT || err == ESRCH ? PF_ERR_NOENT : PF_ERR_IO;
 	out->root_like =
-	    out->uid == 0 || (cfg->admin_group != NULL && pf_group_gid(cfg->admin_group, &admin) &&
-			      in_group(out, admin));
-	return PF_OK;
+	    out->uid == 0 || (keyable && cfg->admin_group != NULL &&
+			      pf_group_gid(cfg->admin_group, &admin) && in_group(out, admin));
+	return keyable ? PF_OK : PF_ERR_INVAL;
 }

@@ -50,7 +50,7 @@ static void policy_of(const struct pf_lockout *lo, struct pf_policy *p)
 
 static bool nothing_to_clear(const struct pf_user_state *s)
 {
-	return s->n_fail == 0 && s->failures_total == 0 && s->lock_since == 0;
+	return s->n_fail == 0 && s->failures_total == 0 && s->lock_since == 0 && s->n_attempt == 0;
 }
 
 /*
@@ -156,46 +156,131 @@ static void fill_failure(struct pf_failure *f, const struct pf_auth_event *ev)
 
 /*
  * Writes a recorded failure: a failure that changed nothing else is appended
- * (cheap, like pam_faillock); a lock starting or ending is a durable rewrite.
+ * (cheap, like pam_faillock), with the settlement of its attempt in the same
+ * write; a lock starting or ending is a durable rewrite.
  */
-static enum pf_rc store_failure(struct pf_txn *txn, bool lock_changed)
+static enum pf_rc store_failure(struct pf_txn *txn, bool lock_changed, int64_t settled)
 {
-	const struct pf_user_state *s = &txn->state;
+	const struct pf_failure *f = &txn->state.fail[txn->state.n_fail - 1];
+	enum pf_rc rc = PF_ERR_INVAL;
 
 	/* The append refuses a record it may not extend; then the rewrite folds it. */
-	if (!lock_changed && pf_store_append_failure(txn, &s->fail[s->n_fail - 1]) == PF_OK)
+	if (!lock_changed)
+		rc = settled ? pf_store_append_settle(txn, settled, f)
+			     : pf_store_append_failure(txn, f);
+	return rc == PF_OK ? PF_OK : pf_store_commit(txn);
+}
+
+/* A host lock just started: state first, then the one cloud lock (invariant 1). */
+static enum pf_rc queue_cloud_lock(const struct pf_lockout *lo, struct pf_txn *txn, int64_t now,
+				   struct pf_failure_result *out)
+{
+	/* A crash before the outbox write is repaired by sync. */
+	if (out->outcome != PF_FAIL_LOCKED_NOW || !pf_lockout_pushes(lo))
 		return PF_OK;
-	return pf_store_commit(txn);
+	return pf_outbox_put(txn, PF_ACTION_LOCK, now, &out->push_queued);
+}
+
+static void report(struct pf_failure_result *out, const struct pf_txn *txn,
+		   const struct pf_policy *p, int64_t now)
+{
+	out->recent_failures = pf_recent_failures(&txn->state, p, now);
+	out->lock_until = txn->state.lock_until;
+}
+
+/* What an auth event's transaction starts from: its record locked, an expired lock ended. */
+struct event_txn {
+	struct pf_txn txn;
+	struct pf_policy p;
+	struct pf_failure f;
+	bool expired;
+};
+
+static enum pf_rc begin_event(const struct pf_lockout *lo, const struct pf_auth_event *ev,
+			      struct event_txn *e, struct pf_failure_result *out)
+{
+	enum pf_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = begin(lo, &e->txn);
+	if (rc != PF_OK)
+		return rc;
+	policy_of(lo, &e->p);
+	fill_failure(&e->f, ev);
+	e->expired = pf_lockout_expire(&e->txn, lo->cfg, ev->now, &out->push_queued);
+	return PF_OK;
+}
+
+enum pf_rc pf_lockout_record_attempt(const struct pf_lockout *lo, const struct pf_auth_event *ev,
+				     struct pf_failure_result *out)
+{
+	struct event_txn e;
+	struct pf_txn *txn = &e.txn;
+	enum pf_rc rc = begin_event(lo, ev, &e, out);
+
+	if (rc != PF_OK)
+		return rc;
+	out->outcome = pf_attempt_outcome(&txn->state, &e.p, ev->now);
+	report(out, txn, &e.p, ev->now);
+	if (out->outcome == PF_FAIL_COUNTED) {
+		pf_push_attempt(&txn->state, &e.f);
+		if (e.expired || pf_store_append_attempt(txn, &e.f) != PF_OK)
+			rc = pf_store_commit(txn);
+	} else if (e.expired || out->outcome == PF_FAIL_LOCKED_NOW) {
+		rc = pf_store_commit(txn);
+	}
+	if (rc == PF_OK)
+		rc = queue_cloud_lock(lo, txn, ev->now, out);
+	pf_store_end(txn);
+	return rc;
+}
+
+enum pf_rc pf_lockout_settle_failure(const struct pf_lockout *lo, const struct pf_auth_event *ev,
+				     int64_t attempt, struct pf_failure_result *out)
+{
+	struct event_txn e;
+	struct pf_txn *txn = &e.txn;
+	enum pf_rc rc = begin_event(lo, ev, &e, out);
+
+	if (rc != PF_OK)
+		return rc;
+	/* The attempt becomes this failure: it must not count twice. */
+	if (attempt != 0 && !pf_settle_attempt(&txn->state, attempt))
+		attempt = 0;
+	out->outcome = pf_record_failure(&txn->state, &e.p, &e.f);
+	report(out, txn, &e.p, ev->now);
+	rc = store_failure(txn, e.expired || out->outcome == PF_FAIL_LOCKED_NOW, attempt);
+	if (rc == PF_OK)
+		rc = queue_cloud_lock(lo, txn, ev->now, out);
+	pf_store_end(txn);
+	return rc;
 }
 
 enum pf_rc pf_lockout_record_failure(const struct pf_lockout *lo, const struct pf_auth_event *ev,
 				     struct pf_failure_result *out)
 {
-	struct pf_failure f;
-	struct pf_policy p;
-	struct pf_txn txn;
-	bool expired;
-	enum pf_rc rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = begin(lo, &txn);
-	if (rc != PF_OK)
-		return rc;
-	policy_of(lo, &p);
-	fill_failure(&f, ev);
-	expired = pf_lockout_expire(&txn, lo->cfg, ev->now, &out->push_queued);
-	out->outcome = pf_record_failure(&txn.state, &p, &f);
-	out->recent_failures = pf_recent_failures(&txn.state, &p, ev->now);
-	out->lock_until = txn.state.lock_until;
-	rc = store_failure(&txn, expired || out->outcome == PF_FAIL_LOCKED_NOW);
-	/* State first: a crash before the outbox write is repaired by sync. */
-	if (rc == PF_OK && out->outcome == PF_FAIL_LOCKED_NOW && pf_lockout_pushes(lo))
-		rc = pf_outbox_put(&txn, PF_ACTION_LOCK, ev->now, &out->push_queued);
-	pf_store_end(&txn);
-	return rc;
+	return pf_lockout_settle_failure(lo, ev, 0, out);
 }
 
-enum pf_rc pf_lockout_record_success(const struct pf_lockout *lo, int64_t now)
+/* Writes the settlement of an attempt (none: nothing) as an append, else a rewrite. */
+static enum pf_rc store_settlement(struct pf_txn *txn, int64_t settled)
+{
+	if (settled == 0 || pf_store_append_settle(txn, settled, NULL) == PF_OK)
+		return PF_OK;
+	return pf_store_commit(txn);
+}
+
+/* Writes a success: a settlement alone is appended, anything else clears by a rewrite. */
+static enum pf_rc store_success(struct pf_txn *txn, bool expired, int64_t settled)
+{
+	if (expired || !nothing_to_clear(&txn->state) || !txn->existed) {
+		pf_clear_tally(&txn->state);
+		return pf_store_commit(txn);
+	}
+	return store_settlement(txn, settled);
+}
+
+enum pf_rc pf_lockout_settle_success(const struct pf_lockout *lo, int64_t now, int64_t attempt)
 {
 	struct pf_user_state peek;
 	struct pf_policy p;
@@ -203,25 +288,32 @@ enum pf_rc pf_lockout_record_success(const struct pf_lockout *lo, int64_t now)
 	bool expired;
 	enum pf_rc rc;
 
-	/* The common case costs one read and no lock. */
-	rc = pf_store_read(lo->st, lo->user, lo->uid, &peek);
-	if (rc == PF_ERR_NOENT || (rc == PF_OK && nothing_to_clear(&peek)))
-		return PF_OK;
+	/* Without an attempt to settle, the common case costs one read and no lock. */
+	if (attempt == 0) {
+		rc = pf_store_read(lo->st, lo->user, lo->uid, &peek);
+		if (rc == PF_ERR_NOENT || (rc == PF_OK && nothing_to_clear(&peek)))
+			return PF_OK;
+	}
 	rc = begin(lo, &txn);
 	if (rc != PF_OK)
 		return rc;
 	policy_of(lo, &p);
+	if (attempt != 0 && !pf_settle_attempt(&txn.state, attempt))
+		attempt = 0;
 	/* An expired lock is cleared by the expiry itself: that too must be written. */
 	expired = pf_lockout_expire(&txn, lo->cfg, now, NULL);
-	if (!p.exempt && pf_host_locked(&txn.state, now)) {
+	if (!p.exempt && pf_host_locked(&txn.state, now))
 		/* Audit only: the would-be lock stays on record until it ends, for status. */
-		rc = lo->cfg->enforce ? PF_ERR_BUSY : PF_OK;
-	} else if (expired || !nothing_to_clear(&txn.state) || !txn.existed) {
-		pf_clear_tally(&txn.state);
-		rc = pf_store_commit(&txn);
-	}
+		rc = lo->cfg->enforce ? PF_ERR_BUSY : store_settlement(&txn, attempt);
+	else
+		rc = store_success(&txn, expired, attempt);
 	pf_store_end(&txn);
 	return rc;
+}
+
+enum pf_rc pf_lockout_record_success(const struct pf_lockout *lo, int64_t now)
+{
+	return pf_lockout_settle_success(lo, now, 0);
 }
 
 static bool same_or_unset(const char *known, const char *answer)

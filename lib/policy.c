@@ -19,14 +19,77 @@ bool pf_host_locked(const struct pf_user_state *s, int64_t now)
 	return s->lock_since != 0 && (s->lock_until == 0 || now < s->lock_until);
 }
 
+/* Events of ev[0..n) (at most max) inside fail_interval at now. */
+static unsigned within(const struct pf_failure *ev, unsigned n, unsigned max,
+		       const struct pf_policy *p, int64_t now)
+{
+	unsigned count = 0;
+
+	for (unsigned i = 0; i < n && i < max; i++)
+		count += ev[i].when > now - (int64_t)p->fail_interval;
+	return count;
+}
+
 unsigned pf_recent_failures(const struct pf_user_state *s, const struct pf_policy *p, int64_t now)
 {
-	unsigned n = 0;
+	return within(s->fail, s->n_fail, PF_FAIL_RING, p, now);
+}
 
-	for (unsigned i = 0; i < s->n_fail && i < PF_FAIL_RING; i++)
-		if (s->fail[i].when > now - (int64_t)p->fail_interval)
-			n++;
-	return n;
+unsigned pf_pending_attempts(const struct pf_user_state *s, const struct pf_policy *p, int64_t now)
+{
+	return within(s->attempt, s->n_attempt, PF_ATTEMPT_MAX, p, now);
+}
+
+void pf_push_attempt(struct pf_user_state *s, const struct pf_failure *f)
+{
+	if (s->n_attempt > PF_ATTEMPT_MAX)
+		s->n_attempt = PF_ATTEMPT_MAX;
+	if (s->n_attempt == PF_ATTEMPT_MAX) {
+		/* So many unsettled attempts: the oldest one's process is long gone. */
+		pf_push_failure(s, &s->attempt[0]);
+		memmove(&s->attempt[0], &s->attempt[1],
+			sizeof(s->attempt[0]) * (PF_ATTEMPT_MAX - 1));
+		s->n_attempt--;
+	}
+	s->attempt[s->n_attempt++] = *f;
+}
+
+bool pf_settle_attempt(struct pf_user_state *s, int64_t when)
+{
+	for (unsigned i = 0; i < s->n_attempt && i < PF_ATTEMPT_MAX; i++) {
+		if (s->attempt[i].when != when)
+			continue;
+		memmove(&s->attempt[i], &s->attempt[i + 1],
+			sizeof(s->attempt[0]) * (s->n_attempt - i - 1));
+		s->n_attempt--;
+		return true;
+	}
+	return false;
+}
+
+static void start_lock(struct pf_user_state *s, const struct pf_policy *p, int64_t now)
+{
+	s->lock_since = now;
+	s->lock_until = p->unlock_time ? now + (int64_t)p->unlock_time : 0;
+}
+
+static bool reaches_deny(const struct pf_user_state *s, const struct pf_policy *p, int64_t now)
+{
+	return pf_recent_failures(s, p, now) + pf_pending_attempts(s, p, now) >= p->deny;
+}
+
+enum pf_failure_outcome pf_attempt_outcome(struct pf_user_state *s, const struct pf_policy *p,
+					   int64_t now)
+{
+	pf_expire_lock(s, now);
+	if (p->exempt)
+		return PF_FAIL_EXEMPT;
+	if (pf_host_locked(s, now))
+		return PF_FAIL_WHILE_LOCKED;
+	if (!reaches_deny(s, p, now))
+		return PF_FAIL_COUNTED;
+	start_lock(s, p, now);
+	return PF_FAIL_LOCKED_NOW;
 }
 
 void pf_push_failure(struct pf_user_state *s, const struct pf_failure *f)
@@ -57,16 +120,16 @@ enum pf_failure_outcome pf_record_failure(struct pf_user_state *s, const struct 
 		return PF_FAIL_EXEMPT;
 	if (was_locked)
 		return PF_FAIL_WHILE_LOCKED;
-	if (pf_recent_failures(s, p, now) < p->deny)
+	if (!reaches_deny(s, p, now))
 		return PF_FAIL_COUNTED;
-	s->lock_since = now;
-	s->lock_until = p->unlock_time ? now + (int64_t)p->unlock_time : 0;
+	start_lock(s, p, now);
 	return PF_FAIL_LOCKED_NOW;
 }
 
 void pf_clear_tally(struct pf_user_state *s)
 {
 	s->n_fail = 0;
+	s->n_attempt = 0;
 	s->failures_total = 0;
 	s->lock_since = 0;
 	s->lock_until = 0;

@@ -11,9 +11,12 @@
  *   identity alice@example.com
  *   push 0 0
  *   fail 1700000000 sshd 192.0.2.7 ssh
+ *   attempt 1700000020 sshd 192.0.2.7 ssh   (an attempt not settled yet)
  *   end
  *   fail 1700000030 sshd 192.0.2.7 ssh      (journal: appended later)
  *   cloud unlocked 1700000300               (journal)
+ *   attempt 1700000040 sshd 192.0.2.7 ssh   (journal: counted before the password)
+ *   settle 1700000040                       (journal: that attempt settled)
  */
 #include "autoconfig.h"
 
@@ -55,9 +58,15 @@ static void print_cloud(struct pf_record_writer *w, const struct pf_user_state *
 	pf_rec_printf(w, "cloud %s %lld\n", cloud_names[s->cloud], (long long)s->cloud_checked_at);
 }
 
+static void print_event(struct pf_record_writer *w, const char *key, const struct pf_failure *f)
+{
+	pf_rec_printf(w, "%s %lld %s %s %s\n", key, (long long)f->when, f->service, f->rhost,
+		      f->tty);
+}
+
 static void print_failure(struct pf_record_writer *w, const struct pf_failure *f)
 {
-	pf_rec_printf(w, "fail %lld %s %s %s\n", (long long)f->when, f->service, f->rhost, f->tty);
+	print_event(w, "fail", f);
 }
 
 size_t pf_state_format(const struct pf_user_state *s, char *buf, size_t size)
@@ -75,6 +84,8 @@ size_t pf_state_format(const struct pf_user_state *s, char *buf, size_t size)
 	pf_rec_printf(&w, "push %u %lld\n", s->push_attempts, (long long)s->push_last_at);
 	for (unsigned i = 0; i < s->n_fail && i < PF_FAIL_RING; i++)
 		print_failure(&w, &s->fail[i]);
+	for (unsigned i = 0; i < s->n_attempt && i < PF_ATTEMPT_MAX; i++)
+		print_event(&w, "attempt", &s->attempt[i]);
 	pf_rec_printf(&w, "end\n");
 	return w.ok ? w.used : 0;
 }
@@ -92,6 +103,22 @@ size_t pf_failure_format(const struct pf_failure *f, char *buf, size_t size)
 	struct pf_record_writer w = { buf, size, 0, true };
 
 	print_failure(&w, f);
+	return w.ok ? w.used : 0;
+}
+
+size_t pf_attempt_format(const struct pf_failure *f, char *buf, size_t size)
+{
+	struct pf_record_writer w = { buf, size, 0, true };
+
+	print_event(&w, "attempt", f);
+	return w.ok ? w.used : 0;
+}
+
+size_t pf_settle_format(int64_t when, char *buf, size_t size)
+{
+	struct pf_record_writer w = { buf, size, 0, true };
+
+	pf_rec_printf(&w, "settle %lld\n", (long long)when);
 	return w.ok ? w.used : 0;
 }
 
@@ -156,9 +183,37 @@ static bool parse_fail(struct pf_user_state *s, char **t, size_t n)
 	return true;
 }
 
+/* An "attempt" line in the record: the list as written, so never over-full. */
+static bool parse_attempt(struct pf_user_state *s, char **t, size_t n)
+{
+	if (s->n_attempt >= PF_ATTEMPT_MAX || !take_failure(t, n, &s->attempt[s->n_attempt]))
+		return false;
+	s->n_attempt++;
+	return true;
+}
+
+/* The journal's attempt bookkeeping: a new attempt, or one settled. */
+static bool parse_attempt_journal(struct pf_user_state *s, char **t, size_t n)
+{
+	struct pf_failure f;
+	int64_t when;
+
+	if (strcmp(t[0], "settle") == 0) {
+		if (n != 2 || !pf_rec_time(t[1], &when))
+			return false;
+		pf_settle_attempt(s, when); /* none left: a rewrite already folded it */
+		return true;
+	}
+	if (!take_failure(t, n, &f))
+		return false;
+	pf_push_attempt(s, &f);
+	return true;
+}
+
 /*
- * A journal line: a failure that happened after the record was written, or
- * a newer answer from Frontegg (a cache update: the last one wins).
+ * A journal line: a failure that happened after the record was written, an
+ * attempt or its settlement, or a newer answer from Frontegg (a cache
+ * update: the last one wins).
  */
 static bool parse_journal_line(char **t, size_t n, void *out)
 {
@@ -167,7 +222,10 @@ static bool parse_journal_line(char **t, size_t n, void *out)
 
 	if (s->journal_lines >= PF_JOURNAL_MAX)
 		return false;
-	if (strcmp(t[0], "cloud") == 0) {
+	if (strcmp(t[0], "attempt") == 0 || strcmp(t[0], "settle") == 0) {
+		if (!parse_attempt_journal(s, t, n))
+			return false;
+	} else if (strcmp(t[0], "cloud") == 0) {
 		if (n != 3 || !take_cloud(t[1], &s->cloud) ||
 		    !pf_rec_time(t[2], &s->cloud_checked_at))
 			return false;
@@ -195,6 +253,8 @@ static bool parse_line(char **t, size_t n, void *out, unsigned *seen)
 
 	if (strcmp(t[0], "fail") == 0)
 		return parse_fail(s, t, n);
+	if (strcmp(t[0], "attempt") == 0)
+		return parse_attempt(s, t, n);
 	for (k = 0; k < sizeof(once) / sizeof(once[0]); k++)
 		if (strcmp(t[0], once[k]) == 0)
 			break;

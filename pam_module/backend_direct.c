@@ -57,8 +57,9 @@ void pf_direct_check(struct pf_module *m, struct pf_check *out)
 	}
 }
 
-bool pf_direct_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
-			      struct pf_failure_result *out)
+/* An attempt counted before the password (attempt is 0), or its failure settled. */
+static bool record_event(struct pf_module *m, const struct pf_auth_event *ev, bool attempt,
+			 struct pf_failure_result *out)
 {
 	struct pf_lockout lo;
 	enum pf_rc rc;
@@ -67,10 +68,23 @@ bool pf_direct_record_failure(struct pf_module *m, const struct pf_auth_event *e
 	if (!store_ready(m))
 		return false;
 	lockout_of(m, &lo);
-	rc = pf_lockout_record_failure(&lo, ev, out);
+	rc = attempt ? pf_lockout_record_attempt(&lo, ev, out)
+		     : pf_lockout_settle_failure(&lo, ev, m->attempt, out);
 	if (rc != PF_OK)
-		store_failed(m, "cannot update", rc);
+		store_failed(m, attempt ? "cannot count an attempt in" : "cannot update", rc);
 	return rc == PF_OK;
+}
+
+bool pf_direct_record_attempt(struct pf_module *m, const struct pf_auth_event *ev,
+			      struct pf_failure_result *out)
+{
+	return record_event(m, ev, true, out);
+}
+
+bool pf_direct_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
+			      struct pf_failure_result *out)
+{
+	return record_event(m, ev, false, out);
 }
 
 enum pf_success pf_direct_record_success(struct pf_module *m)
@@ -81,7 +95,7 @@ enum pf_success pf_direct_record_success(struct pf_module *m)
 	if (!store_ready(m))
 		return PF_SUCCESS_FAILED;
 	lockout_of(m, &lo);
-	rc = pf_lockout_record_success(&lo, pf_now());
+	rc = pf_lockout_settle_success(&lo, pf_now(), m->attempt);
 	if (rc == PF_ERR_BUSY)
 		return PF_SUCCESS_LOCKED; /* a lock started since the check */
 	if (rc != PF_OK) {

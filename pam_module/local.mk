@@ -8,6 +8,8 @@ pam_module_pam_frontegg_la_SOURCES = \
 	pam_module/conversation.c \
 	pam_module/helper_exec.c \
 	pam_module/helper_exec.h \
+	pam_module/host_guard.c \
+	pam_module/host_guard.h \
 	pam_module/module.h \
 	pam_module/module_flow.c \
 	pam_module/pam_frontegg.c

@@ -11,6 +11,7 @@
 
 #include <security/pam_modules.h>
 
+#include "pam_frontegg/account.h"
 #include "pam_frontegg/config.h"
 #include "pam_frontegg/lockout.h"
 #include "pam_frontegg/state.h"
@@ -25,10 +26,11 @@ struct pf_module {
 	enum pf_mode mode;
 	struct pf_config cfg;
 	bool cfg_loaded;
-	struct pf_logger log; /* every line goes to pam_syslog (authpriv) */
-	bool silent;          /* "silent" or PAM_SILENT: no conversation messages */
-	bool privileged;      /* euid 0: use the state store directly */
-	const char *user;     /* PAM_USER, validated by pf_username_valid */
+	struct pf_logger log;      /* every line goes to pam_syslog (authpriv) */
+	bool silent;               /* "silent" or PAM_SILENT: no conversation messages */
+	bool privileged;           /* euid 0: use the state store directly */
+	struct pf_account account; /* PAM_USER as NSS resolved it */
+	const char *user;          /* account.name: the canonical name, a valid key */
 	uid_t uid;
 	bool root_like; /* uid 0 or a member of admin_group */
 	bool exempt;    /* root_like without even_deny_root: never counted, never locked */
@@ -38,6 +40,7 @@ struct pf_module {
 	 */
 	bool cloud;
 	bool cloud_error;
+	int64_t attempt; /* when preauth counted this handle's attempt (0: none) */
 	struct pf_store store;
 	bool store_open;
 	char why[PF_WHY_MAX]; /* why the last operation failed */
@@ -50,12 +53,17 @@ int pf_flow_authsucc(struct pf_module *m);
 int pf_flow_account(struct pf_module *m);
 /* Remembers in the PAM handle that auth ran for m->user (faillock PR #921). */
 void pf_flow_mark_auth(struct pf_module *m);
+/* Loads into m->attempt the attempt preauth counted in this handle for m->user. */
+void pf_flow_load_attempt(struct pf_module *m);
 
 /* ---- the lockout operations, direct or through the helper --------------- */
 enum pf_success { PF_SUCCESS_CLEARED, PF_SUCCESS_LOCKED, PF_SUCCESS_FAILED };
 
 /* A failed check has verdict PF_VERDICT_ERROR and m->why set. */
 void pf_direct_check(struct pf_module *m, struct pf_check *out);
+/* Counts an attempt before the password (false: m->why set). */
+bool pf_direct_record_attempt(struct pf_module *m, const struct pf_auth_event *ev,
+			      struct pf_failure_result *out);
 bool pf_direct_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
 			      struct pf_failure_result *out);
 enum pf_success pf_direct_record_success(struct pf_module *m);
@@ -85,6 +93,7 @@ void pf_conv_error(const struct pf_module *m, const char *text);
 void pf_audit_logger_init(struct pf_module *m);
 void pf_audit_failure(const struct pf_module *m, const struct pf_auth_event *ev,
 		      const struct pf_failure_result *r);
+void pf_audit_host_lock(const struct pf_module *m, const struct pf_failure_result *r);
 void pf_audit_refused(const struct pf_module *m, const char *reason);
 /* enforce = no: the refusal that would have happened. */
 void pf_audit_would_refuse(const struct pf_module *m, const char *reason);

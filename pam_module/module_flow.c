@@ -35,6 +35,15 @@ static bool op_record_failure(struct pf_module *m, const struct pf_auth_event *e
 	return pf_delegate_record_failure(m, ev, out);
 }
 
+/* Only the direct path counts attempts before the password. */
+static bool op_record_attempt(struct pf_module *m, const struct pf_auth_event *ev,
+			      struct pf_failure_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->outcome = PF_FAIL_EXEMPT;
+	return !m->privileged || pf_direct_record_attempt(m, ev, out);
+}
+
 static enum pf_success op_record_success(struct pf_module *m)
 {
 	if (m->privileged)
@@ -67,6 +76,52 @@ static bool auth_ran(const struct pf_module *m)
 	/* The user is compared too: a module may have changed PAM_USER since. */
 	return pam_get_data(m->pamh, AUTH_RAN_KEY, &data) == PAM_SUCCESS && data != NULL &&
 	       strcmp(data, m->user) == 0;
+}
+
+/* ---- the attempt preauth counted, settled by authfail or a success ------- */
+
+#define ATTEMPT_KEY "pam_frontegg.attempt"
+
+struct attempt_mark {
+	int64_t when; /* 0 once settled */
+	char user[PF_USER_MAX + 1];
+};
+
+static void remember_attempt(struct pf_module *m, int64_t when)
+{
+	struct attempt_mark *a = calloc(1, sizeof(*a));
+
+	/* Without the mark the attempt is never settled: it counts, the safe side. */
+	if (a == NULL)
+		return;
+	a->when = when;
+	snprintf(a->user, sizeof(a->user), "%s", m->user);
+	if (pam_set_data(m->pamh, ATTEMPT_KEY, a, free_data) != PAM_SUCCESS)
+		free(a);
+}
+
+/* The attempt of this handle still to settle, for this user (0: none). */
+void pf_flow_load_attempt(struct pf_module *m)
+{
+	const void *data = NULL;
+	const struct attempt_mark *a;
+
+	m->attempt = 0;
+	if (pam_get_data(m->pamh, ATTEMPT_KEY, &data) != PAM_SUCCESS || data == NULL)
+		return;
+	a = data;
+	if (strcmp(a->user, m->user) == 0)
+		m->attempt = a->when;
+}
+
+static void attempt_settled(struct pf_module *m)
+{
+	const void *data = NULL;
+
+	if (m->attempt != 0 && pam_get_data(m->pamh, ATTEMPT_KEY, &data) == PAM_SUCCESS &&
+	    data != NULL)
+		((struct attempt_mark *)(uintptr_t)data)->when = 0;
+	m->attempt = 0;
 }
 
 /* ---- outcomes ------------------------------------------------------------ */
@@ -155,16 +210,6 @@ static int refuse_if_locked(struct pf_module *m, struct pf_check *out)
 	return -1;
 }
 
-int pf_flow_preauth(struct pf_module *m)
-{
-	int rc;
-
-	pf_flow_mark_auth(m);
-	rc = refuse_if_locked(m, NULL);
-	/* A stale cloud state is not refreshed before the password; account does that. */
-	return rc >= 0 ? rc : PAM_SUCCESS;
-}
-
 static const char *item_string(const struct pf_module *m, int item)
 {
 	const void *v = NULL;
@@ -172,10 +217,54 @@ static const char *item_string(const struct pf_module *m, int item)
 	return pam_get_item(m->pamh, item, &v) == PAM_SUCCESS ? v : NULL;
 }
 
+static struct pf_auth_event event_of(const struct pf_module *m)
+{
+	return (struct pf_auth_event){ item_string(m, PAM_SERVICE), item_string(m, PAM_RHOST),
+				       item_string(m, PAM_TTY), pf_now() };
+}
+
+/*
+ * Counts the attempt before the password is checked (doc/invariants.md,
+ * invariant 15). Attempts earlier processes left unsettled are failures: when
+ * they reach deny the lock starts now and this attempt is refused.
+ */
+static int count_attempt(struct pf_module *m)
+{
+	struct pf_auth_event ev = event_of(m);
+	struct pf_failure_result r;
+
+	if (m->exempt)
+		return -1; /* never locked: nothing to count, no lock to take */
+	if (!op_record_attempt(m, &ev, &r))
+		return host_unknown(m, "cannot count the attempt", false);
+	if (r.outcome == PF_FAIL_LOCKED_NOW)
+		pf_audit_host_lock(m, &r);
+	if (r.push_queued)
+		pf_direct_push(m); /* the lock just started, or the unlock of an expired one */
+	if (r.outcome == PF_FAIL_COUNTED)
+		remember_attempt(m, ev.now);
+	if (r.outcome == PF_FAIL_COUNTED || r.outcome == PF_FAIL_EXEMPT ||
+	    audit_only(m, "host-locked"))
+		return -1;
+	pf_audit_refused(m, "host-locked");
+	return PAM_AUTH_ERR;
+}
+
+int pf_flow_preauth(struct pf_module *m)
+{
+	int rc;
+
+	pf_flow_mark_auth(m);
+	rc = refuse_if_locked(m, NULL);
+	if (rc < 0)
+		rc = count_attempt(m);
+	/* A stale cloud state is not refreshed before the password; account does that. */
+	return rc >= 0 ? rc : PAM_SUCCESS;
+}
+
 int pf_flow_authfail(struct pf_module *m)
 {
-	struct pf_auth_event ev = { item_string(m, PAM_SERVICE), item_string(m, PAM_RHOST),
-				    item_string(m, PAM_TTY), pf_now() };
+	struct pf_auth_event ev = event_of(m);
 	struct pf_failure_result r;
 
 	pf_flow_mark_auth(m);
@@ -186,6 +275,7 @@ int pf_flow_authfail(struct pf_module *m)
 		pf_log(&m->log, LOG_ERR, "failure of %s not recorded: %s", m->user, m->why);
 		return PAM_AUTH_ERR;
 	}
+	attempt_settled(m);
 	pf_audit_failure(m, &ev, &r);
 	if (r.push_queued && m->privileged)
 		pf_direct_push(m); /* a lock, or the unlock of an expired lock */
@@ -216,6 +306,7 @@ int pf_flow_authsucc(struct pf_module *m)
 		return PAM_SUCCESS; /* never counted: nothing to clear */
 	switch (op_record_success(m)) {
 	case PF_SUCCESS_CLEARED:
+		attempt_settled(m);
 		push_expiry(m, &c);
 		return PAM_SUCCESS;
 	case PF_SUCCESS_LOCKED:
@@ -274,10 +365,11 @@ static int refuse_account(struct pf_module *m, const char *reason)
 static int admit(struct pf_module *m, const struct pf_check *c, int rv)
 {
 	/* The check just read the record: nothing to clear costs no second read. */
-	if (c->tally_clean || m->exempt || (!auth_ran(m) && !c->lock_expired))
+	if ((c->tally_clean && m->attempt == 0) || m->exempt || (!auth_ran(m) && !c->lock_expired))
 		return rv;
 	switch (op_record_success(m)) {
 	case PF_SUCCESS_CLEARED:
+		attempt_settled(m);
 		push_expiry(m, c);
 		return rv;
 	case PF_SUCCESS_LOCKED:

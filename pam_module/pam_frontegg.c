@@ -23,8 +23,9 @@
  * auth line without exactly one mode word     IGNORE    IGNORE    IGNORE    -
  * configuration unreadable by a non-root app  IGNORE    IGNORE    IGNORE    IGNORE
  * pam_get_user failed                         its code (PAM_CONV_AGAIN -> PAM_INCOMPLETE)
- * empty or invalid name, ignore_users,        IGNORE    IGNORE    IGNORE    IGNORE
- *   user unknown to NSS
+ * empty name, user unknown to NSS,            IGNORE    IGNORE    IGNORE    IGNORE
+ *   ignore_users (canonical name)
+ * NSS resolves it, canonical name unkeyable   AUTHINFO_ AUTH_ERR  AUTHINFO_ AUTHINFO_UNAVAIL
  * not locked                                  SUCCESS   AUTH_ERR  SUCCESS   SUCCESS
  * locked on the host                          AUTH_ERR  AUTH_ERR  AUTH_ERR  PERM_DENIED
  * locked in Frontegg (cached, even stale)     AUTH_ERR  AUTH_ERR  AUTH_ERR  PERM_DENIED
@@ -59,6 +60,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include "host_guard.h"
 #include "module.h"
 #include "pam_frontegg/account.h"
 #include "pam_frontegg/username.h"
@@ -283,7 +285,7 @@ static void resolve_cloud(struct pf_module *m)
 	snprintf(m->why, sizeof(m->why), "user mapping failed: %s", pf_rc_str(rc));
 }
 
-static int get_user(struct pf_module *m)
+static int get_user(struct pf_module *m, const char **typed)
 {
 	const char *user = NULL;
 	int rv = pam_get_user(m->pamh, &user, NULL);
@@ -292,29 +294,95 @@ static int get_user(struct pf_module *m)
 		return rv == PAM_CONV_AGAIN ? PAM_INCOMPLETE : rv;
 	if (user == NULL || user[0] == '\0')
 		return PAM_IGNORE;
-	/* Checked before anything else sees it: the name goes into paths. */
-	if (!pf_username_valid(user)) {
-		pf_log(&m->log, LOG_NOTICE, "user name not supported by pam_frontegg, ignored");
+	*typed = user;
+	return PAM_SUCCESS;
+}
+
+/*
+ * The account NSS resolved for the typed name, kept in the PAM handle: auth
+ * and account of one login ask NSS once. Reusing it is safe because it is
+ * keyed by the typed name and the admin_group it was judged with; a module
+ * that changes PAM_USER in between gets a fresh lookup.
+ */
+#define ACCOUNT_DATA "pam_frontegg.account"
+
+struct cached_account {
+	char typed[PF_ASK_MAX + 1];
+	char admin_group[PF_USER_MAX + 1];
+	enum pf_rc rc;
+	struct pf_account account;
+};
+
+static void free_cached_account(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	free(data);
+}
+
+static const char *group_key(const struct pf_module *m)
+{
+	return m->cfg.admin_group ? m->cfg.admin_group : "";
+}
+
+static enum pf_rc lookup_account(struct pf_module *m, const char *typed)
+{
+	const void *data = NULL;
+	const struct cached_account *c;
+	struct cached_account *fresh;
+	enum pf_rc rc;
+
+	if (pam_get_data(m->pamh, ACCOUNT_DATA, &data) == PAM_SUCCESS && data != NULL) {
+		c = data;
+		if (strcmp(c->typed, typed) == 0 && strcmp(c->admin_group, group_key(m)) == 0) {
+			m->account = c->account;
+			return c->rc;
+		}
+	}
+	/* The same lookup as the helper's, so both agree on the key and on who is root-like. */
+	rc = pf_account_lookup(&m->cfg, typed, &m->account);
+	if (rc == PF_ERR_IO || strlen(typed) > PF_ASK_MAX ||
+	    (fresh = calloc(1, sizeof(*fresh))) == NULL)
+		return rc;
+	snprintf(fresh->typed, sizeof(fresh->typed), "%s", typed);
+	snprintf(fresh->admin_group, sizeof(fresh->admin_group), "%s", group_key(m));
+	fresh->rc = rc;
+	fresh->account = m->account;
+	if (pam_set_data(m->pamh, ACCOUNT_DATA, fresh, free_cached_account) != PAM_SUCCESS)
+		free(fresh);
+	return rc;
+}
+
+/*
+ * NSS knows the account but its canonical name cannot key a record: it is
+ * refused, never ignored, or an alias would escape the lock; root-like
+ * accounts stay the break-glass (doc/invariants.md, invariants 7 and 8).
+ */
+static int unkeyable(struct pf_module *m)
+{
+	if (m->account.root_like) {
+		pf_log(&m->log, LOG_WARNING,
+		       "break-glass (root-like, not refused): uid %lu has a name pam_frontegg "
+		       "cannot key",
+		       (unsigned long)m->account.uid);
 		return PAM_IGNORE;
 	}
-	m->user = user;
-	return PAM_SUCCESS;
+	pf_log(&m->log, LOG_ERR, "refused: uid %lu has a name pam_frontegg cannot key",
+	       (unsigned long)m->account.uid);
+	return m->mode == PF_MODE_AUTHFAIL ? PAM_AUTH_ERR : PAM_AUTHINFO_UNAVAIL;
 }
 
 static int resolve_user(struct pf_module *m)
 {
-	struct pf_account account;
+	const char *typed = NULL;
 	enum pf_rc rc;
-	int rv = get_user(m);
+	int rv = get_user(m, &typed);
 
 	if (rv != PAM_SUCCESS)
 		return rv;
-	if (pf_config_ignores_user(&m->cfg, m->user)) {
-		pf_log(&m->log, LOG_DEBUG, "%s is in ignore_users", m->user);
-		return PAM_IGNORE;
-	}
-	/* The same lookup as the helper's, so both agree on who is root-like. */
-	rc = pf_account_lookup(&m->cfg, m->user, &account);
+	rc = lookup_account(m, typed);
+	if (rc == PF_ERR_INVAL && m->account.resolved)
+		return unkeyable(m);
 	if (rc != PF_OK) {
 		/* No name: users type passwords into the login prompt by mistake. */
 		if (rc == PF_ERR_IO)
@@ -323,9 +391,15 @@ static int resolve_user(struct pf_module *m)
 			pf_log(&m->log, LOG_NOTICE, "user unknown");
 		return PAM_IGNORE;
 	}
-	m->uid = account.uid;
-	m->root_like = account.root_like;
-	m->exempt = account.root_like && !m->cfg.even_deny_root;
+	/* From here on the user is the canonical name: one account, one record. */
+	m->user = m->account.name;
+	if (pf_config_ignores_user(&m->cfg, m->user)) {
+		pf_log(&m->log, LOG_DEBUG, "%s is in ignore_users", m->user);
+		return PAM_IGNORE;
+	}
+	m->uid = m->account.uid;
+	m->root_like = m->account.root_like;
+	m->exempt = m->account.root_like && !m->cfg.even_deny_root;
 	resolve_cloud(m);
 	return PAM_SUCCESS;
 }
@@ -351,21 +425,27 @@ static int dispatch(struct pf_module *m)
 
 static int run(pam_handle_t *pamh, bool auth, int flags, int argc, const char **argv)
 {
+	struct pf_host_guard guard;
 	struct pf_module m;
 	int rv;
 
 	memset(&m, 0, sizeof(m));
 	m.pamh = pamh;
 	m.privileged = geteuid() == 0;
+	/* Everything the module does runs under the guard, restored before we return. */
+	pf_host_guard_enter(&guard, m.privileged);
 	pf_audit_logger_init(&m);
 	rv = load_config(&m, auth, flags, argc, argv);
 	if (rv == PAM_SUCCESS)
 		rv = resolve_user(&m);
-	if (rv == PAM_SUCCESS)
+	if (rv == PAM_SUCCESS) {
+		pf_flow_load_attempt(&m);
 		rv = dispatch(&m);
+	}
 	pf_direct_close(&m);
 	if (m.cfg_loaded)
 		pf_config_free(&m.cfg);
+	pf_host_guard_leave(&guard);
 	return rv;
 }
 

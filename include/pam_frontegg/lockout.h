@@ -75,10 +75,26 @@ enum pf_rc pf_lockout_record_failure(const struct pf_lockout *lo, const struct p
 				     struct pf_failure_result *out);
 
 /*
+ * Counts an attempt before the password is checked (doc/invariants.md,
+ * invariant 15): appends it unsettled, so a process killed or stopped by a
+ * limit before it records the outcome still pays for it. When the failures
+ * and the attempts left unsettled by earlier processes already reach deny,
+ * the host lock starts instead (outcome PF_FAIL_LOCKED_NOW, cloud lock
+ * queued) and nothing is recorded; WHILE_LOCKED and EXEMPT record nothing.
+ */
+enum pf_rc pf_lockout_record_attempt(const struct pf_lockout *lo, const struct pf_auth_event *ev,
+				     struct pf_failure_result *out);
+/* record_failure that also settles the attempt made at `attempt` (0: none) into it. */
+enum pf_rc pf_lockout_settle_failure(const struct pf_lockout *lo, const struct pf_auth_event *ev,
+				     int64_t attempt, struct pf_failure_result *out);
+
+/*
  * A successful authentication: clears the tally unless the user is locked
  * (returns PF_ERR_BUSY then). Writes nothing when there is nothing to clear.
  */
 enum pf_rc pf_lockout_record_success(const struct pf_lockout *lo, int64_t now);
+/* record_success that also settles away the attempt made at `attempt` (0: none). */
+enum pf_rc pf_lockout_settle_success(const struct pf_lockout *lo, int64_t now, int64_t attempt);
 
 /* What Frontegg said about a user. */
 struct pf_cloud_answer {

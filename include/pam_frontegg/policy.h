@@ -24,6 +24,21 @@ bool pf_host_locked(const struct pf_user_state *s, int64_t now);
 
 /* Failures that count at now (inside fail_interval, after the last reset). */
 unsigned pf_recent_failures(const struct pf_user_state *s, const struct pf_policy *p, int64_t now);
+/* Unsettled attempts inside fail_interval: failures unless settled by a success. */
+unsigned pf_pending_attempts(const struct pf_user_state *s, const struct pf_policy *p, int64_t now);
+
+/* Adds an unsettled attempt; a full list turns its oldest into a failure. */
+void pf_push_attempt(struct pf_user_state *s, const struct pf_failure *f);
+/* Settles (removes) one unsettled attempt made at when; false when there is none. */
+bool pf_settle_attempt(struct pf_user_state *s, int64_t when);
+/*
+ * An attempt about to be made at now: starts the host lock when the
+ * failures and the attempts still unsettled already reach deny (they are
+ * failures whose processes never came back). PF_FAIL_LOCKED_NOW then, else
+ * PF_FAIL_COUNTED (or PF_FAIL_EXEMPT, PF_FAIL_WHILE_LOCKED): nothing recorded.
+ */
+enum pf_failure_outcome pf_attempt_outcome(struct pf_user_state *s, const struct pf_policy *p,
+					   int64_t now);
 
 enum pf_failure_outcome {
 	PF_FAIL_COUNTED,      /* recorded, still below deny */

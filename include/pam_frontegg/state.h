@@ -27,6 +27,7 @@
 #include "log.h"
 
 #define PF_FAIL_RING        PF_DENY_MAX
+#define PF_ATTEMPT_MAX      16 /* unsettled attempts kept; an older one becomes a failure */
 #define PF_SERVICE_MAX      32
 #define PF_RHOST_MAX        64
 #define PF_TTY_MAX          32
@@ -62,6 +63,13 @@ struct pf_user_state {
 	char identity[PF_IDENT_MAX + 1]; /* the e-mail or id frontegg_id came from */
 	unsigned push_attempts;          /* failed deliveries of the outbox entry (for status) */
 	int64_t push_last_at;            /* when the last failed delivery was tried */
+	/*
+	 * Attempts counted before the password was checked and not settled yet
+	 * (doc/invariants.md, invariant 15), oldest first: an attempt whose
+	 * process never came back counts as a failure.
+	 */
+	unsigned n_attempt;
+	struct pf_failure attempt[PF_ATTEMPT_MAX];
 	/* How the record was read, never written: its journal after "end". */
 	unsigned journal_lines;
 	bool journal_torn; /* its last append was cut short */
@@ -136,6 +144,11 @@ PF_NODISCARD enum pf_rc pf_store_commit(struct pf_txn *txn);
 bool pf_store_can_append(const struct pf_txn *txn);
 /* Appends f to NAME's record as a journal line (one write, no flush). */
 PF_NODISCARD enum pf_rc pf_store_append_failure(struct pf_txn *txn, const struct pf_failure *f);
+/* Appends f as an attempt line (counted before the password is checked). */
+PF_NODISCARD enum pf_rc pf_store_append_attempt(struct pf_txn *txn, const struct pf_failure *f);
+/* Appends "settle WHEN", then f as a failure line when f is not NULL, in one write. */
+PF_NODISCARD enum pf_rc pf_store_append_settle(struct pf_txn *txn, int64_t when,
+					       const struct pf_failure *f);
 /* Appends txn->state's cloud answer and its time the same way. */
 PF_NODISCARD enum pf_rc pf_store_append_cloud(struct pf_txn *txn);
 /* Releases the lock. Safe to call twice. */
@@ -148,6 +161,15 @@ void pf_store_end(struct pf_txn *txn);
 PF_NODISCARD enum pf_rc pf_store_claim(struct pf_store *st, const char *user, int *fd);
 void pf_store_release_claim(int fd);
 
+/*
+ * Removes the temporary files (".tmp.*") writers killed between create and
+ * rename left in the state directory and its users/ and outbox/, when they
+ * are older than max_age seconds (a live writer needs milliseconds).
+ * *removed counts them. Only regular files and links are removed.
+ */
+#define PF_TMP_MAX_AGE 900
+PF_NODISCARD enum pf_rc pf_store_sweep_tmp(struct pf_store *st, int64_t max_age, unsigned *removed);
+
 /* Calls fn for every user with a record, in directory order. */
 typedef int (*pf_user_fn)(const char *user, void *arg);
 PF_NODISCARD enum pf_rc pf_store_list(struct pf_store *st, pf_user_fn fn, void *arg);
@@ -158,6 +180,8 @@ PF_NODISCARD enum pf_rc pf_state_parse(const char *text, size_t len, struct pf_u
 size_t pf_state_format(const struct pf_user_state *s, char *buf, size_t size);
 /* One "fail ..." or "cloud ..." line, as in the record and its journal; same return. */
 size_t pf_failure_format(const struct pf_failure *f, char *buf, size_t size);
+size_t pf_attempt_format(const struct pf_failure *f, char *buf, size_t size);
+size_t pf_settle_format(int64_t when, char *buf, size_t size);
 size_t pf_cloud_format(const struct pf_user_state *s, char *buf, size_t size);
 
 /* Copies a field for a failure record: printable, no spaces, "-" when empty. */

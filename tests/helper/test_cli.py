@@ -70,7 +70,7 @@ def status_json_is_stable(ctx):
     assert set(doc) == {"users", "outbox_depth", "outbox_parked", "last_sync"}, doc.keys()
     users = {u["user"]: u for u in doc["users"]}
     bin_ = users["bin"]
-    eq(set(bin_), {"user", "state", "failures", "failures_total", "host_locked", "would_lock", "lock_since",
+    eq(set(bin_), {"user", "state", "failures", "failures_total", "host_locked", "would_lock", "lock_since", "failure_records",
                    "locked_until", "cloud", "cloud_checked_at", "frontegg_id",
                    "cloud_lock_pushed", "outbox", "outbox_parked", "push_failures",
                    "push_failed_at"})
@@ -293,6 +293,28 @@ def secret_never_in_logs_argv_or_environment(ctx):
 
 
 @test
+def shipped_helper_trusts_only_root(ctx):
+    """The test builds trust the owner of the build tree (tests/lib/variants.mk);
+    what ships trusts root alone, whoever runs it: a configuration owned by
+    anyone else is refused."""
+    shipped = os.path.join(pftest.BUILDDIR, "helper", "frontegg-lockout")
+    h = Host(ctx["emu"], name="owner")
+    try:
+        env = {}
+        if pftest.REALLY_ROOT:
+            os.chown(h.conf, 65534, 65534)
+        else:  # root by uid_wrapper; the file stays ours
+            env = {"LD_PRELOAD": pftest.uid_wrapper_lib(), "UID_WRAPPER": "1",
+                   "UID_WRAPPER_ROOT": "1"}
+        p = h.run("status", env=env, helper=shipped)
+        eq(p.returncode, EXIT_CONFIG, p.stderr)
+        owner = 65534 if pftest.REALLY_ROOT else pftest.OWNER
+        assert "owned by uid %d, expected uid 0" % owner in p.stderr, p.stderr
+    finally:
+        h.cleanup()
+
+
+@test
 def check_config_is_a_gate_anyone_can_run(ctx):
     h = ctx["host"]
     p = h.run("check-config", h.conf, check=EXIT_OK)
@@ -312,6 +334,53 @@ def check_config_is_a_gate_anyone_can_run(ctx):
                 eq(p.returncode, want, p.stdout + p.stderr)
     finally:
         bad.cleanup()
+
+
+# --- forensics
+
+
+def login_user():
+    """The name behind this process's login uid, or None when it is unset."""
+    import pwd
+    try:
+        uid = int(open("/proc/self/loginuid").read())
+        return None if uid == 4294967295 else pwd.getpwuid(uid).pw_name
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+@test
+def forensics_admin_action_names_the_actor_and_the_reason(ctx):
+    h = ctx["host"]
+    log = os.path.join(h.dir, "syslog")
+    env = {"LD_PRELOAD": pftest.SYSLOG_SHIM, "PF_FAKE_SYSLOG_FILE": log,
+           "ASAN_OPTIONS": "verify_asan_link_order=0", "SUDO_USER": "alice"}
+    h.run("lock", "uucp", "--reason", 'ticket "42": brute force', env=env)
+    h.run("unlock", "uucp", env=dict(env, SUDO_USER="../x"))  # not a name: ignored
+    lines = [line for line in open(log).read().splitlines() if "admin action:" in line]
+    eq(len(lines), 2, lines)
+    actor = login_user() or "alice"
+    assert ("admin action: action=lock user=uucp actor=%s caller=root time=" % actor) \
+        in lines[0], lines[0]
+    assert lines[0].endswith("Z reason=\"ticket '42': brute force\""), lines[0]
+    assert "actor=%s " % (login_user() or "root") in lines[1], lines[1]
+    assert " reason=\"\"" in lines[1], lines[1]
+
+
+@test
+def forensics_status_lists_the_failures_on_record(ctx):
+    h = ctx["host"]
+    h.fail("proxy", 2, service="sshd", rhost="198.51.100.7")
+    p = h.run("status", "proxy", check=EXIT_OK)
+    table = p.stdout.split("failures on record: 2\n")[1].splitlines()
+    eq(table[0].split(), ["WHEN", "SERVICE", "SOURCE", "TTY", "COUNTS"])
+    for row in table[1:3]:
+        when, service, source, tty, counts = row.split()
+        assert when.endswith("Z") and "T" in when, when
+        eq((service, source, tty, counts), ("sshd", "198.51.100.7", "ssh", "yes"))
+    records = h.user_status("proxy")["failure_records"]
+    eq([(r["service"], r["rhost"], r["tty"], r["counts"]) for r in records],
+       [("sshd", "198.51.100.7", "ssh", True)] * 2)
 
 
 # --- a verb's exit status says what it printed
@@ -391,9 +460,9 @@ def truthful_missing_state_dir_is_created_and_reported(ctx):
         try:
             import grp
             gid = grp.getgrnam("frontegg").gr_gid
-            eq((stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid), (0o2750, 0, gid))
+            eq((stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid), (0o2750, pftest.OWNER, gid))
         except KeyError:
-            eq((stat.S_IMODE(st.st_mode), st.st_uid), (0o700, 0))
+            eq((stat.S_IMODE(st.st_mode), st.st_uid), (0o700, pftest.OWNER))
             assert "created 0700 root:root: group frontegg does not exist" in p.stderr, p.stderr
     finally:
         h.cleanup()

@@ -4,12 +4,14 @@ helper group, acts for its caller's own account only and reads only its
 compiled-in configuration; frontegg-lockout is a root tool that refuses an
 unprivileged caller. Each program runs for real, as root installs it, with
 the unprivileged steps run through setpriv."""
+import fcntl
 import os
 import resource
 import shutil
 import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import pftest  # noqa: E402
@@ -244,6 +246,28 @@ def chkstate_with_closed_stdout_writes_its_reply_nowhere_else(ctx):
         assert p.returncode in (EXIT_OK, EXIT_FAILURE), (p.returncode, p.stderr)
         eq(w.host.user_status("nobody")["failures"], 1)  # the record still parses
         eq(w.chk("check", "nobody").stdout, "cloud-stale\n")
+    finally:
+        w.cleanup()
+
+
+@test
+def inv10_chkstate_answers_before_the_deadline_when_the_lock_is_held(ctx):
+    """Another process holding the caller's lock (here root, as a stopped
+    holder would) costs the checker at most its share of timeout: it answers
+    exit 5 before the module's deadline instead of being killed at it."""
+    w = World(ctx)
+    try:
+        w.host.set(timeout="0.2")
+        w.chk("record-failure", "nobody", stdin=EVENT)  # the lock file now exists
+        with open(os.path.join(w.host.state_dir, "locks", "nobody")) as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            started = time.monotonic()
+            p = w.chk("record-failure", "nobody", stdin=EVENT)
+            took = time.monotonic() - started
+        eq(p.returncode, EXIT_STATE, p.stderr)
+        assert took < 0.2 + 0.05, "record-failure took %.3f s with timeout = 0.2" % took
+        print("# chkstate with its lock held: answered after %.0f ms" % (took * 1000))
+        eq(w.host.user_status("nobody")["failures"], 1)
     finally:
         w.cleanup()
 

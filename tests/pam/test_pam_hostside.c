@@ -7,12 +7,15 @@
 #include "autoconfig.h"
 
 #include <check.h>
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +26,33 @@
 #define T0 1700000000LL
 /* `timeout` in the test configuration (pamtest_util.c), in ms. */
 #define TIMEOUT_MS 2000
+
+/*
+ * A name service with aliases, as SSSD with AD is by default (case
+ * insensitive, realm-qualified): this program's getpwnam_r wins the symbol
+ * lookup (it is linked -export-dynamic), maps an alias to its account's
+ * canonical name and asks nss_wrapper for that.
+ */
+int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t size, struct passwd **res);
+
+static const char *const aliases[][2] = {
+	{ "ALICE", "alice" },
+	{ "alice@example.test", "alice" },
+	{ "Alice@EXAMPLE.TEST", "alice" },
+	{ "ROOT", "root" },
+};
+
+int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t size, struct passwd **res)
+{
+	static int (*next)(const char *, struct passwd *, char *, size_t, struct passwd **);
+
+	if (next == NULL)
+		*(void **)&next = dlsym(RTLD_NEXT, "getpwnam_r");
+	for (size_t i = 0; name != NULL && i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcmp(name, aliases[i][0]) == 0)
+			name = aliases[i][1];
+	return next(name, pw, buf, size, res);
+}
 
 static void setup(void)
 {
@@ -110,6 +140,17 @@ static int run_admin(const char *verb, const char *user, int64_t *ms, char *err,
 	return WEXITSTATUS(st);
 }
 
+/* A temporary file a writer killed long ago (on the test clock) left behind. */
+static void stale_temp_file(const char *rel)
+{
+	struct timespec t[2] = { { T0 - 2 * PF_TMP_MAX_AGE, 0 }, { T0 - 2 * PF_TMP_MAX_AGE, 0 } };
+	int fd = open(pt_path(rel), O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(utimensat(AT_FDCWD, pt_path(rel), t, 0), 0);
+}
+
 static int64_t timed_call(const char *user, enum pt_entry e, int *rv)
 {
 	int64_t t0 = pt_mono_ms();
@@ -168,9 +209,11 @@ START_TEST(inv10_admin_verbs_and_sync_name_the_busy_user)
 	ck_assert_msg(strstr(err, "alice is busy"), "sync said: %s", err);
 	ck_assert_msg(ms <= TIMEOUT_MS + 500, "sync took %lld ms", (long long)ms);
 	kill_holder(holder);
-	/* The holder gone, both finish normally. */
+	/* The holder gone, both finish normally; sync sweeps a killed writer's leftover. */
+	stale_temp_file("state/users/.tmp.00000000000000aa");
 	ck_assert_int_eq(run_admin("unlock", "alice", &ms, err, sizeof(err)), 0);
 	ck_assert_int_eq(run_admin("sync", "--progress", &ms, err, sizeof(err)), 0);
+	ck_assert(!pt_exists("state/users/.tmp.00000000000000aa"));
 }
 END_TEST
 
@@ -276,6 +319,189 @@ START_TEST(inv11_admin_lock_holds_without_free_descriptors)
 }
 END_TEST
 
+/* ---- invariant 15: counted before the password, settled after ------------------ */
+
+enum limit { KILL_AFTER_PREAUTH, FSIZE_ZERO, FSIZE_ZERO_IGNORED, NOFILE_FULL };
+
+/*
+ * The limit an attacker sets: soft and hard (`ulimit -f 0`) where root may
+ * raise a hard limit again (CAP_SYS_RESOURCE), else the soft limit only
+ * (`ulimit -S -f 0`): without that capability a hard limit is beyond the
+ * module too, and then it refuses (invariant 11) rather than count.
+ */
+/* Whether this process has CAP_SYS_RESOURCE (bit 24 of CapEff). */
+static bool may_raise_hard_limits(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	unsigned long long caps = 0;
+	char line[256];
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return (caps >> 24) & 1;
+}
+
+static void limit_to(int resource, rlim_t value)
+{
+	struct rlimit rl;
+
+	if (getrlimit(resource, &rl) != 0)
+		_exit(93);
+	rl.rlim_cur = value;
+	if (may_raise_hard_limits())
+		rl.rlim_max = value;
+	if (setrlimit(resource, &rl) != 0)
+		_exit(91);
+}
+
+/*
+ * One wrong password of bob in a child process the attacker controls: killed
+ * between preauth and authfail, or running under `ulimit -f 0` (SIGXFSZ kills
+ * or, ignored, makes writes fail), or with no descriptor to spare.
+ */
+static void hostile_attempt(enum limit how)
+{
+	struct pam_conv c = { refuse_conv, NULL };
+	pam_handle_t *ph = NULL;
+	int st;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		/* The limits come after pam_start: pam_wrapper copies the service files there. */
+		if (pam_start(how == KILL_AFTER_PREAUTH ? "e-preauth" : "fail", "bob", &c, &ph) !=
+		    PAM_SUCCESS)
+			_exit(90);
+		if (how == FSIZE_ZERO_IGNORED)
+			signal(SIGXFSZ, SIG_IGN);
+		if (how == FSIZE_ZERO || how == FSIZE_ZERO_IGNORED)
+			limit_to(RLIMIT_FSIZE, 0);
+		if (how == NOFILE_FULL)
+			limit_to(RLIMIT_NOFILE, (rlim_t)fill_fd_holes() + 2);
+		(void)pam_authenticate(ph, 0);
+		if (how == KILL_AFTER_PREAUTH)
+			raise(SIGKILL); /* the password was "checked": the outcome never recorded */
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+}
+
+static void twenty_then_the_right_password(enum limit how)
+{
+	struct pf_user_state s;
+
+	for (int i = 0; i < 20; i++)
+		hostile_attempt(how);
+	ck_assert_int_eq(pt_run("ok", "bob", true, true, 0).auth, PAM_AUTH_ERR);
+	ck_assert(pt_state("bob", &s));
+	ck_assert_msg(s.lock_since != 0, "bob is not locked");
+}
+
+START_TEST(inv15_killed_between_preauth_and_authfail)
+{
+	twenty_then_the_right_password(KILL_AFTER_PREAUTH);
+}
+END_TEST
+
+START_TEST(inv15_file_size_limit_zero)
+{
+	twenty_then_the_right_password(FSIZE_ZERO);
+}
+END_TEST
+
+START_TEST(inv15_file_size_limit_zero_sigxfsz_ignored)
+{
+	twenty_then_the_right_password(FSIZE_ZERO_IGNORED);
+}
+END_TEST
+
+START_TEST(inv15_no_free_descriptor)
+{
+	twenty_then_the_right_password(NOFILE_FULL);
+}
+END_TEST
+
+START_TEST(inv15_right_password_on_the_deny_th_try_succeeds)
+{
+	struct pf_user_state s;
+	struct pt_stack r;
+
+	ck_assert_int_ne(pt_run("fail", "bob", true, false, 0).auth, PAM_SUCCESS);
+	ck_assert_int_ne(pt_run("fail", "bob", true, false, 0).auth, PAM_SUCCESS);
+	r = pt_run("ok", "bob", true, true, 0); /* the third try of deny = 3 */
+	ck_assert_int_eq(r.auth, PAM_SUCCESS);
+	ck_assert_int_eq(r.acct, PAM_SUCCESS);
+	/* A successful login leaves no trace: no failure, no attempt. */
+	ck_assert(pt_state("bob", &s));
+	ck_assert_uint_eq(s.n_fail, 0);
+	ck_assert_uint_eq(s.n_attempt, 0);
+	/* A wrong password settles its attempt into one failure, never two. */
+	ck_assert_int_ne(pt_run("fail", "bob", true, false, 0).auth, PAM_SUCCESS);
+	ck_assert(pt_state("bob", &s));
+	ck_assert_uint_eq(s.n_fail, 1);
+	ck_assert_uint_eq(s.n_attempt, 0);
+}
+END_TEST
+
+START_TEST(inv14_host_limits_and_signals_restored)
+{
+	struct rlimit fsize = { 1 << 20, 1 << 20 }, nofile, after;
+	sigset_t mask, now;
+
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &fsize), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &nofile), 0);
+	sigemptyset(&mask);
+	ck_assert_int_eq(sigprocmask(SIG_SETMASK, &mask, NULL), 0);
+	ck_assert_int_ne(pt_run("fail", "bob", true, true, 0).auth, PAM_SUCCESS);
+	ck_assert_int_eq(pt_run("ok", "alice", true, true, 0).auth, PAM_SUCCESS);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &after), 0);
+	ck_assert(after.rlim_cur == fsize.rlim_cur && after.rlim_max == fsize.rlim_max);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &after), 0);
+	ck_assert(after.rlim_cur == nofile.rlim_cur && after.rlim_max == nofile.rlim_max);
+	ck_assert_int_eq(sigprocmask(SIG_SETMASK, NULL, &now), 0);
+	ck_assert(!sigismember(&now, SIGXFSZ) && !sigismember(&now, SIGPIPE));
+}
+END_TEST
+
+/* ---- invariant 8: one account, one record ------------------------------------ */
+
+START_TEST(inv8_aliases_share_one_tally_and_one_lock)
+{
+	ck_assert_int_eq(pt_call1("ALICE", PT_AUTHFAIL, NULL), PAM_AUTH_ERR);
+	ck_assert_int_eq(pt_call1("alice@example.test", PT_AUTHFAIL, NULL), PAM_AUTH_ERR);
+	ck_assert_int_eq(pt_run("fail", "Alice@EXAMPLE.TEST", true, false, 0).auth, PAM_AUTH_ERR);
+	/* Three failures of one account: locked under every name, one record. */
+	ck_assert_int_eq(pt_dir_entries("state/users"), 1);
+	ck_assert(pt_exists("state/users/alice"));
+	ck_assert(pt_log_has("host lock: user=alice until="));
+	ck_assert_int_eq(pt_call1("alice", PT_PREAUTH, NULL), PAM_AUTH_ERR);
+	ck_assert_int_eq(pt_call1("ALICE", PT_PREAUTH, NULL), PAM_AUTH_ERR);
+	ck_assert_int_eq(pt_call1("alice@example.test", PT_ACCOUNT, NULL), PAM_PERM_DENIED);
+	ck_assert_int_eq(pt_run("ok", "ALICE", true, true, 0).auth, PAM_AUTH_ERR);
+	/* root's aliases are root: exempt, and never recorded. */
+	ck_assert_int_eq(pt_run("ok", "ROOT", true, true, 0).acct, PAM_SUCCESS);
+	ck_assert_int_eq(pt_dir_entries("state/users"), 1);
+}
+END_TEST
+
+START_TEST(inv8_resolved_name_that_cannot_be_keyed_is_refused)
+{
+	/* x@corp: known to NSS (pamenv.sh), not a name the store can key. */
+	ck_assert_int_eq(pt_call1("x@corp", PT_PREAUTH, NULL), PAM_AUTHINFO_UNAVAIL);
+	ck_assert_int_eq(pt_call1("x@corp", PT_AUTHFAIL, NULL), PAM_AUTH_ERR);
+	ck_assert_int_eq(pt_call1("x@corp", PT_ACCOUNT, NULL), PAM_AUTHINFO_UNAVAIL);
+	ck_assert_int_ne(pt_run("ok", "x@corp", true, true, 0).auth, PAM_SUCCESS);
+	ck_assert(pt_log_has("refused: uid 1005 has a name pam_frontegg cannot key"));
+	ck_assert_int_eq(pt_dir_entries("state/users"), 0);
+	/* Unknown names stay ignored, and are not logged. */
+	ck_assert_int_eq(pt_call1("zed@example.test", PT_PREAUTH, NULL), PAM_IGNORE);
+	ck_assert(!pt_log_has("zed"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("pam_hostside");
@@ -287,6 +513,14 @@ static Suite *suite(void)
 	tcase_add_test(tc, inv10_admin_verbs_and_sync_name_the_busy_user);
 	tcase_add_test(tc, inv2_stale_cloud_lock_with_failing_refresh_is_refused);
 	tcase_add_test(tc, inv11_admin_lock_holds_without_free_descriptors);
+	tcase_add_test(tc, inv15_killed_between_preauth_and_authfail);
+	tcase_add_test(tc, inv15_file_size_limit_zero);
+	tcase_add_test(tc, inv15_file_size_limit_zero_sigxfsz_ignored);
+	tcase_add_test(tc, inv15_no_free_descriptor);
+	tcase_add_test(tc, inv15_right_password_on_the_deny_th_try_succeeds);
+	tcase_add_test(tc, inv14_host_limits_and_signals_restored);
+	tcase_add_test(tc, inv8_aliases_share_one_tally_and_one_lock);
+	tcase_add_test(tc, inv8_resolved_name_that_cannot_be_keyed_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -26,6 +26,7 @@ START_TEST(root_is_root_like)
 	struct pf_account a;
 
 	ck_assert_int_eq(pf_account_lookup(&cfg, "root", &a), PF_OK);
+	ck_assert_str_eq(a.name, "root"); /* the canonical name, the record's key */
 	ck_assert_uint_eq(a.uid, 0);
 	ck_assert(a.root_like);
 }
@@ -51,9 +52,19 @@ START_TEST(unknown_and_hostile_names)
 {
 	struct pf_account a;
 
+	char longname[PF_ASK_MAX + 2];
+
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
 	ck_assert_int_eq(pf_account_lookup(&cfg, "no-such-user-pf", &a), PF_ERR_NOENT);
-	ck_assert_int_eq(pf_account_lookup(&cfg, "../root", &a), PF_ERR_INVAL);
+	/* Asked of NSS, which knows no such account: nothing of it becomes a path. */
+	ck_assert_int_eq(pf_account_lookup(&cfg, "../root", &a), PF_ERR_NOENT);
+	ck_assert_str_eq(a.name, "");
+	/* Not worth asking. */
 	ck_assert_int_eq(pf_account_lookup(&cfg, "root\n", &a), PF_ERR_INVAL);
+	ck_assert_int_eq(pf_account_lookup(&cfg, "ro ot", &a), PF_ERR_INVAL);
+	ck_assert_int_eq(pf_account_lookup(&cfg, longname, &a), PF_ERR_INVAL);
+	ck_assert(!a.resolved);
 }
 END_TEST
 

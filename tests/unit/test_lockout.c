@@ -134,6 +134,68 @@ START_TEST(success_clears_unless_locked)
 }
 END_TEST
 
+static struct pf_failure_result attempt(int64_t now)
+{
+	struct pf_auth_event ev = { "sshd", "192.0.2.1", "ssh", now };
+	struct pf_failure_result r;
+
+	ck_assert_int_eq(pf_lockout_record_attempt(&lo, &ev, &r), PF_OK);
+	return r;
+}
+
+static struct pf_user_state alice_state(void)
+{
+	struct pf_user_state s;
+
+	ck_assert_int_eq(pf_store_read(&st, "alice", (uid_t)-1, &s), PF_OK);
+	return s;
+}
+
+START_TEST(inv15_unsettled_attempts_count_as_failures)
+{
+	struct pf_outbox_entry e;
+	struct pf_failure_result r;
+
+	/* Three attempts whose processes never came back: each one a journal line. */
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(attempt(T0 + i).outcome, PF_FAIL_COUNTED);
+	ck_assert_uint_eq(alice_state().n_attempt, 3);
+	ck_assert_uint_eq(journal_lines_on_disk(), 2); /* the first one created the record */
+	ck_assert_int_eq(verdict(T0 + 3, false), PF_VERDICT_ALLOW);
+	/* The fourth finds deny reached: the lock starts, with its one cloud lock. */
+	r = attempt(T0 + 3);
+	ck_assert_int_eq(r.outcome, PF_FAIL_LOCKED_NOW);
+	ck_assert(r.push_queued);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &e), PF_OK);
+	ck_assert_int_eq(verdict(T0 + 3, false), PF_VERDICT_HOST_LOCKED);
+	ck_assert_int_eq(attempt(T0 + 4).outcome, PF_FAIL_WHILE_LOCKED);
+}
+END_TEST
+
+START_TEST(inv15_settled_attempts_do_not_count)
+{
+	struct pf_auth_event ev = { "sshd", "192.0.2.1", "ssh", T0 + 1 };
+	struct pf_failure_result r;
+
+	fail_auth(T0);
+	attempt(T0 + 1);
+	/* Its failure settles it: one failure, not two. */
+	ck_assert_int_eq(pf_lockout_settle_failure(&lo, &ev, T0 + 1, &r), PF_OK);
+	ck_assert_uint_eq(r.recent_failures, 2);
+	ck_assert_uint_eq(alice_state().n_attempt, 0);
+	/* The deny-th attempt with the right password: settled away by the success. */
+	ck_assert_int_eq(attempt(T0 + 2).outcome, PF_FAIL_COUNTED);
+	ck_assert_int_eq(pf_lockout_settle_success(&lo, T0 + 2, T0 + 2), PF_OK);
+	ck_assert_uint_eq(alice_state().n_attempt, 0);
+	ck_assert_uint_eq(alice_state().n_fail, 0);
+	/* An attempt settled by a success alone costs one more journal line. */
+	ck_assert_int_eq(attempt(T0 + 3).outcome, PF_FAIL_COUNTED);
+	ck_assert_int_eq(pf_lockout_settle_success(&lo, T0 + 3, T0 + 3), PF_OK);
+	ck_assert_uint_eq(journal_lines_on_disk(), 2);
+	ck_assert_uint_eq(alice_state().n_attempt, 0);
+}
+END_TEST
+
 START_TEST(cloud_verdicts_follow_the_cache)
 {
 	bool cleared;
@@ -425,6 +487,8 @@ int main(void)
 	tcase_add_test(tc, inv5_expiry_leaves_a_lock_someone_else_made);
 	tcase_add_test(tc, inv5_failure_after_expiry_reports_the_queued_unlock);
 	tcase_add_test(tc, corrupt_record_is_error_then_replaced);
+	tcase_add_test(tc, inv15_unsettled_attempts_count_as_failures);
+	tcase_add_test(tc, inv15_settled_attempts_do_not_count);
 	suite_add_tcase(s, tc);
 	return pf_test_run(s);
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,6 +140,17 @@ static int run_admin(const char *verb, const char *user, int64_t *ms, char *err,
 	return WEXITSTATUS(st);
 }
 
+/* A temporary file a writer killed long ago (on the test clock) left behind. */
+static void stale_temp_file(const char *rel)
+{
+	struct timespec t[2] = { { T0 - 2 * PF_TMP_MAX_AGE, 0 }, { T0 - 2 * PF_TMP_MAX_AGE, 0 } };
+	int fd = open(pt_path(rel), O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(utimensat(AT_FDCWD, pt_path(rel), t, 0), 0);
+}
+
 static int64_t timed_call(const char *user, enum pt_entry e, int *rv)
 {
 	int64_t t0 = pt_mono_ms();
@@ -197,9 +209,11 @@ START_TEST(inv10_admin_verbs_and_sync_name_the_busy_user)
 	ck_assert_msg(strstr(err, "alice is busy"), "sync said: %s", err);
 	ck_assert_msg(ms <= TIMEOUT_MS + 500, "sync took %lld ms", (long long)ms);
 	kill_holder(holder);
-	/* The holder gone, both finish normally. */
+	/* The holder gone, both finish normally; sync sweeps a killed writer's leftover. */
+	stale_temp_file("state/users/.tmp.00000000000000aa");
 	ck_assert_int_eq(run_admin("unlock", "alice", &ms, err, sizeof(err)), 0);
 	ck_assert_int_eq(run_admin("sync", "--progress", &ms, err, sizeof(err)), 0);
+	ck_assert(!pt_exists("state/users/.tmp.00000000000000aa"));
 }
 END_TEST
 

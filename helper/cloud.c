@@ -369,6 +369,8 @@ static enum pf_park park_reason(enum fg_result r)
 static void log_delivery(struct cloud *c, const struct pf_lockout *lo,
 			 const struct pf_outbox_entry *e, const struct delivery *d)
 {
+	if (d->r == FG_OK && e->action == PF_ACTION_LOCK)
+		pf_store_count(lo->st, "cloud-lock-pushed");
 	if (d->r == FG_OK)
 		pf_log(&c->app->log, LOG_NOTICE, "Frontegg confirmed the %s of %s (%s)",
 		       pf_action_str(e->action), lo->user, d->id);

@@ -166,6 +166,37 @@ def inv5_cloud_unlock_on_expiry_no_keeps_the_cloud_lock(ctx):
         h.cleanup()
 
 
+def metric(path, name):
+    for line in open(path).read().splitlines():
+        if line.startswith(name + " "):
+            return int(float(line.split()[1]))
+    raise AssertionError("%s not in %s" % (name, path))
+
+
+@test
+def forensics_metrics_count_failures_locks_pushes_and_refusals(ctx):
+    h = PamHost(ctx["emu"], USERS, name="counters")
+    try:
+        name, uid = fresh_user(ctx)
+        for _ in range(3):
+            assert not h.login(name, password_ok=False)
+        wait_for(lambda: cloud_locked(ctx, uid), what="the push")
+        assert not h.login(name) and not h.key_login(name)
+        metrics = os.path.join(h.dir, "metrics.prom")
+        h.run("sync", "--metrics-file", metrics, check=0)
+        # An attempt made while locked may be settled as a failure too (invariant 15).
+        assert metric(metrics, "pam_frontegg_failures_recorded_total") in (3, 4, 5)
+        eq(metric(metrics, "pam_frontegg_host_locks_total"), 1)
+        eq(metric(metrics, "pam_frontegg_cloud_locks_pushed_total"), 1)
+        eq(metric(metrics, 'pam_frontegg_refusals_total{reason="host-locked"}'), 2)
+        assert not h.login(name)
+        h.run("sync", "--metrics-file", metrics, check=0)  # totals keep adding up
+        eq(metric(metrics, 'pam_frontegg_refusals_total{reason="host-locked"}'), 3)
+        eq(metric(metrics, "pam_frontegg_host_locks_total"), 1)
+    finally:
+        h.cleanup()
+
+
 @test
 def audit_only_mode_refuses_nobody_and_calls_no_lock_endpoint(ctx):
     h = PamHost(ctx["emu"], USERS, name="audit", enforce="no")

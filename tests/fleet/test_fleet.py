@@ -546,6 +546,27 @@ def inv12_refused_repeat_lock_is_resolved_by_a_read_and_never_resent(ctx):
         h.cleanup()
 
 
+@test
+def inv2_a_404_never_lifts_a_cached_frontegg_lock(ctx):
+    """Cached as locked in Frontegg, then a read answers 404 (user deleted,
+    renamed, a proxy): ambiguous, so the user stays refused."""
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="lock404")
+    try:
+        name, uid = fresh_user(ctx)
+        emu.admin_lock(uid)
+        eq(h.run("refresh", name, check=0).stdout, "cloud-locked\n")
+        emu.delete_user(uid)
+        emu.reset_counters()
+        h.run("sync")  # asks about the cached lock: 404
+        eq(emu.counters()["requests"].get("get_user", 0), 1, "the sync's read")
+        eq(h.run("check", name, check=0).stdout, "cloud-locked\n", "verdict after a 404")
+        assert not h.key_login(name), "a 404 lifted a Frontegg lock"
+        eq(h.user_status(name)["cloud"], "locked")
+    finally:
+        h.cleanup()
+
+
 def queue_lock_while_down(ctx, h, name):
     """Three failures while Frontegg is down: the lock waits in the outbox."""
     emu = ctx["emu"]

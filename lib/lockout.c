@@ -235,6 +235,14 @@ enum pf_rc pf_lockout_record_attempt(const struct pf_lockout *lo, const struct p
 	return rc;
 }
 
+/* For the metrics: a failure on record, and a lock (or audit-only would-be lock) it started. */
+static void count_failure(const struct pf_lockout *lo, enum pf_failure_outcome outcome)
+{
+	pf_store_count(lo->st, "failure");
+	if (outcome == PF_FAIL_LOCKED_NOW)
+		pf_store_count(lo->st, lo->cfg->enforce ? "host-lock" : "would-lock");
+}
+
 enum pf_rc pf_lockout_settle_failure(const struct pf_lockout *lo, const struct pf_auth_event *ev,
 				     int64_t attempt, struct pf_failure_result *out)
 {
@@ -250,6 +258,8 @@ enum pf_rc pf_lockout_settle_failure(const struct pf_lockout *lo, const struct p
 	out->outcome = pf_record_failure(&txn->state, &e.p, &e.f);
 	report(out, txn, &e.p, ev->now);
 	rc = store_failure(txn, e.expired || out->outcome == PF_FAIL_LOCKED_NOW, attempt);
+	if (rc == PF_OK)
+		count_failure(lo, out->outcome);
 	if (rc == PF_OK)
 		rc = queue_cloud_lock(lo, txn, ev->now, out);
 	pf_store_end(txn);

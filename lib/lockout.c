@@ -219,6 +219,20 @@ static enum pf_rc begin_event(const struct pf_lockout *lo, const struct pf_auth_
 	return PF_OK;
 }
 
+/* For the metrics: a lock (or audit-only would-be lock) that started. */
+static void count_lock(const struct pf_lockout *lo, enum pf_failure_outcome outcome)
+{
+	if (outcome == PF_FAIL_LOCKED_NOW)
+		pf_store_count(lo->st, lo->cfg->enforce ? "host-lock" : "would-lock");
+}
+
+/* For the metrics: a failure on record, and a lock it started. */
+static void count_failure(const struct pf_lockout *lo, enum pf_failure_outcome outcome)
+{
+	pf_store_count(lo->st, "failure");
+	count_lock(lo, outcome);
+}
+
 /* The attempt of ev, in the transaction begin_event started, which it ends. */
 static enum pf_rc attempt_in(const struct pf_lockout *lo, const struct pf_auth_event *ev,
 			     struct event_txn *e, struct pf_failure_result *out)
@@ -238,6 +252,8 @@ static enum pf_rc attempt_in(const struct pf_lockout *lo, const struct pf_auth_e
 	if (rc == PF_OK)
 		rc = queue_cloud_lock(lo, txn, ev->now, out);
 	pf_store_end(txn);
+	if (rc == PF_OK)
+		count_lock(lo, out->outcome); /* attempts that never came back reached deny */
 	return rc;
 }
 
@@ -295,6 +311,8 @@ enum pf_rc pf_lockout_settle_failure(const struct pf_lockout *lo, const struct p
 	out->outcome = pf_record_failure(&txn->state, &e.p, &e.f);
 	report(out, txn, &e.p, ev->now);
 	rc = store_failure(txn, e.expired || out->outcome == PF_FAIL_LOCKED_NOW, attempt);
+	if (rc == PF_OK)
+		count_failure(lo, out->outcome);
 	if (rc == PF_OK)
 		rc = queue_cloud_lock(lo, txn, ev->now, out);
 	pf_store_end(txn);

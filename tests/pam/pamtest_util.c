@@ -228,7 +228,15 @@ void pt_reset(const char *extra_conf)
 {
 	const char *w = pt_work();
 
-	run_cmd("cd '%s' && rm -rf state helper cloud clock usermap && mkdir -m 755 helper cloud",
+	/*
+	 * A detached push of the previous test may still write into state/:
+	 * move the old directories aside (rename is atomic) before removing
+	 * them, so that it can never make this test's removal fail.
+	 */
+	run_cmd("cd '%s' && mkdir .old.$$ && "
+		"for d in state helper cloud clock usermap; do "
+		"if [ -e $d ]; then mv $d .old.$$/; fi; done && "
+		"{ rm -rf .old.* 2>/dev/null || :; } && mkdir -m 755 helper cloud",
 		w);
 	/* One stand-in for both programs: it logs the name it was run by. */
 	run_cmd("cp '%s' '%s/helper/frontegg-lockout'", env_or_die("PF_FAKE_HELPER"), w);

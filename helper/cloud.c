@@ -149,6 +149,11 @@ enum fg_result cloud_refresh(struct cloud *c, const struct pf_lockout *lo, bool 
 	if (r == FG_OK)
 		*cleared =
 		    store(c, lo, u.locked ? PF_CLOUD_LOCKED : PF_CLOUD_UNLOCKED, u.id, ident.value);
+	else if (r == FG_NOT_FOUND && s.cloud == PF_CLOUD_LOCKED)
+		/* Only a read that shows the user unlocked lifts a Frontegg lock. */
+		pf_log(&c->app->log, LOG_WARNING,
+		       "Frontegg answered 404 for %s, known as locked there: kept locked",
+		       lo->user);
 	else if (r == FG_NOT_FOUND)
 		*cleared = store(c, lo, PF_CLOUD_ABSENT, "", ident.value);
 	return r;

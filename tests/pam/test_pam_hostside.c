@@ -466,6 +466,42 @@ START_TEST(inv14_host_limits_and_signals_restored)
 }
 END_TEST
 
+/* ---- invariant 9: a refresh for interactive logins only ------------------------- */
+
+/* The account phase alone, as cron runs it: PAM_TTY "cron", no remote host. */
+static int cron_account(const char *user)
+{
+	struct pam_conv c = { refuse_conv, NULL };
+	pam_handle_t *ph = NULL;
+	int rv;
+
+	ck_assert_int_eq(pam_start("e-account", user, &c, &ph), PAM_SUCCESS);
+	ck_assert_int_eq(pam_set_item(ph, PAM_TTY, "cron"), PAM_SUCCESS);
+	rv = pam_acct_mgmt(ph, PAM_SILENT);
+	pam_end(ph, rv);
+	return rv == PAM_MODULE_UNKNOWN ? PAM_IGNORE : rv;
+}
+
+START_TEST(inv9_non_interactive_account_uses_the_cache)
+{
+	/* Never asked, stale: cron passes on the cache and asks nobody. */
+	ck_assert_int_eq(cron_account("alice"), PAM_SUCCESS);
+	ck_assert_uint_eq(pt_calls(NULL), 0);
+	/* An interactive login refreshes and learns that alice is locked. */
+	pt_cloud_says("alice", "locked");
+	ck_assert_int_eq(pt_call1("alice", PT_ACCOUNT, NULL), PAM_PERM_DENIED);
+	ck_assert_uint_eq(pt_calls("refresh"), 1);
+	/* Stale again: cron keeps the LOCKED without a request. */
+	pt_clock_set(T0 + 600);
+	ck_assert_int_eq(cron_account("alice"), PAM_PERM_DENIED);
+	ck_assert_uint_eq(pt_calls("refresh"), 1);
+	/* The next interactive login asks again, and an unlock is seen. */
+	pt_cloud_says("alice", "unlocked");
+	ck_assert_int_eq(pt_call1("alice", PT_ACCOUNT, NULL), PAM_SUCCESS);
+	ck_assert_uint_eq(pt_calls("refresh"), 2);
+}
+END_TEST
+
 /* ---- invariant 8: one account, one record ------------------------------------ */
 
 START_TEST(inv8_aliases_share_one_tally_and_one_lock)
@@ -519,6 +555,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, inv15_no_free_descriptor);
 	tcase_add_test(tc, inv15_right_password_on_the_deny_th_try_succeeds);
 	tcase_add_test(tc, inv14_host_limits_and_signals_restored);
+	tcase_add_test(tc, inv9_non_interactive_account_uses_the_cache);
 	tcase_add_test(tc, inv8_aliases_share_one_tally_and_one_lock);
 	tcase_add_test(tc, inv8_resolved_name_that_cannot_be_keyed_is_refused);
 	suite_add_tcase(s, tc);

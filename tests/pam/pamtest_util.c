@@ -140,6 +140,12 @@ static void run_cmd(const char *fmt, ...)
 	/* Not system(): it would change SIGCHLD, which some tests watch. */
 	pid = fork();
 	if (pid == 0) {
+		/*
+		 * Set-up commands need no wrapper: pam_wrapper would claim one of its
+		 * few shared /tmp/pam.X directories in every process of them.
+		 */
+		unsetenv("LD_PRELOAD");
+		unsetenv("PAM_WRAPPER");
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}

@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,10 +226,52 @@ static void make_state_dir(void)
 	}
 }
 
+/* True when process pid runs a program from dir (its exe link starts with it). */
+static bool runs_from(long pid, const char *dir)
+{
+	char link[64], exe[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%ld/exe", pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	return strncmp(exe, dir, strlen(dir)) == 0;
+}
+
+/*
+ * A helper the previous test left running (a detached push, a killed
+ * helper's child) still writes in the world it was started for: it ends,
+ * or is killed, before that world is wiped and laid anew.
+ */
+static void end_leftover_helpers(void)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	DIR *proc;
+
+	snprintf(dir, sizeof(dir), "%s/helper/", pt_work());
+	proc = opendir("/proc");
+	ck_assert_ptr_nonnull(proc);
+	while ((de = readdir(proc)) != NULL) {
+		long pid = strtol(de->d_name, NULL, 10);
+
+		if (pid <= 0 || pid == (long)getpid() || !runs_from(pid, dir))
+			continue;
+		if (!pt_wait_exit(pid, 5000)) {
+			kill((pid_t)pid, SIGKILL);
+			ck_assert(pt_wait_exit(pid, 5000));
+		}
+	}
+	closedir(proc);
+}
+
 void pt_reset(const char *extra_conf)
 {
 	const char *w = pt_work();
 
+	end_leftover_helpers();
 	run_cmd("cd '%s' && rm -rf state helper cloud clock usermap && mkdir -m 755 helper cloud",
 		w);
 	/* One stand-in for both programs: it logs the name it was run by. */

@@ -21,7 +21,8 @@ struct user_view {
 	struct pf_user_state s;
 	unsigned recent;
 	bool host_locked;
-	bool would_lock; /* enforce = no: the lock recorded, not enforced */
+	bool would_lock;      /* enforce = no: the lock recorded, not enforced */
+	int64_t counts_after; /* failures after this time count (fail_interval) */
 	enum pf_action outbox;
 	enum pf_park parked;
 	bool audit_pending; /* the action went out; its audit-trail entry waits */
@@ -44,6 +45,7 @@ static void view_user(struct app *a, const char *name, struct user_view *v)
 	v->readable = rc == PF_OK || rc == PF_ERR_NOENT;
 	pf_policy_for(&a->cfg, owner == 0 || acct.root_like, &p);
 	v->recent = pf_recent_failures(&v->s, &p, now);
+	v->counts_after = now - (int64_t)p.fail_interval;
 	v->host_locked = !p.exempt && pf_host_locked(&v->s, now);
 	v->would_lock = v->host_locked && !a->cfg.enforce;
 	v->host_locked = v->host_locked && a->cfg.enforce;
@@ -60,6 +62,24 @@ static void add_json_time(cJSON *o, const char *key, int64_t t)
 		cJSON_AddNumberToObject(o, key, (double)t);
 	else
 		cJSON_AddNullToObject(o, key);
+}
+
+/* The failures the record holds, oldest first, as faillock --user lists them. */
+static void add_failure_records(cJSON *o, const struct user_view *v)
+{
+	cJSON *list = cJSON_AddArrayToObject(o, "failure_records");
+
+	for (unsigned i = 0; list != NULL && i < v->s.n_fail && i < PF_FAIL_RING; i++) {
+		const struct pf_failure *f = &v->s.fail[i];
+		cJSON *item = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(item, "time", (double)f->when);
+		cJSON_AddStringToObject(item, "service", f->service);
+		cJSON_AddStringToObject(item, "rhost", f->rhost);
+		cJSON_AddStringToObject(item, "tty", f->tty);
+		cJSON_AddBoolToObject(item, "counts", f->when > v->counts_after);
+		cJSON_AddItemToArray(list, item);
+	}
 }
 
 static cJSON *user_json(const struct user_view *v)
@@ -89,6 +109,7 @@ static cJSON *user_json(const struct user_view *v)
 		cJSON_AddStringToObject(o, "outbox_parked", pf_park_str(v->parked));
 	else
 		cJSON_AddNullToObject(o, "outbox_parked");
+	add_failure_records(o, v);
 	cJSON_AddNumberToObject(o, "push_failures", v->s.push_attempts);
 	add_json_time(o, "push_failed_at", v->s.push_last_at);
 	return o;
@@ -258,6 +279,35 @@ static bool status_json(struct status_ctx *c, int argc, char **argv)
 	return listed;
 }
 
+/* status USER: the failures on record, as faillock --user lists them. */
+static void print_failures(struct app *a, const char *name)
+{
+	static const char *const header[] = { "WHEN", "SERVICE", "SOURCE", "TTY", "COUNTS", NULL };
+	struct user_view v;
+	struct table t;
+	char when[PF_FAIL_RING][32];
+	const char *rows[PF_FAIL_RING][6];
+
+	view_user(a, name, &v);
+	printf("\nfailures on record: %u\n", v.s.n_fail);
+	if (v.s.n_fail == 0)
+		return;
+	table_init(&t, header);
+	for (unsigned i = 0; i < v.s.n_fail && i < PF_FAIL_RING; i++) {
+		const struct pf_failure *f = &v.s.fail[i];
+		const char *row[] = {
+			table_time(when[i], sizeof(when[i]), f->when), f->service, f->rhost, f->tty,
+			f->when > v.counts_after ? "yes" : "no",       NULL
+		};
+
+		memcpy(rows[i], row, sizeof(row));
+		table_measure(&t, rows[i]);
+	}
+	table_print_row(&t, stdout, header);
+	for (unsigned i = 0; i < v.s.n_fail && i < PF_FAIL_RING; i++)
+		table_print_row(&t, stdout, rows[i]);
+}
+
 static bool status_table(struct status_ctx *c, int argc, char **argv)
 {
 	static const char *const header[] = { "USER",       "FAILURES",    "HOST LOCK", "CLOUD",
@@ -267,7 +317,10 @@ static bool status_table(struct status_ctx *c, int argc, char **argv)
 	table_init(&c->table, header);
 	listed = each_user(c, MEASURE, argc, argv);
 	table_print_row(&c->table, stdout, header);
-	return listed && each_user(c, PRINT_ROWS, argc, argv);
+	listed = listed && each_user(c, PRINT_ROWS, argc, argv);
+	if (listed && argc == 1)
+		print_failures(c->a, argv[0]);
+	return listed;
 }
 
 /* An account NSS knows, or a record of one it no longer knows. */
@@ -312,6 +365,27 @@ int verb_status(struct app *a, int argc, char **argv)
  * lock missing from the outbox); an unlock is queued before it is recorded (a
  * delivered unlock clears the host), so a crash in between loses neither.
  */
+/*
+ * The audit line of an administrator's lock or unlock: stable key=value
+ * fields, the actor behind sudo, the --reason (quoted, its own quotes made
+ * single), the time in ISO 8601 UTC.
+ */
+static void audit_admin(struct app *a, const char *user, enum pf_action action, int64_t now)
+{
+	char reason[256] = "", when[32];
+
+	if (a->reason != NULL) {
+		pf_sanitize(reason, sizeof(reason), a->reason);
+		for (char *p = reason; *p; p++)
+			if (*p == '"')
+				*p = '\'';
+	}
+	pf_log(&a->log, LOG_NOTICE,
+	       "admin action: action=%s user=%s actor=%s caller=%s time=%s reason=\"%s\"",
+	       pf_action_str(action), user, a->actor, a->caller[0] ? a->caller : "-",
+	       pf_iso8601(now, when, sizeof(when)), reason);
+}
+
 static int change_host(struct app *a, const struct app_user *u, enum pf_action action, bool *queued)
 {
 	bool to_cloud = pf_lockout_pushes(&u->lo);
@@ -337,8 +411,7 @@ static int change_host(struct app *a, const struct app_user *u, enum pf_action a
 	pf_store_end(&txn);
 	if (rc != PF_OK)
 		return app_fail(a, PF_EXIT_STATE, "cannot update the state of %s", u->acct.name);
-	pf_log(&a->log, LOG_NOTICE, "%s %sed on this host by root", u->acct.name,
-	       pf_action_str(action));
+	audit_admin(a, u->acct.name, action, now);
 	return PF_EXIT_OK;
 }
 

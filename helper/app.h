@@ -18,7 +18,9 @@ struct app {
 	const char *metrics_file;
 	bool caller_root; /* real uid 0 */
 	char caller[PF_USER_MAX + 1];
-	bool stderr_log; /* echo warnings and errors on stderr */
+	char actor[PF_USER_MAX + 32]; /* who is behind it: login uid, SUDO_USER, caller */
+	const char *reason;           /* --reason, sanitised, or NULL */
+	bool stderr_log;              /* echo warnings and errors on stderr */
 	struct pf_logger log;
 	struct pf_config cfg;
 	bool cfg_loaded;
@@ -49,6 +51,13 @@ void app_close(struct app *a);
 /* Reads the client secret (inline or client_secret_file); root only, logged on failure. */
 PF_NODISCARD enum pf_rc app_read_secret(const struct pf_config *cfg, char **secret,
 					const struct pf_logger *log);
+
+/*
+ * Sets a->actor: the login uid's name (/proc/self/loginuid, kept across su
+ * and sudo), else sudo_user (SUDO_USER, read before the environment was
+ * cleared), else the caller. For the audit trail only: never for a decision.
+ */
+void app_actor_init(struct app *a, const char *sudo_user);
 
 /* Prints one error line on stderr (and to syslog); returns code. */
 int app_fail(struct app *a, int code, const char *fmt, ...) PF_PRINTF(3, 4);

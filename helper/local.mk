@@ -4,6 +4,7 @@ include helper/frontegg/client.mk
 
 sbin_PROGRAMS = helper/frontegg-lockout
 helper_frontegg_lockout_SOURCES = \
+	helper/actor.c \
 	helper/admin_verbs.c \
 	helper/app.c \
 	helper/app.h \

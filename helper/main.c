@@ -19,6 +19,7 @@
 
 #include "app.h"
 #include "check_config.h"
+#include "pam_frontegg/username.h"
 #include "sync.h"
 
 enum verb_flags {
@@ -76,6 +77,7 @@ static void usage(FILE *out)
 		     "  --conf PATH     configuration file (default " PF_DEFAULT_CONF ")\n"
 		     "  --json          status: machine-readable output\n"
 		     "  --progress      sync: show progress on a terminal\n"
+		     "  --reason TEXT   lock, unlock: why, for the audit trail\n"
 		     "  --metrics-file PATH  sync: write Prometheus textfile metrics\n"
 		     "  --help          this text\n"
 		     "  --version       the version\n\n"
@@ -130,6 +132,10 @@ static int parse_options(struct app *a, int *argc, char **argv)
 			if (i + 1 >= *argc)
 				return app_fail(a, PF_EXIT_USAGE, "%s needs a path", arg);
 			*(arg[2] == 'c' ? &a->conf_path : &a->metrics_file) = argv[++i];
+		} else if (strcmp(arg, "--reason") == 0) {
+			if (i + 1 >= *argc)
+				return app_fail(a, PF_EXIT_USAGE, "--reason needs a text");
+			a->reason = argv[++i];
 		} else if (strcmp(arg, "--json") == 0) {
 			a->json = true;
 		} else if (strcmp(arg, "--progress") == 0) {
@@ -201,6 +207,12 @@ int main(int argc, char **argv)
 	struct app a;
 	int rc;
 
+	/* Only the name of the administrator behind sudo, for the log; then nothing. */
+	const char *sudo_env = getenv("SUDO_USER");
+	char sudo_user[PF_USER_MAX + 1] = "";
+
+	if (sudo_env != NULL && pf_username_valid(sudo_env))
+		snprintf(sudo_user, sizeof(sudo_user), "%s", sudo_env);
 	/* First of all: nothing from the caller's environment reaches us. */
 	clearenv();
 	umask(077);
@@ -213,6 +225,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "frontegg-lockout: cannot identify the caller\n");
 		return rc;
 	}
+	app_actor_init(&a, sudo_user);
 	rc = run(&a, argc, argv);
 	app_close(&a);
 	closelog();

@@ -318,6 +318,17 @@ static size_t retry_busy(struct run *r)
 	return still;
 }
 
+/* Housekeeping: the temporary files of writers killed between create and rename. */
+static void sweep_tmp(struct run *r)
+{
+	unsigned removed = 0;
+
+	if (pf_store_sweep_tmp(&r->a->st, PF_TMP_MAX_AGE, &removed) != PF_OK)
+		pf_log(&r->a->log, LOG_WARNING, "sync: cannot remove every stale temporary file");
+	if (removed > 0)
+		pf_log(&r->a->log, LOG_INFO, "sync: removed %u stale temporary files", removed);
+}
+
 /* Pass 1 over everyone, without waiting for a lock another process holds. */
 static void settle_all(struct run *r)
 {
@@ -357,6 +368,7 @@ int verb_sync(struct app *a, int argc, char **argv)
 	if (r.have_cloud)
 		cloud_close(&r.cloud);
 	busy = r.busy > 0 ? retry_busy(&r) : 0;
+	sweep_tmp(&r);
 	tally(&r);
 	rc = finish(&r, started);
 	free_members(&r);

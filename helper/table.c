@@ -2,7 +2,6 @@
 #include "autoconfig.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "pam_frontegg/log.h"
 #include "table.h"
@@ -47,11 +46,5 @@ void table_print_row(const struct table *t, FILE *out, const char *const *cells)
 
 const char *table_time(char *buf, size_t size, int64_t t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, size, "-");
-	return buf;
+	return pf_iso8601(t, buf, size);
 }

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "pam_frontegg/log.h"
 
@@ -68,4 +69,15 @@ void pf_log(const struct pf_logger *log, int priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	pf_vlog(log, priority, fmt, ap);
 	va_end(ap);
+}
+
+const char *pf_iso8601(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "-");
+	return buf;
 }

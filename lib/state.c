@@ -5,6 +5,7 @@
  */
 #include "autoconfig.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -403,6 +404,49 @@ enum pf_rc pf_store_claim(struct pf_store *st, const char *user, int *fd)
 void pf_store_release_claim(int fd)
 {
 	close_fd(&fd);
+}
+
+/* Whether dirfd/name is a leftover temporary file older than cutoff. */
+static bool stale_tmp(int dirfd, const char *name, int64_t cutoff)
+{
+	struct stat sb;
+
+	if (strncmp(name, ".tmp.", 5) != 0 || fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+		return false;
+	return (S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode)) && (int64_t)sb.st_mtime < cutoff;
+}
+
+static enum pf_rc sweep_dir(int dirfd, int64_t cutoff, unsigned *removed)
+{
+	DIR *dir = pf_dir_open(dirfd);
+	struct dirent *de;
+	enum pf_rc rc = PF_OK;
+
+	if (dir == NULL)
+		return PF_ERR_IO;
+	while ((de = readdir(dir)) != NULL) {
+		if (!stale_tmp(dirfd, de->d_name, cutoff))
+			continue;
+		if (unlinkat(dirfd, de->d_name, 0) == 0)
+			++*removed;
+		else if (errno != ENOENT)
+			rc = PF_ERR_IO;
+	}
+	closedir(dir);
+	return rc;
+}
+
+enum pf_rc pf_store_sweep_tmp(struct pf_store *st, int64_t max_age, unsigned *removed)
+{
+	int64_t cutoff = pf_now() - max_age;
+	int dirs[] = { st->dirfd, pf_store_dir(st, PF_DIR_USERS), pf_store_dir(st, PF_DIR_OUTBOX) };
+	enum pf_rc rc = PF_OK;
+
+	*removed = 0;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (sweep_dir(dirs[i], cutoff, removed) != PF_OK)
+			rc = PF_ERR_IO;
+	return rc;
 }
 
 enum pf_rc pf_store_list(struct pf_store *st, pf_user_fn fn, void *arg)

@@ -36,19 +36,26 @@ uid_t pf_nss_uid(const char *name)
 	return pw.pw_uid;
 }
 
-enum pf_rc pf_dir_each_user(int dirfd, int (*fn)(const char *name, void *arg), void *arg)
+DIR *pf_dir_open(int dirfd)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct dirent *de;
+	int fd = dirfd < 0 ? -1 : openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *dir;
 
 	if (fd < 0)
-		return PF_ERR_IO;
+		return NULL;
 	dir = fdopendir(fd);
-	if (dir == NULL) {
+	if (dir == NULL)
 		close(fd);
+	return dir;
+}
+
+enum pf_rc pf_dir_each_user(int dirfd, int (*fn)(const char *name, void *arg), void *arg)
+{
+	DIR *dir = pf_dir_open(dirfd);
+	struct dirent *de;
+
+	if (dir == NULL)
 		return PF_ERR_IO;
-	}
 	/* Skips ".", ".." and ".tmp.*" files a killed writer left behind. */
 	while ((de = readdir(dir)) != NULL)
 		if (pf_username_valid(de->d_name) && fn(de->d_name, arg) != 0)

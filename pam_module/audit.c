@@ -6,7 +6,6 @@
  */
 #include "autoconfig.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 
 #include <security/pam_ext.h>
@@ -57,12 +56,12 @@ void pf_audit_failure(const struct pf_module *m, const struct pf_auth_event *ev,
 
 void pf_audit_host_lock(const struct pf_module *m, const struct pf_failure_result *r)
 {
-	if (r->outcome == PF_FAIL_LOCKED_NOW && r->lock_until != 0)
-		pf_log(&m->log, LOG_WARNING, "%s: user=%s locked until %" PRId64, lock_word(m),
-		       m->user, r->lock_until);
-	else if (r->outcome == PF_FAIL_LOCKED_NOW)
-		pf_log(&m->log, LOG_WARNING, "%s: user=%s locked until an administrator unlocks",
-		       lock_word(m), m->user);
+	char until[32];
+
+	if (r->outcome == PF_FAIL_LOCKED_NOW)
+		pf_log(&m->log, LOG_WARNING, "%s: user=%s until=%s", lock_word(m), m->user,
+		       r->lock_until ? pf_iso8601(r->lock_until, until, sizeof(until))
+				     : "unlocked-by-administrator");
 	if (r->push_queued)
 		pf_log(&m->log, LOG_NOTICE, "cloud lock queued: user=%s", m->user);
 }

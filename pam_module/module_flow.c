@@ -329,6 +329,29 @@ static bool needs_cloud_answer(const struct pf_module *m, const struct pf_check 
 	       (c->verdict == PF_VERDICT_ALLOW && m->cloud_error);
 }
 
+/* A name of a terminal or an X display, as login, su, sudo and display managers set PAM_TTY. */
+static bool terminal_name(const char *tty)
+{
+	return tty != NULL && (strncmp(tty, "/dev/", 5) == 0 || strncmp(tty, "tty", 3) == 0 ||
+			       strncmp(tty, "pts/", 4) == 0 || tty[0] == ':');
+}
+
+/*
+ * Whether this account check is an interactive login, worth a synchronous
+ * refresh of a stale cloud state (doc/invariants.md, invariant 9): auth ran
+ * in this handle, or the application named a remote host (sshd, key logins
+ * too) or a terminal. cron (PAM_TTY "cron"), systemd --user and other
+ * services name neither: they use the cache, where a stale LOCKED stays
+ * locked and anything else passes, and cost Frontegg nothing.
+ */
+static bool interactive(const struct pf_module *m)
+{
+	const char *rhost = item_string(m, PAM_RHOST);
+
+	return auth_ran(m) || (rhost != NULL && rhost[0] != '\0') ||
+	       terminal_name(item_string(m, PAM_TTY));
+}
+
 /* One synchronous refresh, bounded by `timeout`; false (m->why set) when none came. */
 static bool refresh_cloud(struct pf_module *m, struct pf_check *c)
 {
@@ -386,7 +409,13 @@ int pf_flow_account(struct pf_module *m)
 	int rv = PAM_SUCCESS;
 
 	op_check(m, &c);
-	if (needs_cloud_answer(m, &c) && !refresh_cloud(m, &c)) {
+	if (needs_cloud_answer(m, &c) && !m->cloud_error && !interactive(m)) {
+		/* The cache decides: a stale LOCKED stays locked, anything else passes. */
+		if (c.verdict == PF_VERDICT_CLOUD_STALE)
+			c.verdict = PF_VERDICT_ALLOW;
+		pf_log(&m->log, LOG_DEBUG, "%s: not interactive, the cached cloud state decides",
+		       m->user);
+	} else if (needs_cloud_answer(m, &c) && !refresh_cloud(m, &c)) {
 		/* A stale LOCKED stays locked until a fresh answer says otherwise. */
 		if (c.verdict == PF_VERDICT_CLOUD_LOCKED)
 			return refuse_account(m, "cloud-locked");

@@ -25,6 +25,13 @@ void pf_vlog(const struct pf_logger *log, int priority, const char *fmt, va_list
     PF_PRINTF(3, 0);
 
 /*
+ * Formats t (seconds since the epoch) as ISO 8601 UTC, "2026-11-25T21:40:07Z",
+ * the one time format of log lines and admin output; "-" for 0. Returns buf
+ * (size >= 21 for a time).
+ */
+const char *pf_iso8601(int64_t t, char *buf, size_t size);
+
+/*
  * Copies src into dst (size > 0), replacing control characters and non-ASCII
  * bytes with '?', cutting at dstsize - 1. Returns dst.
  */

@@ -161,6 +161,15 @@ void pf_store_end(struct pf_txn *txn);
 PF_NODISCARD enum pf_rc pf_store_claim(struct pf_store *st, const char *user, int *fd);
 void pf_store_release_claim(int fd);
 
+/*
+ * Removes the temporary files (".tmp.*") writers killed between create and
+ * rename left in the state directory and its users/ and outbox/, when they
+ * are older than max_age seconds (a live writer needs milliseconds).
+ * *removed counts them. Only regular files and links are removed.
+ */
+#define PF_TMP_MAX_AGE 900
+PF_NODISCARD enum pf_rc pf_store_sweep_tmp(struct pf_store *st, int64_t max_age, unsigned *removed);
+
 /* Calls fn for every user with a record, in directory order. */
 typedef int (*pf_user_fn)(const char *user, void *arg);
 PF_NODISCARD enum pf_rc pf_store_list(struct pf_store *st, pf_user_fn fn, void *arg);

@@ -490,6 +490,31 @@ def audit_trail_off_with_cloud_audit_no(ctx):
         h.cleanup()
 
 
+@test
+def inv12_refused_repeat_lock_is_resolved_by_a_read_and_never_resent(ctx):
+    """Frontegg took a lock but its answer was lost, and a repeat lock answers
+    400 (strict mode): one read settles it. After an administrator's unlock,
+    no sync locks the user again."""
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="strict")
+    try:
+        emu.set_modes(strict_repeat=True)
+        name, uid = fresh_user(ctx)
+        emu.add_fault("close", route="lock", apply=True, count=1)
+        lock_on(ctx, h, name, uid)
+        eq(lock_calls(ctx, uid), 2, "lock calls: the lost answer and the refused repeat")
+        emu.admin_unlock(uid)
+        for _ in range(2):
+            h.run("sync", check=0)
+        assert not cloud_locked(ctx, uid), "a sync locked the user again after the unlock"
+        eq(lock_calls(ctx, uid), 2, "lock calls after the administrator's unlock")
+        eq(h.user_status(name)["host_locked"], False, "the host follows the administrator")
+    finally:
+        emu.clear_faults()
+        emu.reset_modes()
+        h.cleanup()
+
+
 def queue_lock_while_down(ctx, h, name):
     """Three failures while Frontegg is down: the lock waits in the outbox."""
     emu = ctx["emu"]

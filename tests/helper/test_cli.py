@@ -70,7 +70,7 @@ def status_json_is_stable(ctx):
     assert set(doc) == {"users", "outbox_depth", "outbox_parked", "last_sync"}, doc.keys()
     users = {u["user"]: u for u in doc["users"]}
     bin_ = users["bin"]
-    eq(set(bin_), {"user", "state", "failures", "failures_total", "host_locked", "would_lock", "lock_since",
+    eq(set(bin_), {"user", "state", "failures", "failures_total", "host_locked", "would_lock", "lock_since", "failure_records",
                    "locked_until", "cloud", "cloud_checked_at", "frontegg_id",
                    "cloud_lock_pushed", "outbox", "outbox_parked", "push_failures",
                    "push_failed_at"})
@@ -334,6 +334,53 @@ def check_config_is_a_gate_anyone_can_run(ctx):
                 eq(p.returncode, want, p.stdout + p.stderr)
     finally:
         bad.cleanup()
+
+
+# --- forensics
+
+
+def login_user():
+    """The name behind this process's login uid, or None when it is unset."""
+    import pwd
+    try:
+        uid = int(open("/proc/self/loginuid").read())
+        return None if uid == 4294967295 else pwd.getpwuid(uid).pw_name
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+@test
+def forensics_admin_action_names_the_actor_and_the_reason(ctx):
+    h = ctx["host"]
+    log = os.path.join(h.dir, "syslog")
+    env = {"LD_PRELOAD": pftest.SYSLOG_SHIM, "PF_FAKE_SYSLOG_FILE": log,
+           "ASAN_OPTIONS": "verify_asan_link_order=0", "SUDO_USER": "alice"}
+    h.run("lock", "uucp", "--reason", 'ticket "42": brute force', env=env)
+    h.run("unlock", "uucp", env=dict(env, SUDO_USER="../x"))  # not a name: ignored
+    lines = [line for line in open(log).read().splitlines() if "admin action:" in line]
+    eq(len(lines), 2, lines)
+    actor = login_user() or "alice"
+    assert ("admin action: action=lock user=uucp actor=%s caller=root time=" % actor) \
+        in lines[0], lines[0]
+    assert lines[0].endswith("Z reason=\"ticket '42': brute force\""), lines[0]
+    assert "actor=%s " % (login_user() or "root") in lines[1], lines[1]
+    assert " reason=\"\"" in lines[1], lines[1]
+
+
+@test
+def forensics_status_lists_the_failures_on_record(ctx):
+    h = ctx["host"]
+    h.fail("proxy", 2, service="sshd", rhost="198.51.100.7")
+    p = h.run("status", "proxy", check=EXIT_OK)
+    table = p.stdout.split("failures on record: 2\n")[1].splitlines()
+    eq(table[0].split(), ["WHEN", "SERVICE", "SOURCE", "TTY", "COUNTS"])
+    for row in table[1:3]:
+        when, service, source, tty, counts = row.split()
+        assert when.endswith("Z") and "T" in when, when
+        eq((service, source, tty, counts), ("sshd", "198.51.100.7", "ssh", "yes"))
+    records = h.user_status("proxy")["failure_records"]
+    eq([(r["service"], r["rhost"], r["tty"], r["counts"]) for r in records],
+       [("sshd", "198.51.100.7", "ssh", True)] * 2)
 
 
 # --- a verb's exit status says what it printed

@@ -220,6 +220,7 @@ if REALLY_ROOT:
 else:
     MODULE = os.path.join(BUILDDIR, "tests", "lib", ".libs", "pam_frontegg.so")
 CLOCK_SHIM = os.path.join(BUILDDIR, "tests", "pam", ".libs", "libpfclock.so")
+SYSLOG_SHIM = os.path.join(BUILDDIR, "tests", "pam", ".libs", "libpfsyslog.so")
 
 
 def uid_wrapper_lib():

@@ -51,6 +51,13 @@ tests_pam_libpfclock_la_SOURCES = tests/pam/clock_shim.c
 tests_pam_libpfclock_la_CFLAGS = -std=c11 $(WARN_CFLAGS)
 tests_pam_libpfclock_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 
+# The syslog shim: the CLI tests read an administrator's audit trail with it.
+check_LTLIBRARIES += tests/pam/libpfsyslog.la
+tests_pam_libpfsyslog_la_SOURCES = tests/pam/syslog_shim.c
+tests_pam_libpfsyslog_la_CFLAGS = -std=c11 $(WARN_CFLAGS)
+tests_pam_libpfsyslog_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_pam_libpfsyslog_la_LIBADD = $(DL_LIBS)
+
 # A stand-in frontegg-lockout (good, hanging, crashing, ...).
 check_PROGRAMS += tests/pam/fake_helper
 tests_pam_fake_helper_SOURCES = tests/pam/fake_helper.c tests/lib/trusted_owner.c \

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,6 +140,17 @@ static int run_admin(const char *verb, const char *user, int64_t *ms, char *err,
 	return WEXITSTATUS(st);
 }
 
+/* A temporary file a writer killed long ago (on the test clock) left behind. */
+static void stale_temp_file(const char *rel)
+{
+	struct timespec t[2] = { { T0 - 2 * PF_TMP_MAX_AGE, 0 }, { T0 - 2 * PF_TMP_MAX_AGE, 0 } };
+	int fd = open(pt_path(rel), O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(utimensat(AT_FDCWD, pt_path(rel), t, 0), 0);
+}
+
 static int64_t timed_call(const char *user, enum pt_entry e, int *rv)
 {
 	int64_t t0 = pt_mono_ms();
@@ -197,9 +209,11 @@ START_TEST(inv10_admin_verbs_and_sync_name_the_busy_user)
 	ck_assert_msg(strstr(err, "alice is busy"), "sync said: %s", err);
 	ck_assert_msg(ms <= TIMEOUT_MS + 500, "sync took %lld ms", (long long)ms);
 	kill_holder(holder);
-	/* The holder gone, both finish normally. */
+	/* The holder gone, both finish normally; sync sweeps a killed writer's leftover. */
+	stale_temp_file("state/users/.tmp.00000000000000aa");
 	ck_assert_int_eq(run_admin("unlock", "alice", &ms, err, sizeof(err)), 0);
 	ck_assert_int_eq(run_admin("sync", "--progress", &ms, err, sizeof(err)), 0);
+	ck_assert(!pt_exists("state/users/.tmp.00000000000000aa"));
 }
 END_TEST
 
@@ -452,6 +466,42 @@ START_TEST(inv14_host_limits_and_signals_restored)
 }
 END_TEST
 
+/* ---- invariant 9: a refresh for interactive logins only ------------------------- */
+
+/* The account phase alone, as cron runs it: PAM_TTY "cron", no remote host. */
+static int cron_account(const char *user)
+{
+	struct pam_conv c = { refuse_conv, NULL };
+	pam_handle_t *ph = NULL;
+	int rv;
+
+	ck_assert_int_eq(pam_start("e-account", user, &c, &ph), PAM_SUCCESS);
+	ck_assert_int_eq(pam_set_item(ph, PAM_TTY, "cron"), PAM_SUCCESS);
+	rv = pam_acct_mgmt(ph, PAM_SILENT);
+	pam_end(ph, rv);
+	return rv == PAM_MODULE_UNKNOWN ? PAM_IGNORE : rv;
+}
+
+START_TEST(inv9_non_interactive_account_uses_the_cache)
+{
+	/* Never asked, stale: cron passes on the cache and asks nobody. */
+	ck_assert_int_eq(cron_account("alice"), PAM_SUCCESS);
+	ck_assert_uint_eq(pt_calls(NULL), 0);
+	/* An interactive login refreshes and learns that alice is locked. */
+	pt_cloud_says("alice", "locked");
+	ck_assert_int_eq(pt_call1("alice", PT_ACCOUNT, NULL), PAM_PERM_DENIED);
+	ck_assert_uint_eq(pt_calls("refresh"), 1);
+	/* Stale again: cron keeps the LOCKED without a request. */
+	pt_clock_set(T0 + 600);
+	ck_assert_int_eq(cron_account("alice"), PAM_PERM_DENIED);
+	ck_assert_uint_eq(pt_calls("refresh"), 1);
+	/* The next interactive login asks again, and an unlock is seen. */
+	pt_cloud_says("alice", "unlocked");
+	ck_assert_int_eq(pt_call1("alice", PT_ACCOUNT, NULL), PAM_SUCCESS);
+	ck_assert_uint_eq(pt_calls("refresh"), 2);
+}
+END_TEST
+
 /* ---- invariant 8: one account, one record ------------------------------------ */
 
 START_TEST(inv8_aliases_share_one_tally_and_one_lock)
@@ -462,7 +512,7 @@ START_TEST(inv8_aliases_share_one_tally_and_one_lock)
 	/* Three failures of one account: locked under every name, one record. */
 	ck_assert_int_eq(pt_dir_entries("state/users"), 1);
 	ck_assert(pt_exists("state/users/alice"));
-	ck_assert(pt_log_has("host lock: user=alice locked until"));
+	ck_assert(pt_log_has("host lock: user=alice until="));
 	ck_assert_int_eq(pt_call1("alice", PT_PREAUTH, NULL), PAM_AUTH_ERR);
 	ck_assert_int_eq(pt_call1("ALICE", PT_PREAUTH, NULL), PAM_AUTH_ERR);
 	ck_assert_int_eq(pt_call1("alice@example.test", PT_ACCOUNT, NULL), PAM_PERM_DENIED);
@@ -505,6 +555,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, inv15_no_free_descriptor);
 	tcase_add_test(tc, inv15_right_password_on_the_deny_th_try_succeeds);
 	tcase_add_test(tc, inv14_host_limits_and_signals_restored);
+	tcase_add_test(tc, inv9_non_interactive_account_uses_the_cache);
 	tcase_add_test(tc, inv8_aliases_share_one_tally_and_one_lock);
 	tcase_add_test(tc, inv8_resolved_name_that_cannot_be_keyed_is_refused);
 	suite_add_tcase(s, tc);

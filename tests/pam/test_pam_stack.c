@@ -170,7 +170,7 @@ START_TEST(stack_lock_after_deny_failures)
 	ck_assert_uint_eq(failures("bob"), 3);
 	r = pt_run("ok", "bob", true, true, 0);
 	ck_assert_int_eq(r.auth, PAM_AUTH_ERR); /* the right password no longer helps */
-	ck_assert(pt_log_has("host lock: user=bob locked until"));
+	ck_assert(pt_log_has("host lock: user=bob until="));
 	r = pt_run("acct", "bob", false, true, 0); /* an ssh key login */
 	ck_assert_int_eq(r.acct, PAM_PERM_DENIED);
 	ck_assert(pt_msgs_has("this account is locked"));
@@ -446,7 +446,7 @@ START_TEST(audit_trail)
 			     "rhost=203.0.113.7 tty=pts/3 failures=1"));
 	pt_run("fail", "bob", true, false, 0);
 	pt_run("fail", "bob", true, false, 0);
-	ck_assert(pt_log_has("host lock: user=bob locked until 1700000600"));
+	ck_assert(pt_log_has("host lock: user=bob until=2023-11-14T22:23:20Z"));
 	pt_run("ok", "bob", true, false, 0);
 	ck_assert(pt_log_has("refused: user=bob service=ok reason=host-locked"));
 }

@@ -1,12 +1,16 @@
 /* The state store: format, corruption, symlinks, permissions, listing. */
 #include "autoconfig.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pam_frontegg/state.h"
@@ -15,6 +19,48 @@
 static char *dir;
 static struct pf_test_log tl;
 static struct pf_store st;
+
+/* Creates dir/rel, a file aged `age` seconds. */
+static void aged_file(const char *rel, int64_t age)
+{
+	char path[512];
+	struct timespec t[2];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= age;
+	t[1] = t[0];
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+static bool exists(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	return access(path, F_OK) == 0;
+}
+
+/* Number of ".tmp.*" entries in dir/sub. */
+static unsigned temp_files(const char *sub)
+{
+	char path[512];
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	d = opendir(path);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		n += strncmp(de->d_name, ".tmp.", 5) == 0;
+	closedir(d);
+	return n;
+}
 
 static void setup(void)
 {
@@ -484,6 +530,75 @@ START_TEST(claim_is_exclusive)
 }
 END_TEST
 
+START_TEST(sweep_removes_only_stale_temp_files)
+{
+	char path[512];
+	unsigned removed;
+
+	aged_file("users/.tmp.0000000000000001", 2 * PF_TMP_MAX_AGE);
+	aged_file("outbox/.tmp.0000000000000002", 2 * PF_TMP_MAX_AGE);
+	aged_file(".tmp.0000000000000003", 2 * PF_TMP_MAX_AGE);
+	aged_file("users/.tmp.0000000000000004", 10); /* a writer may still be at it */
+	aged_file("users/alice", 2 * PF_TMP_MAX_AGE);
+	snprintf(path, sizeof(path), "%s/users/.tmp.dir", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(pf_store_sweep_tmp(&st, PF_TMP_MAX_AGE, &removed), PF_OK);
+	ck_assert_uint_eq(removed, 3);
+	ck_assert(!exists("users/.tmp.0000000000000001"));
+	ck_assert(!exists("outbox/.tmp.0000000000000002"));
+	ck_assert(!exists(".tmp.0000000000000003"));
+	ck_assert(exists("users/.tmp.0000000000000004"));
+	ck_assert(exists("users/alice"));
+	ck_assert(exists("users/.tmp.dir"));
+}
+END_TEST
+
+/* A writer that rewrites alice's record until it is killed. */
+static void rewrite_forever(void)
+{
+	struct pf_user_state s;
+	struct pf_txn txn;
+
+	sample(&s);
+	for (;;) {
+		if (pf_store_begin(&st, "alice", (uid_t)-1, &txn) != PF_OK && txn.lockfd < 0)
+			_exit(1);
+		txn.state = s;
+		if (pf_store_commit(&txn) != PF_OK)
+			_exit(2);
+		pf_store_end(&txn);
+	}
+}
+
+START_TEST(kill_loop_leftovers_are_swept)
+{
+	struct pf_user_state s;
+	unsigned removed, left;
+
+	for (int i = 0; i < 200; i++) {
+		struct timespec nap = { 0, (i % 7) * 150 * 1000 };
+		pid_t pid = fork();
+		int status;
+
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0)
+			rewrite_forever();
+		nanosleep(&nap, NULL);
+		ck_assert_int_eq(kill(pid, SIGKILL), 0);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	}
+	left = temp_files("users");
+	fprintf(stderr, "# 200 killed writers left %u temporary files\n", left);
+	/* Whatever the kills hit, the record is whole: the old one or the new one. */
+	ck_assert_int_eq(pf_store_read(&st, "alice", (uid_t)-1, &s), PF_OK);
+	/* Aged past the bound, every leftover goes, and nothing else. */
+	ck_assert_int_eq(pf_store_sweep_tmp(&st, -2 * PF_TMP_MAX_AGE, &removed), PF_OK);
+	ck_assert_uint_eq(removed, left);
+	ck_assert_uint_eq(temp_files("users"), 0);
+	ck_assert_int_eq(pf_store_read(&st, "alice", (uid_t)-1, &s), PF_OK);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("state");
@@ -511,6 +626,8 @@ int main(void)
 	tcase_add_test(tc, invalid_name_never_reaches_a_path);
 	tcase_add_test(tc, list_skips_temp_files);
 	tcase_add_test(tc, claim_is_exclusive);
+	tcase_add_test(tc, sweep_removes_only_stale_temp_files);
+	tcase_add_test(tc, kill_loop_leftovers_are_swept);
 	suite_add_tcase(s, tc);
 	return pf_test_run(s);
 }

@@ -120,9 +120,12 @@ def parse_args(argv):
     if args.sync_interval is None:
         args.sync_interval = shipped_sync_interval()
         args.interval_source = "the shipped timer: OnUnitActiveSec + RandomizedDelaySec / 2"
-    if min(args.hosts, args.users, args.sample_hosts, args.sample_logins) < 1 \
+    if min(args.hosts, args.sample_hosts, args.sample_logins) < 1 or args.users < 3 \
             or args.env_users < args.users or args.sync_interval <= 0:
-        p.error("counts must be positive, --env-users >= --users, --sync-interval > 0")
+        # three users at least: a stale login, a non-interactive check and
+        # the lock event each need a user whose cache nothing else refreshed
+        p.error("counts must be positive, --users >= 3, --env-users >= --users, "
+                "--sync-interval > 0")
     return args
 
 

@@ -16,7 +16,6 @@
 #include "pam_frontegg/usermap.h"
 
 #define TOKEN_FILE "token"
-#define RATE_FILE  "ratelimit" /* the 429 memory every process of the host honours */
 
 static int open_client(struct app *a, struct cloud *c, bool cached_token);
 
@@ -51,7 +50,7 @@ static int open_client(struct app *a, struct cloud *c, bool cached_token)
 	opt.timeout_ms = a->cfg.timeout_ms;
 	opt.token_dirfd = a->st.dirfd;
 	opt.token_file = cached_token ? TOKEN_FILE : NULL;
-	opt.rate_file = RATE_FILE;
+	opt.rate_file = CLOUD_RATE_FILE;
 	opt.log = &a->log;
 	if (fg_client_new(&opt, &c->fg) != 0) {
 		cloud_close(c);
@@ -149,6 +148,11 @@ enum fg_result cloud_refresh(struct cloud *c, const struct pf_lockout *lo, bool 
 	if (r == FG_OK)
 		*cleared =
 		    store(c, lo, u.locked ? PF_CLOUD_LOCKED : PF_CLOUD_UNLOCKED, u.id, ident.value);
+	else if (r == FG_NOT_FOUND && s.cloud == PF_CLOUD_LOCKED)
+		/* Only a read that shows the user unlocked lifts a Frontegg lock. */
+		pf_log(&c->app->log, LOG_WARNING,
+		       "Frontegg answered 404 for %s, known as locked there: kept locked",
+		       lo->user);
 	else if (r == FG_NOT_FOUND)
 		*cleared = store(c, lo, PF_CLOUD_ABSENT, "", ident.value);
 	return r;
@@ -364,6 +368,8 @@ static enum pf_park park_reason(enum fg_result r)
 static void log_delivery(struct cloud *c, const struct pf_lockout *lo,
 			 const struct pf_outbox_entry *e, const struct delivery *d)
 {
+	if (d->r == FG_OK && e->action == PF_ACTION_LOCK)
+		pf_store_count(lo->st, "cloud-lock-pushed");
 	if (d->r == FG_OK)
 		pf_log(&c->app->log, LOG_NOTICE, "Frontegg confirmed the %s of %s (%s)",
 		       pf_action_str(e->action), lo->user, d->id);

@@ -14,6 +14,8 @@ helper_frontegg_lockout_SOURCES = \
 	helper/check_config.h \
 	helper/cloud.c \
 	helper/cloud.h \
+	helper/counters.c \
+	helper/counters.h \
 	helper/doctor.c \
 	helper/machine_verbs.c \
 	helper/main.c \

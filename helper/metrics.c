@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,44 @@ static size_t gauge(char *buf, size_t size, const char *name, const char *help, 
 	return n > 0 && (size_t)n < size ? (size_t)n : size;
 }
 
+static size_t counter(char *buf, size_t size, const char *name, const char *help,
+		      const char *labels, uint64_t v, bool head)
+{
+	int n = head ? snprintf(buf, size, "# HELP %s %s\n# TYPE %s counter\n%s%s %" PRIu64 "\n",
+				name, help, name, name, labels, v)
+		     : snprintf(buf, size, "%s%s %" PRIu64 "\n", name, labels, v);
+
+	return n > 0 && (size_t)n < size ? (size_t)n : size;
+}
+
+/* The lifetime counters, folded from the events by this sync (counters.h). */
+static size_t render_counters(char *buf, size_t size, const struct counters *t)
+{
+	size_t n = 0;
+
+	n += counter(buf + n, size - n, "pam_frontegg_failures_recorded_total",
+		     "Failed logins recorded on this host.", "", t->n[CNT_FAILURES], true);
+	n += counter(buf + n, size - n, "pam_frontegg_host_locks_total",
+		     "Host locks started on this host.", "", t->n[CNT_HOST_LOCKS], true);
+	n += counter(buf + n, size - n, "pam_frontegg_would_locks_total",
+		     "Locks audit-only mode (enforce = no) would have started.", "",
+		     t->n[CNT_WOULD_LOCKS], true);
+	n += counter(buf + n, size - n, "pam_frontegg_cloud_locks_pushed_total",
+		     "Locks of this host that Frontegg confirmed.", "",
+		     t->n[CNT_CLOUD_LOCKS_PUSHED], true);
+	n += counter(buf + n, size - n, "pam_frontegg_fail_open_total",
+		     "Logins let through an unknown cloud state (failmode = open).", "",
+		     t->n[CNT_FAIL_OPEN], true);
+	n += counter(buf + n, size - n, "pam_frontegg_refusals_total",
+		     "Logins refused by the module as root, by reason.", "{reason=\"host-locked\"}",
+		     t->n[CNT_REFUSED_HOST], true);
+	n += counter(buf + n, size - n, "pam_frontegg_refusals_total", NULL,
+		     "{reason=\"cloud-locked\"}", t->n[CNT_REFUSED_CLOUD], false);
+	n += counter(buf + n, size - n, "pam_frontegg_refusals_total", NULL,
+		     "{reason=\"unavailable\"}", t->n[CNT_REFUSED_UNAVAILABLE], false);
+	return n;
+}
+
 static size_t render(char *buf, size_t size, const struct sync_report *r, int64_t last_success)
 {
 	size_t n = 0;
@@ -62,6 +101,8 @@ static size_t render(char *buf, size_t size, const struct sync_report *r, int64_
 			n += (size_t)snprintf(buf + n, size - n,
 					      "pam_frontegg_sync_api_errors{kind=\"%s\"} %u\n",
 					      kinds[k], r->errors[k]);
+	if (n < size)
+		n += render_counters(buf + n, size - n, &r->totals);
 	return n < size ? n : 0;
 }
 

@@ -254,6 +254,11 @@ static int finish(struct run *r, int64_t started)
 
 	for (size_t k = 0; k <= FG_INVALID; k++)
 		errors += r->rep.errors[k];
+	if (counters_fold(&r->a->st, &r->rep.totals) != PF_OK) {
+		r->rep.state_errors++;
+		pf_log(&r->a->log, LOG_ERR, "cannot fold %s/events into the counters",
+		       r->a->cfg.state_dir);
+	}
 	if (pf_sync_status_read(&r->a->st, &st) != PF_OK)
 		memset(&st, 0, sizeof(st));
 	st.last_attempt = started;

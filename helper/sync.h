@@ -3,6 +3,7 @@
 #define PF_HELPER_SYNC_H
 
 #include "cloud.h"
+#include "counters.h"
 
 /* What one run did, for the status file, --progress and the metrics. */
 struct sync_report {
@@ -21,6 +22,7 @@ struct sync_report {
 	bool cloud_ok;                   /* no API error */
 	unsigned state_errors;           /* records or files this run could not read or write */
 	bool metrics_failed;             /* --metrics-file could not be written */
+	struct counters totals;          /* lifetime event counters (counters.h) */
 };
 
 int verb_sync(struct app *a, int argc, char **argv);

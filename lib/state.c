@@ -453,3 +453,22 @@ enum pf_rc pf_store_list(struct pf_store *st, pf_user_fn fn, void *arg)
 {
 	return pf_dir_each_user(pf_store_dir(st, PF_DIR_USERS), fn, arg);
 }
+
+void pf_store_count(const struct pf_store *st, const char *event)
+{
+	char line[64];
+	int n = snprintf(line, sizeof(line), "%s\n", event), fd;
+	struct stat sb;
+
+	if (st->dirfd < 0 || n <= 0 || (size_t)n >= sizeof(line))
+		return;
+	fd = openat(st->dirfd, PF_EVENTS_FILE,
+		    O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+		    st->file_mode);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size < PF_EVENTS_MAX &&
+	    write(fd, line, (size_t)n) != n)
+		pf_log(st->log, LOG_DEBUG, "%s/%s: event not counted", st->path, PF_EVENTS_FILE);
+	close(fd);
+}

@@ -7,6 +7,7 @@
 #include "autoconfig.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include <security/pam_ext.h>
 
@@ -66,12 +67,24 @@ void pf_audit_host_lock(const struct pf_module *m, const struct pf_failure_resul
 		pf_log(&m->log, LOG_NOTICE, "cloud lock queued: user=%s", m->user);
 }
 
+/*
+ * Counts the event for the metrics where the store is open here (root);
+ * an unprivileged application's refusals are only logged.
+ */
+static void count(const struct pf_module *m, const char *event)
+{
+	if (m->store_open)
+		pf_store_count(&m->store, event);
+}
+
 void pf_audit_refused(const struct pf_module *m, const char *reason)
 {
 	char service[PF_SERVICE_MAX + 1];
 
 	pf_log(&m->log, LOG_NOTICE, "refused: user=%s service=%s reason=%s", m->user,
 	       service_of(m, service, sizeof(service)), reason);
+	count(m,
+	      strcmp(reason, "cloud-locked") == 0 ? "refused cloud-locked" : "refused host-locked");
 }
 
 /* One line for a state that could not be learned: how it was handled, then why. */
@@ -96,16 +109,19 @@ void pf_audit_would_refuse(const struct pf_module *m, const char *reason)
 void pf_audit_fail_open(const struct pf_module *m, const char *what)
 {
 	audit_unknown(m, LOG_WARNING, "fail-open (failmode=open)", what);
+	count(m, "fail-open");
 }
 
 void pf_audit_fail_closed(const struct pf_module *m, const char *what)
 {
 	audit_unknown(m, LOG_ERR, "refused (failmode=closed)", what);
+	count(m, "refused unavailable");
 }
 
 void pf_audit_host_unknown(const struct pf_module *m, const char *what)
 {
 	audit_unknown(m, LOG_ERR, "refused (host state unknown)", what);
+	count(m, "refused unavailable");
 }
 
 void pf_audit_break_glass(const struct pf_module *m, const char *what)

@@ -162,6 +162,17 @@ PF_NODISCARD enum pf_rc pf_store_claim(struct pf_store *st, const char *user, in
 void pf_store_release_claim(int fd);
 
 /*
+ * Counts an event for the metrics ("failure", "host-lock", "refused
+ * host-locked", ...): one line appended to state_dir/events in one write,
+ * without a flush, as cheap as a journal line; sync folds the lines into
+ * state_dir/counters. Best effort: a count may be lost, nothing else.
+ */
+#define PF_EVENTS_FILE   "events"
+#define PF_EVENTS_MAX    (1024 * 1024) /* past this, events wait for a sync */
+#define PF_COUNTERS_FILE "counters"
+void pf_store_count(const struct pf_store *st, const char *event);
+
+/*
  * Removes the temporary files (".tmp.*") writers killed between create and
  * rename left in the state directory and its users/ and outbox/, when they
  * are older than max_age seconds (a live writer needs milliseconds).

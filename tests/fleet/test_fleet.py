@@ -166,6 +166,37 @@ def inv5_cloud_unlock_on_expiry_no_keeps_the_cloud_lock(ctx):
         h.cleanup()
 
 
+def metric(path, name):
+    for line in open(path).read().splitlines():
+        if line.startswith(name + " "):
+            return int(float(line.split()[1]))
+    raise AssertionError("%s not in %s" % (name, path))
+
+
+@test
+def forensics_metrics_count_failures_locks_pushes_and_refusals(ctx):
+    h = PamHost(ctx["emu"], USERS, name="counters")
+    try:
+        name, uid = fresh_user(ctx)
+        for _ in range(3):
+            assert not h.login(name, password_ok=False)
+        wait_for(lambda: cloud_locked(ctx, uid), what="the push")
+        assert not h.login(name) and not h.key_login(name)
+        metrics = os.path.join(h.dir, "metrics.prom")
+        h.run("sync", "--metrics-file", metrics, check=0)
+        # An attempt made while locked may be settled as a failure too (invariant 15).
+        assert metric(metrics, "pam_frontegg_failures_recorded_total") in (3, 4, 5)
+        eq(metric(metrics, "pam_frontegg_host_locks_total"), 1)
+        eq(metric(metrics, "pam_frontegg_cloud_locks_pushed_total"), 1)
+        eq(metric(metrics, 'pam_frontegg_refusals_total{reason="host-locked"}'), 2)
+        assert not h.login(name)
+        h.run("sync", "--metrics-file", metrics, check=0)  # totals keep adding up
+        eq(metric(metrics, 'pam_frontegg_refusals_total{reason="host-locked"}'), 3)
+        eq(metric(metrics, "pam_frontegg_host_locks_total"), 1)
+    finally:
+        h.cleanup()
+
+
 @test
 def audit_only_mode_refuses_nobody_and_calls_no_lock_endpoint(ctx):
     h = PamHost(ctx["emu"], USERS, name="audit", enforce="no")
@@ -383,6 +414,8 @@ def inv9_a_429_is_honoured_by_every_process_of_the_host(ctx):
         eq(h.run("sync").returncode, 6, "sync during the rate limit")
         eq(emu.counters()["total"], 1, "requests after one 429")
         assert os.path.exists(os.path.join(h.state_dir, "ratelimit"))
+        until = h.status()["rate_limited_until"]
+        assert until is not None and time.time() + 20 < until < time.time() + 40, until
         assert not h.key_login(name), "a stale cached lock let the user in"
     finally:
         h.cleanup()
@@ -512,6 +545,27 @@ def inv12_refused_repeat_lock_is_resolved_by_a_read_and_never_resent(ctx):
     finally:
         emu.clear_faults()
         emu.reset_modes()
+        h.cleanup()
+
+
+@test
+def inv2_a_404_never_lifts_a_cached_frontegg_lock(ctx):
+    """Cached as locked in Frontegg, then a read answers 404 (user deleted,
+    renamed, a proxy): ambiguous, so the user stays refused."""
+    emu = ctx["emu"]
+    h = PamHost(emu, USERS, name="lock404")
+    try:
+        name, uid = fresh_user(ctx)
+        emu.admin_lock(uid)
+        eq(h.run("refresh", name, check=0).stdout, "cloud-locked\n")
+        emu.delete_user(uid)
+        emu.reset_counters()
+        h.run("sync")  # asks about the cached lock: 404
+        eq(emu.counters()["requests"].get("get_user", 0), 1, "the sync's read")
+        eq(h.run("check", name, check=0).stdout, "cloud-locked\n", "verdict after a 404")
+        assert not h.key_login(name), "a 404 lifted a Frontegg lock"
+        eq(h.user_status(name)["cloud"], "locked")
+    finally:
         h.cleanup()
 
 

@@ -9,8 +9,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <signal.h>
-#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,53 +230,53 @@ static void make_state_dir(void)
 	}
 }
 
-/* True when process pid runs a program from dir (its exe link starts with it). */
-static bool runs_from(long pid, const char *dir)
+/* Whether a process still runs a program from dir (a detached push of the last test). */
+static bool runs_from(const char *dir)
 {
-	char link[64], exe[PATH_MAX];
-	ssize_t n;
+	char link[300], exe[PATH_MAX];
+	size_t len = strlen(dir);
+	struct dirent *e;
+	bool found = false;
+	DIR *d = opendir("/proc");
 
-	snprintf(link, sizeof(link), "/proc/%ld/exe", pid);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return false;
-	exe[n] = '\0';
-	return strncmp(exe, dir, strlen(dir)) == 0;
+	while (d != NULL && !found && (e = readdir(d)) != NULL) {
+		ssize_t n;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(link, sizeof(link), "/proc/%s/exe", e->d_name);
+		n = readlink(link, exe, sizeof(exe) - 1);
+		if (n > 0 && (size_t)n > len && strncmp(exe, dir, len) == 0 && exe[len] == '/')
+			found = true;
+	}
+	if (d != NULL)
+		closedir(d);
+	return found;
 }
 
-/*
- * A helper the previous test left running (a detached push, a killed
- * helper's child) still writes in the world it was started for: it ends,
- * or is killed, before that world is wiped and laid anew.
- */
-static void end_leftover_helpers(void)
+/* Waits, at most 10 s, until no program of the previous test runs any more. */
+static void wait_for_helpers(void)
 {
-	char dir[PATH_MAX];
-	struct dirent *de;
-	DIR *proc;
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
 
-	snprintf(dir, sizeof(dir), "%s/helper/", pt_work());
-	proc = opendir("/proc");
-	ck_assert_ptr_nonnull(proc);
-	while ((de = readdir(proc)) != NULL) {
-		long pid = strtol(de->d_name, NULL, 10);
-
-		if (pid <= 0 || pid == (long)getpid() || !runs_from(pid, dir))
-			continue;
-		if (!pt_wait_exit(pid, 5000)) {
-			kill((pid_t)pid, SIGKILL);
-			ck_assert(pt_wait_exit(pid, 5000));
-		}
-	}
-	closedir(proc);
+	for (int i = 0; i < 1000 && runs_from(pt_path("helper")); i++)
+		nanosleep(&pause, NULL);
 }
 
 void pt_reset(const char *extra_conf)
 {
 	const char *w = pt_work();
 
-	end_leftover_helpers();
-	run_cmd("cd '%s' && rm -rf state helper cloud clock usermap && mkdir -m 755 helper cloud",
+	wait_for_helpers();
+	/*
+	 * A detached push of the previous test may still write into state/:
+	 * move the old directories aside (rename is atomic) before removing
+	 * them, so that it can never make this test's removal fail.
+	 */
+	run_cmd("cd '%s' && mkdir .old.$$ && "
+		"for d in state helper cloud clock usermap; do "
+		"if [ -e $d ]; then mv $d .old.$$/; fi; done && "
+		"{ rm -rf .old.* 2>/dev/null || :; } && mkdir -m 755 helper cloud",
 		w);
 	/* One stand-in for both programs: it logs the name it was run by. */
 	run_cmd("cp '%s' '%s/helper/frontegg-lockout'", env_or_die("PF_FAKE_HELPER"), w);

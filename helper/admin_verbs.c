@@ -8,6 +8,7 @@
 
 #include "app.h"
 #include "cloud.h"
+#include "frontegg/rate_memory.h"
 #include "pam_frontegg/sync_status.h"
 #include "pam_frontegg/username.h"
 #include "table.h"
@@ -218,6 +219,7 @@ static bool each_user(struct status_ctx *c, enum status_pass pass, int argc, cha
 
 struct depth {
 	unsigned entries, parked;
+	int64_t rate_until; /* epoch s: Frontegg asked the host to wait until then; 0 = no */
 };
 
 static int count_entry(const struct pf_outbox_entry *e, void *arg)
@@ -231,12 +233,23 @@ static int count_entry(const struct pf_outbox_entry *e, void *arg)
 	return 0;
 }
 
+/* A 429's reset time still ahead (epoch s), or 0. */
+static int64_t rate_limited_until(struct app *a)
+{
+	int64_t until_ms = fg_rate_recall(a->st.dirfd, CLOUD_RATE_FILE);
+
+	return until_ms / 1000 > pf_now() ? until_ms / 1000 : 0;
+}
+
 static void print_summary(const struct depth *depth, const struct pf_sync_status *sync,
 			  bool have_sync)
 {
 	char t1[32], t2[32];
 
 	printf("\noutbox: %u pending, %u parked\n", depth->entries, depth->parked);
+	if (depth->rate_until != 0)
+		printf("Frontegg rate limit: no request before %s\n",
+		       table_time(t1, sizeof(t1), depth->rate_until));
 	if (!have_sync)
 		printf("last sync: never\n");
 	else
@@ -255,6 +268,7 @@ static void print_json_summary(const struct depth *depth, const struct pf_sync_s
 
 	cJSON_AddNumberToObject(root, "outbox_depth", depth->entries);
 	cJSON_AddNumberToObject(root, "outbox_parked", depth->parked);
+	add_json_time(root, "rate_limited_until", depth->rate_until);
 	if (!have_sync) {
 		cJSON_AddNullToObject(root, "last_sync");
 	} else {
@@ -339,7 +353,7 @@ int verb_status(struct app *a, int argc, char **argv)
 	struct status_ctx c = { .a = a };
 	struct pf_sync_status sync;
 	bool have_sync = pf_sync_status_read(&a->st, &sync) == PF_OK;
-	struct depth depth = { 0, 0 };
+	struct depth depth = { 0, 0, rate_limited_until(a) };
 	bool listed;
 
 	if (argc == 1 && !pf_username_valid(argv[0]))

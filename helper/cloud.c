@@ -16,7 +16,6 @@
 #include "pam_frontegg/usermap.h"
 
 #define TOKEN_FILE "token"
-#define RATE_FILE  "ratelimit" /* the 429 memory every process of the host honours */
 
 static int open_client(struct app *a, struct cloud *c, bool cached_token);
 
@@ -51,7 +50,7 @@ static int open_client(struct app *a, struct cloud *c, bool cached_token)
 	opt.timeout_ms = a->cfg.timeout_ms;
 	opt.token_dirfd = a->st.dirfd;
 	opt.token_file = cached_token ? TOKEN_FILE : NULL;
-	opt.rate_file = RATE_FILE;
+	opt.rate_file = CLOUD_RATE_FILE;
 	opt.log = &a->log;
 	if (fg_client_new(&opt, &c->fg) != 0) {
 		cloud_close(c);

@@ -9,6 +9,9 @@
 #include "app.h"
 #include "frontegg/frontegg.h"
 
+/* The shared 429 memory in the state directory (frontegg/rate_memory.h). */
+#define CLOUD_RATE_FILE "ratelimit"
+
 /* "Not in Frontegg" is remembered this long before asking again. */
 #define CLOUD_NEGATIVE_TTL 3600
 

@@ -414,6 +414,8 @@ def inv9_a_429_is_honoured_by_every_process_of_the_host(ctx):
         eq(h.run("sync").returncode, 6, "sync during the rate limit")
         eq(emu.counters()["total"], 1, "requests after one 429")
         assert os.path.exists(os.path.join(h.state_dir, "ratelimit"))
+        until = h.status()["rate_limited_until"]
+        assert until is not None and time.time() + 20 < until < time.time() + 40, until
         assert not h.key_login(name), "a stale cached lock let the user in"
     finally:
         h.cleanup()

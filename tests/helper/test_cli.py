@@ -67,7 +67,9 @@ def status_json_is_stable(ctx):
     h = ctx["host"]
     h.fail("bin", 2)
     doc = h.status()
-    assert set(doc) == {"users", "outbox_depth", "outbox_parked", "last_sync"}, doc.keys()
+    assert set(doc) == {"users", "outbox_depth", "outbox_parked", "rate_limited_until",
+                        "last_sync"}, doc.keys()
+    eq(doc["rate_limited_until"], None)
     users = {u["user"]: u for u in doc["users"]}
     bin_ = users["bin"]
     eq(set(bin_), {"user", "state", "failures", "failures_total", "host_locked", "would_lock", "lock_since", "failure_records",

@@ -141,11 +141,11 @@ static void run_cmd(const char *fmt, ...)
 	pid = fork();
 	if (pid == 0) {
 		/*
-		 * Set-up commands need no wrapper: pam_wrapper would claim one of its
-		 * few shared /tmp/pam.X directories in every process of them.
+		 * Without the wrappers: pam_wrapper would set itself up in every
+		 * sh, rm and cp (a /tmp/pam.X directory each, few to go round),
+		 * and a failed set-up exits 1 before the command runs.
 		 */
 		unsetenv("LD_PRELOAD");
-		unsetenv("PAM_WRAPPER");
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}

@@ -23,6 +23,8 @@ helper_frontegg_lockout_SOURCES = \
 	helper/secret.c \
 	helper/sync.c \
 	helper/sync.h \
+	helper/sync_status.c \
+	helper/sync_status.h \
 	helper/table.c \
 	helper/table.h
 helper_frontegg_lockout_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/helper $(CURL_CFLAGS) \

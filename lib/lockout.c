@@ -66,11 +66,35 @@ static bool own_cloud_lock_ending(const struct pf_config *cfg, const struct pf_u
 	return cfg->cloud_unlock_on_expiry && s->cloud_lock_pushed && !pf_host_locked(s, now);
 }
 
+/* The verdict on a record as read (s zeroed: no record). */
+static void judge(const struct pf_lockout *lo, const struct pf_user_state *s, int64_t now,
+		  bool cloud, struct pf_check *out)
+{
+	struct pf_policy p;
+
+	policy_of(lo, &p);
+	out->recent_failures = pf_recent_failures(s, &p, now);
+	out->tally_clean = nothing_to_clear(s);
+	out->lock_expired = s->lock_since != 0 && !pf_host_locked(s, now);
+	cloud = cloud && !own_cloud_lock_ending(lo->cfg, s, now);
+	if (!p.exempt && pf_host_locked(s, now)) {
+		out->verdict = PF_VERDICT_HOST_LOCKED;
+		out->lock_until = s->lock_until;
+	} else if (cloud && s->cloud == PF_CLOUD_LOCKED) {
+		/* Stale or not: only a fresh answer unlocks (doc/invariants.md, invariant 2). */
+		out->verdict = PF_VERDICT_CLOUD_LOCKED;
+		out->cloud_stale = !pf_cloud_fresh(s, lo->cfg->cloud_cache_ttl, now);
+	} else if (cloud && !pf_cloud_fresh(s, lo->cfg->cloud_cache_ttl, now)) {
+		out->verdict = PF_VERDICT_CLOUD_STALE;
+	} else {
+		out->verdict = PF_VERDICT_ALLOW;
+	}
+}
+
 enum pf_rc pf_lockout_check(const struct pf_lockout *lo, int64_t now, bool cloud,
 			    struct pf_check *out)
 {
 	struct pf_user_state s;
-	struct pf_policy p;
 	enum pf_rc rc = pf_store_read(lo->st, lo->user, lo->uid, &s);
 
 	memset(out, 0, sizeof(*out));
@@ -78,23 +102,7 @@ enum pf_rc pf_lockout_check(const struct pf_lockout *lo, int64_t now, bool cloud
 		out->verdict = PF_VERDICT_ERROR;
 		return rc;
 	}
-	policy_of(lo, &p);
-	out->recent_failures = pf_recent_failures(&s, &p, now);
-	out->tally_clean = nothing_to_clear(&s);
-	out->lock_expired = s.lock_since != 0 && !pf_host_locked(&s, now);
-	cloud = cloud && !own_cloud_lock_ending(lo->cfg, &s, now);
-	if (!p.exempt && pf_host_locked(&s, now)) {
-		out->verdict = PF_VERDICT_HOST_LOCKED;
-		out->lock_until = s.lock_until;
-	} else if (cloud && s.cloud == PF_CLOUD_LOCKED) {
-		/* Stale or not: only a fresh answer unlocks (doc/invariants.md, invariant 2). */
-		out->verdict = PF_VERDICT_CLOUD_LOCKED;
-		out->cloud_stale = !pf_cloud_fresh(&s, lo->cfg->cloud_cache_ttl, now);
-	} else if (cloud && !pf_cloud_fresh(&s, lo->cfg->cloud_cache_ttl, now)) {
-		out->verdict = PF_VERDICT_CLOUD_STALE;
-	} else {
-		out->verdict = PF_VERDICT_ALLOW;
-	}
+	judge(lo, &s, now, cloud, out);
 	return PF_OK;
 }
 
@@ -211,36 +219,81 @@ static enum pf_rc begin_event(const struct pf_lockout *lo, const struct pf_auth_
 	return PF_OK;
 }
 
-enum pf_rc pf_lockout_record_attempt(const struct pf_lockout *lo, const struct pf_auth_event *ev,
-				     struct pf_failure_result *out)
+/* For the metrics: a lock (or audit-only would-be lock) that started. */
+static void count_lock(const struct pf_lockout *lo, enum pf_failure_outcome outcome)
 {
-	struct event_txn e;
-	struct pf_txn *txn = &e.txn;
-	enum pf_rc rc = begin_event(lo, ev, &e, out);
+	if (outcome == PF_FAIL_LOCKED_NOW)
+		pf_store_count(lo->st, lo->cfg->enforce ? "host-lock" : "would-lock");
+}
 
-	if (rc != PF_OK)
-		return rc;
-	out->outcome = pf_attempt_outcome(&txn->state, &e.p, ev->now);
-	report(out, txn, &e.p, ev->now);
+/* For the metrics: a failure on record, and a lock it started. */
+static void count_failure(const struct pf_lockout *lo, enum pf_failure_outcome outcome)
+{
+	pf_store_count(lo->st, "failure");
+	count_lock(lo, outcome);
+}
+
+/* The attempt of ev, in the transaction begin_event started, which it ends. */
+static enum pf_rc attempt_in(const struct pf_lockout *lo, const struct pf_auth_event *ev,
+			     struct event_txn *e, struct pf_failure_result *out)
+{
+	struct pf_txn *txn = &e->txn;
+	enum pf_rc rc = PF_OK;
+
+	out->outcome = pf_attempt_outcome(&txn->state, &e->p, ev->now);
+	report(out, txn, &e->p, ev->now);
 	if (out->outcome == PF_FAIL_COUNTED) {
-		pf_push_attempt(&txn->state, &e.f);
-		if (e.expired || pf_store_append_attempt(txn, &e.f) != PF_OK)
+		pf_push_attempt(&txn->state, &e->f);
+		if (e->expired || pf_store_append_attempt(txn, &e->f) != PF_OK)
 			rc = pf_store_commit(txn);
-	} else if (e.expired || out->outcome == PF_FAIL_LOCKED_NOW) {
+	} else if (e->expired || out->outcome == PF_FAIL_LOCKED_NOW) {
 		rc = pf_store_commit(txn);
 	}
 	if (rc == PF_OK)
 		rc = queue_cloud_lock(lo, txn, ev->now, out);
 	pf_store_end(txn);
+	if (rc == PF_OK)
+		count_lock(lo, out->outcome); /* attempts that never came back reached deny */
 	return rc;
 }
 
-/* For the metrics: a failure on record, and a lock (or audit-only would-be lock) it started. */
-static void count_failure(const struct pf_lockout *lo, enum pf_failure_outcome outcome)
+enum pf_rc pf_lockout_record_attempt(const struct pf_lockout *lo, const struct pf_auth_event *ev,
+				     struct pf_failure_result *out)
 {
-	pf_store_count(lo->st, "failure");
-	if (outcome == PF_FAIL_LOCKED_NOW)
-		pf_store_count(lo->st, lo->cfg->enforce ? "host-lock" : "would-lock");
+	struct event_txn e;
+	enum pf_rc rc = begin_event(lo, ev, &e, out);
+
+	return rc == PF_OK ? attempt_in(lo, ev, &e, out) : rc;
+}
+
+enum pf_rc pf_lockout_preauth(const struct pf_lockout *lo, const struct pf_auth_event *ev,
+			      bool cloud, struct pf_check *check, struct pf_failure_result *out)
+{
+	struct event_txn e;
+	enum pf_rc rc;
+
+	memset(check, 0, sizeof(*check));
+	memset(out, 0, sizeof(*out));
+	out->outcome = PF_FAIL_WHILE_LOCKED;
+	/* Strict: a corrupt record refuses here (invariant 11), it is not started afresh. */
+	rc = pf_store_begin(lo->st, lo->user, lo->uid, &e.txn);
+	if (rc != PF_OK) {
+		if (rc == PF_ERR_CORRUPT)
+			pf_store_end(&e.txn);
+		check->verdict = PF_VERDICT_ERROR;
+		return rc;
+	}
+	judge(lo, &e.txn.state, ev->now, cloud, check);
+	if ((check->verdict == PF_VERDICT_HOST_LOCKED ||
+	     check->verdict == PF_VERDICT_CLOUD_LOCKED) &&
+	    lo->cfg->enforce) {
+		pf_store_end(&e.txn); /* refused before the password: nothing to count */
+		return PF_OK;
+	}
+	policy_of(lo, &e.p);
+	fill_failure(&e.f, ev);
+	e.expired = pf_lockout_expire(&e.txn, lo->cfg, ev->now, &out->push_queued);
+	return attempt_in(lo, ev, &e, out);
 }
 
 enum pf_rc pf_lockout_settle_failure(const struct pf_lockout *lo, const struct pf_auth_event *ev,

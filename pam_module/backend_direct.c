@@ -57,9 +57,27 @@ void pf_direct_check(struct pf_module *m, struct pf_check *out)
 	}
 }
 
-/* An attempt counted before the password (attempt is 0), or its failure settled. */
-static bool record_event(struct pf_module *m, const struct pf_auth_event *ev, bool attempt,
-			 struct pf_failure_result *out)
+void pf_direct_preauth(struct pf_module *m, const struct pf_auth_event *ev, struct pf_check *check,
+		       struct pf_failure_result *out)
+{
+	struct pf_lockout lo;
+	enum pf_rc rc;
+
+	memset(check, 0, sizeof(*check));
+	memset(out, 0, sizeof(*out));
+	check->verdict = PF_VERDICT_ERROR;
+	if (!store_ready(m))
+		return;
+	lockout_of(m, &lo);
+	rc = pf_lockout_preauth(&lo, ev, m->cloud, check, out);
+	if (rc != PF_OK) {
+		check->verdict = PF_VERDICT_ERROR;
+		store_failed(m, "cannot read or count an attempt in", rc);
+	}
+}
+
+bool pf_direct_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
+			      struct pf_failure_result *out)
 {
 	struct pf_lockout lo;
 	enum pf_rc rc;
@@ -68,23 +86,10 @@ static bool record_event(struct pf_module *m, const struct pf_auth_event *ev, bo
 	if (!store_ready(m))
 		return false;
 	lockout_of(m, &lo);
-	rc = attempt ? pf_lockout_record_attempt(&lo, ev, out)
-		     : pf_lockout_settle_failure(&lo, ev, m->attempt, out);
+	rc = pf_lockout_settle_failure(&lo, ev, m->attempt, out);
 	if (rc != PF_OK)
-		store_failed(m, attempt ? "cannot count an attempt in" : "cannot update", rc);
+		store_failed(m, "cannot update", rc);
 	return rc == PF_OK;
-}
-
-bool pf_direct_record_attempt(struct pf_module *m, const struct pf_auth_event *ev,
-			      struct pf_failure_result *out)
-{
-	return record_event(m, ev, true, out);
-}
-
-bool pf_direct_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
-			      struct pf_failure_result *out)
-{
-	return record_event(m, ev, false, out);
 }
 
 enum pf_success pf_direct_record_success(struct pf_module *m)

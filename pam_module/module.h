@@ -61,9 +61,12 @@ enum pf_success { PF_SUCCESS_CLEARED, PF_SUCCESS_LOCKED, PF_SUCCESS_FAILED };
 
 /* A failed check has verdict PF_VERDICT_ERROR and m->why set. */
 void pf_direct_check(struct pf_module *m, struct pf_check *out);
-/* Counts an attempt before the password (false: m->why set). */
-bool pf_direct_record_attempt(struct pf_module *m, const struct pf_auth_event *ev,
-			      struct pf_failure_result *out);
+/*
+ * The check and the attempt of preauth in one transaction; a failed check
+ * has verdict PF_VERDICT_ERROR and m->why set.
+ */
+void pf_direct_preauth(struct pf_module *m, const struct pf_auth_event *ev, struct pf_check *check,
+		       struct pf_failure_result *out);
 bool pf_direct_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
 			      struct pf_failure_result *out);
 enum pf_success pf_direct_record_success(struct pf_module *m);

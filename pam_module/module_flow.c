@@ -35,13 +35,22 @@ static bool op_record_failure(struct pf_module *m, const struct pf_auth_event *e
 	return pf_delegate_record_failure(m, ev, out);
 }
 
-/* Only the direct path counts attempts before the password. */
-static bool op_record_attempt(struct pf_module *m, const struct pf_auth_event *ev,
-			      struct pf_failure_result *out)
+/*
+ * preauth's check and the attempt it counts. Only the direct path counts
+ * attempts, in the same transaction as its check; through the helper, and
+ * for exempt users (never counted, so no lock a stopped su could hold),
+ * it is the plain lock-free check.
+ */
+static void op_preauth(struct pf_module *m, const struct pf_auth_event *ev, struct pf_check *c,
+		       struct pf_failure_result *out)
 {
+	if (m->privileged && !m->exempt) {
+		pf_direct_preauth(m, ev, c, out);
+		return;
+	}
+	op_check(m, c);
 	memset(out, 0, sizeof(*out));
 	out->outcome = PF_FAIL_EXEMPT;
-	return !m->privileged || pf_direct_record_attempt(m, ev, out);
 }
 
 static enum pf_success op_record_success(struct pf_module *m)
@@ -194,20 +203,21 @@ static bool is_locked(enum pf_verdict v)
  * or -1 to go on. No message: before the password, a word would confirm
  * that the account exists.
  */
-static int refuse_if_locked(struct pf_module *m, struct pf_check *out)
+static int refuse_on(struct pf_module *m, const struct pf_check *c)
 {
-	struct pf_check c;
-
-	op_check(m, &c);
-	if (out)
-		*out = c;
-	if (is_locked(c.verdict) && !audit_only(m, lock_reason(c.verdict))) {
-		pf_audit_refused(m, lock_reason(c.verdict));
+	if (is_locked(c->verdict) && !audit_only(m, lock_reason(c->verdict))) {
+		pf_audit_refused(m, lock_reason(c->verdict));
 		return PAM_AUTH_ERR;
 	}
-	if (c.verdict == PF_VERDICT_ERROR)
+	if (c->verdict == PF_VERDICT_ERROR)
 		return host_unknown(m, "lockout state unknown", false);
 	return -1;
+}
+
+static int refuse_if_locked(struct pf_module *m, struct pf_check *out)
+{
+	op_check(m, out);
+	return refuse_on(m, out);
 }
 
 static const char *item_string(const struct pf_module *m, int item)
@@ -224,25 +234,21 @@ static struct pf_auth_event event_of(const struct pf_module *m)
 }
 
 /*
- * Counts the attempt before the password is checked (doc/invariants.md,
- * invariant 15). Attempts earlier processes left unsettled are failures: when
- * they reach deny the lock starts now and this attempt is refused.
+ * What counting the attempt before the password (doc/invariants.md,
+ * invariant 15) decided. Attempts earlier processes left unsettled are
+ * failures: when they reach deny the lock starts now and this one is refused.
  */
-static int count_attempt(struct pf_module *m)
+static int counted(struct pf_module *m, const struct pf_auth_event *ev,
+		   const struct pf_failure_result *rr)
 {
-	struct pf_auth_event ev = event_of(m);
-	struct pf_failure_result r;
+	struct pf_failure_result r = *rr;
 
-	if (m->exempt)
-		return -1; /* never locked: nothing to count, no lock to take */
-	if (!op_record_attempt(m, &ev, &r))
-		return host_unknown(m, "cannot count the attempt", false);
 	if (r.outcome == PF_FAIL_LOCKED_NOW)
 		pf_audit_host_lock(m, &r);
 	if (r.push_queued)
 		pf_direct_push(m); /* the lock just started, or the unlock of an expired one */
 	if (r.outcome == PF_FAIL_COUNTED)
-		remember_attempt(m, ev.now);
+		remember_attempt(m, ev->now);
 	if (r.outcome == PF_FAIL_COUNTED || r.outcome == PF_FAIL_EXEMPT ||
 	    audit_only(m, "host-locked"))
 		return -1;
@@ -252,12 +258,16 @@ static int count_attempt(struct pf_module *m)
 
 int pf_flow_preauth(struct pf_module *m)
 {
+	struct pf_auth_event ev = event_of(m);
+	struct pf_failure_result r;
+	struct pf_check c;
 	int rc;
 
 	pf_flow_mark_auth(m);
-	rc = refuse_if_locked(m, NULL);
+	op_preauth(m, &ev, &c, &r);
+	rc = refuse_on(m, &c);
 	if (rc < 0)
-		rc = count_attempt(m);
+		rc = counted(m, &ev, &r);
 	/* A stale cloud state is not refreshed before the password; account does that. */
 	return rc >= 0 ? rc : PAM_SUCCESS;
 }

@@ -84,6 +84,14 @@ enum pf_rc pf_lockout_record_failure(const struct pf_lockout *lo, const struct p
  */
 enum pf_rc pf_lockout_record_attempt(const struct pf_lockout *lo, const struct pf_auth_event *ev,
 				     struct pf_failure_result *out);
+/*
+ * preauth in one transaction: the verdict (as pf_lockout_check, but read
+ * under the user's lock; a corrupt record is PF_VERDICT_ERROR, never started
+ * afresh) and, unless it refuses (a lock, with enforce), the attempt as
+ * pf_lockout_record_attempt counts it. One read instead of two.
+ */
+enum pf_rc pf_lockout_preauth(const struct pf_lockout *lo, const struct pf_auth_event *ev,
+			      bool cloud, struct pf_check *check, struct pf_failure_result *out);
 /* record_failure that also settles the attempt made at `attempt` (0: none) into it. */
 enum pf_rc pf_lockout_settle_failure(const struct pf_lockout *lo, const struct pf_auth_event *ev,
 				     int64_t attempt, struct pf_failure_result *out);

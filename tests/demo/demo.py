@@ -10,7 +10,10 @@ user in everywhere after sync, and during a cloud outage failures wait in the
 outbox and reach Frontegg when it returns. Along the way: the lock's entry in
 Frontegg's audit trail, a sync that asks Frontegg nothing it need not ask, a
 lock for a user Frontegg does not know parked (never dropped) until the
-mapping is fixed, and environment_id on every request.
+mapping is fixed, and environment_id on every request. Then a host lock
+expires and the login that notices it lifts the Frontegg lock too, and a
+pilot host C in audit-only mode (enforce = no) refuses nobody while it logs
+and shows the locks it would have made.
 
 Nothing outside a temporary directory is touched. Exits non-zero as soon as
 a step does not behave as narrated.
@@ -157,6 +160,42 @@ def story(emu, a, b):
     a.run("sync", check=0)
     expect(emu.user(carol["id"])["isLocked"], "carol is locked in Frontegg")
 
+    expiry(emu, a)
+
+
+def expiry(emu, a):
+    import pftest
+
+    dave = emu.add_user("dave@example.com")
+    step("dave is locked on host A and in Frontegg; %s s later the host lock ends"
+         % a.settings.get("unlock_time", 600))
+    for i in range(1, 4):
+        expect(not a.login("dave", password_ok=False), "wrong password %d for dave refused" % i)
+    pftest.wait_for(lambda: emu.user(dave["id"])["isLocked"], what="the cloud lock")
+    expect(emu.user(dave["id"])["isLocked"], "dave is locked in Frontegg")
+    clock = os.path.join(a.dir, "clock")
+    pftest.write(clock, "%d\n" % (int(time.time()) + 601))  # the injected clock: +601 s
+    expect(a.key_login("dave", fake_clock=clock), "host A lets dave in: the lock expired")
+    pftest.wait_for(lambda: not emu.user(dave["id"])["isLocked"], timeout=3.0,
+                    what="the cloud unlock")
+    expect(not emu.user(dave["id"])["isLocked"],
+           "the login that noticed the expiry lifted A's lock in Frontegg "
+           "(cloud_unlock_on_expiry = yes, the default)")
+
+
+def audit_only(emu, c):
+    erin = emu.add_user("erin@example.com")
+    step("pilot host C runs audit-only (enforce = no): five wrong passwords for erin")
+    for i in range(1, 6):
+        expect(not c.login("erin", password_ok=False), "wrong password %d for erin refused" % i)
+    expect(c.login("erin"), "host C still lets erin in: nobody is refused")
+    st = c.user_status("erin")
+    expect(st["would_lock"] and not st["host_locked"], "status shows the lock it would make")
+    calls = emu.counters()["by_user"].get(erin["id"], {}).get("lock", 0)
+    expect(calls == 0 and not emu.user(erin["id"])["isLocked"],
+           "no lock was sent to Frontegg (%d calls)" % calls)
+    show(c.run("status", "erin").stdout)
+
 
 def main():
     in_user_namespace_if_needed()
@@ -168,21 +207,24 @@ def main():
     emu = pftest.start_emulator()
     # Account-level credentials: every request must name the environment.
     emu.set_modes(environment_id=ENVIRONMENT)
-    users = ["alice", "bob", "carol"]
+    users = ["alice", "bob", "carol", "dave", "erin"]
     a = pftest.PamHost(emu, users, name="A", environment_id=ENVIRONMENT)
     b = pftest.PamHost(emu, users, name="B", environment_id=ENVIRONMENT,
                        cloud_cache_ttl=B_CACHE_TTL)
     print("   emulator %s, host A in %s, host B in %s" % (emu.api_url, a.dir, b.dir))
     print("   environment_id = %s on both hosts; host B: cloud_cache_ttl = %d s"
           % (ENVIRONMENT, B_CACHE_TTL))
+    c = pftest.PamHost(emu, users, name="C", environment_id=ENVIRONMENT, enforce="no")
     try:
         story(emu, a, b)
+        audit_only(emu, c)
     except StepFailed:
         print("\n%sdemo failed at step %d%s" % (RED, step_no, RESET))
         return 1
     finally:
         a.cleanup()
         b.cleanup()
+        c.cleanup()
         emu.stop()
         shutil.rmtree(emu.dir, ignore_errors=True)
     print("\n%sdemo complete: host and cloud stayed in step.%s" % (GREEN, RESET))

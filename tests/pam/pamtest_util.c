@@ -224,10 +224,44 @@ static void make_state_dir(void)
 	}
 }
 
+/* Whether a process still runs a program from dir (a detached push of the last test). */
+static bool runs_from(const char *dir)
+{
+	char link[300], exe[PATH_MAX];
+	size_t len = strlen(dir);
+	struct dirent *e;
+	bool found = false;
+	DIR *d = opendir("/proc");
+
+	while (d != NULL && !found && (e = readdir(d)) != NULL) {
+		ssize_t n;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(link, sizeof(link), "/proc/%s/exe", e->d_name);
+		n = readlink(link, exe, sizeof(exe) - 1);
+		if (n > 0 && (size_t)n > len && strncmp(exe, dir, len) == 0 && exe[len] == '/')
+			found = true;
+	}
+	if (d != NULL)
+		closedir(d);
+	return found;
+}
+
+/* Waits, at most 10 s, until no program of the previous test runs any more. */
+static void wait_for_helpers(void)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+
+	for (int i = 0; i < 1000 && runs_from(pt_path("helper")); i++)
+		nanosleep(&pause, NULL);
+}
+
 void pt_reset(const char *extra_conf)
 {
 	const char *w = pt_work();
 
+	wait_for_helpers();
 	/*
 	 * A detached push of the previous test may still write into state/:
 	 * move the old directories aside (rename is atomic) before removing

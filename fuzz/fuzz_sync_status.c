@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "pam_frontegg/sync_status.h"
+#include "sync_status.h"
 
 /* pf_sync_status_write's record, byte for byte. */
 #define SYNC_FORMAT "pam_frontegg-sync 1\nattempt %lld\nsuccess %lld\ncounts %u %u %u\nend\n"

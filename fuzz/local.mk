@@ -79,8 +79,8 @@ fuzz_fuzz_state_CFLAGS = $(FUZZ_CC)
 fuzz_fuzz_state_LDFLAGS = $(FUZZ_LINK)
 fuzz_fuzz_state_LDADD = $(FUZZ_LIB)
 
-fuzz_fuzz_sync_status_SOURCES = fuzz/fuzz_sync_status.c fuzz/fuzz_util.h
-fuzz_fuzz_sync_status_CPPFLAGS = $(FUZZ_PP)
+fuzz_fuzz_sync_status_SOURCES = fuzz/fuzz_sync_status.c fuzz/fuzz_util.h helper/sync_status.c
+fuzz_fuzz_sync_status_CPPFLAGS = $(FUZZ_PP) -I$(top_srcdir)/helper
 fuzz_fuzz_sync_status_CFLAGS = $(FUZZ_CC)
 fuzz_fuzz_sync_status_LDFLAGS = $(FUZZ_LINK)
 fuzz_fuzz_sync_status_LDADD = $(FUZZ_LIB)

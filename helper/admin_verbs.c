@@ -9,7 +9,7 @@
 #include "app.h"
 #include "cloud.h"
 #include "frontegg/rate_memory.h"
-#include "pam_frontegg/sync_status.h"
+#include "sync_status.h"
 #include "pam_frontegg/username.h"
 #include "table.h"
 

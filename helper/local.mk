@@ -16,6 +16,7 @@ helper_frontegg_lockout_SOURCES = \
 	helper/cloud.h \
 	helper/counters.c \
 	helper/counters.h \
+	helper/deliver.c \
 	helper/doctor.c \
 	helper/machine_verbs.c \
 	helper/main.c \
@@ -23,6 +24,8 @@ helper_frontegg_lockout_SOURCES = \
 	helper/secret.c \
 	helper/sync.c \
 	helper/sync.h \
+	helper/sync_status.c \
+	helper/sync_status.h \
 	helper/table.c \
 	helper/table.h
 helper_frontegg_lockout_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/helper $(CURL_CFLAGS) \

@@ -21,7 +21,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "pam_frontegg/sync_status.h"
+#include "sync_status.h"
 #include "pam_frontegg/usermap.h"
 #include "sync.h"
 

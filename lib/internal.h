@@ -6,6 +6,11 @@
 #include <sys/types.h>
 
 #include "pam_frontegg/common.h"
+#include "pam_frontegg/record.h"
+
+/* The record kinds lib/ reads and writes (record.h). */
+extern const struct pf_rec_kind pf_state_kind;
+extern const struct pf_rec_kind pf_outbox_kind;
 
 /* A random, non-zero 64-bit value (getrandom, else clock and pid). */
 uint64_t pf_random_u64(void);

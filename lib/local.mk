@@ -10,11 +10,9 @@ lib_libpflockout_la_SOURCES = \
 	lib/policy.c \
 	lib/protocol.c \
 	lib/record.c \
-	lib/record.h \
 	lib/safe_file.c \
 	lib/state.c \
 	lib/state_format.c \
-	lib/sync_status.c \
 	lib/usermap.c \
 	lib/username.c \
 	lib/util.c \
@@ -28,7 +26,7 @@ lib_libpflockout_la_SOURCES = \
 	include/pam_frontegg/protocol.h \
 	include/pam_frontegg/safe_file.h \
 	include/pam_frontegg/state.h \
-	include/pam_frontegg/sync_status.h \
+	include/pam_frontegg/record.h \
 	include/pam_frontegg/usermap.h \
 	include/pam_frontegg/username.h
 # One section per function: the PAM module links only the parts it calls

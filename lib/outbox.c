@@ -23,7 +23,7 @@
 #include "pam_frontegg/safe_file.h"
 #include "pam_frontegg/username.h"
 #include "internal.h"
-#include "record.h"
+#include "pam_frontegg/record.h"
 
 #define OUTBOX_MAGIC "pam_frontegg-outbox 1"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "pam_frontegg/protocol.h"
-#include "record.h"
+#include "pam_frontegg/record.h"
 
 static size_t fit(int n, size_t size)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "pam_frontegg/safe_file.h"
-#include "record.h"
+#include "pam_frontegg/record.h"
 
 void pf_rec_printf(struct pf_record_writer *w, const char *fmt, ...)
 {

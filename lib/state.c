@@ -18,7 +18,7 @@
 
 #include "internal.h"
 #include "pam_frontegg/account.h"
-#include "record.h"
+#include "pam_frontegg/record.h"
 #include "pam_frontegg/policy.h"
 #include "pam_frontegg/safe_file.h"
 #include "pam_frontegg/state.h"

@@ -29,7 +29,8 @@
 #include "pam_frontegg/policy.h"
 #include "pam_frontegg/state.h"
 #include "pam_frontegg/usermap.h"
-#include "record.h"
+#include "internal.h"
+#include "pam_frontegg/record.h"
 
 #define STATE_MAGIC "pam_frontegg-state 1"
 

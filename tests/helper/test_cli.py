@@ -199,6 +199,22 @@ def doctor_names_a_bad_secret_mode(ctx):
 
 
 @test
+def doctor_tests_the_credentials_with_a_fresh_token(ctx):
+    h = Host(ctx["emu"], name="fresh")
+    try:
+        ctx["emu"].add_user("gnats@example.com")
+        h.run("refresh", "gnats", check=EXIT_OK)  # caches a vendor token
+        assert os.path.exists(os.path.join(h.state_dir, "token"))
+        pftest.write(h.secret_file, "not-the-secret\n", 0o600)
+        p = h.run("doctor")
+        eq(p.returncode, EXIT_FAILURE)
+        eq(failing_checks(p), ["token"])
+        assert "unauthorized" in p.stdout, p.stdout
+    finally:
+        h.cleanup()
+
+
+@test
 def doctor_names_a_wrong_ca(ctx):
     h = Host(ctx["emu"], name="wrongca", ca_file=ctx["emu"].other_ca_file)
     try:

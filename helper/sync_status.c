@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "pam_frontegg/safe_file.h"
-#include "pam_frontegg/sync_status.h"
-#include "record.h"
+#include "sync_status.h"
+#include "pam_frontegg/record.h"
 
 #define SYNC_MAGIC "pam_frontegg-sync 1"
 #define SYNC_FILE  "sync-status"
@@ -34,7 +34,7 @@ static bool parse_sync_line(char **t, size_t n, void *out, unsigned *seen)
 	return false;
 }
 
-const struct pf_rec_kind pf_sync_kind = {
+static const struct pf_rec_kind pf_sync_kind = {
 	.magic = SYNC_MAGIC,
 	.max = SYNC_MAX,
 	.all_keys = 7u,

@@ -9,12 +9,12 @@
  * or a full disk) and is left out, and reported through torn().
  * Private to lib/.
  */
-#ifndef PAM_FRONTEGG_CORE_RECORD_H
-#define PAM_FRONTEGG_CORE_RECORD_H
+#ifndef PAM_FRONTEGG_RECORD_H
+#define PAM_FRONTEGG_RECORD_H
 
 #include <sys/types.h>
 
-#include "pam_frontegg/common.h"
+#include "common.h"
 
 #define PF_REC_MAX_TOKENS 6
 
@@ -66,10 +66,5 @@ enum pf_rc pf_rec_decode(const struct pf_rec_kind *k, const char *text, size_t l
  */
 enum pf_rc pf_rec_load(const struct pf_rec_kind *k, int dirfd, const char *name, uid_t owner,
 		       void *out, char *why, size_t whysize);
-
-/* The kinds lib/ reads and writes. */
-extern const struct pf_rec_kind pf_state_kind;
-extern const struct pf_rec_kind pf_outbox_kind;
-extern const struct pf_rec_kind pf_sync_kind;
 
 #endif

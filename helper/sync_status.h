@@ -1,8 +1,8 @@
-/* What the last `frontegg-lockout sync` did, kept in state_dir/sync-status. */
-#ifndef PAM_FRONTEGG_SYNC_STATUS_H
-#define PAM_FRONTEGG_SYNC_STATUS_H
+/* What the last `frontegg-lockout sync` did, kept in state_dir/sync-status (helper only). */
+#ifndef PF_HELPER_SYNC_STATUS_H
+#define PF_HELPER_SYNC_STATUS_H
 
-#include "state.h"
+#include "pam_frontegg/state.h"
 
 struct pf_sync_status {
 	int64_t last_attempt;

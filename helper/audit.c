@@ -9,12 +9,14 @@
 #include "audit.h"
 
 /* Who made the change, as far as the host knows. */
-static const char *actor_of(enum pf_action action, const struct pf_user_state *s)
+static void actor_of(char *buf, size_t size, enum pf_action action, const struct pf_user_state *s,
+		     const char *admin)
 {
-	if (action == PF_ACTION_UNLOCK)
-		return "frontegg-lockout (administrator unlock or end of the host lock)";
-	return s->n_fail > 0 ? "pam_frontegg (failed logins)"
-			     : "frontegg-lockout lock (administrator)";
+	if (action == PF_ACTION_LOCK && s->n_fail > 0)
+		snprintf(buf, size, "pam_frontegg (failed logins)");
+	else
+		snprintf(buf, size, "%s (frontegg-lockout %s)", admin && admin[0] ? admin : "root",
+			 action == PF_ACTION_LOCK ? "lock" : "unlock or end of the host lock");
 }
 
 static void add_last_failure(cJSON *o, const struct pf_user_state *s)
@@ -27,10 +29,10 @@ static void add_last_failure(cJSON *o, const struct pf_user_state *s)
 }
 
 char *audit_entry(const struct pf_lockout *lo, enum pf_action action, const struct pf_user_state *s,
-		  const char *frontegg_id)
+		  const char *frontegg_id, const char *admin)
 {
 	bool lock = action == PF_ACTION_LOCK;
-	char host[256] = "", what[400];
+	char host[256] = "", what[400], actor[128];
 	cJSON *o = cJSON_CreateObject();
 	char *text;
 
@@ -46,7 +48,8 @@ char *audit_entry(const struct pf_lockout *lo, enum pf_action action, const stru
 	cJSON_AddStringToObject(o, "host", host);
 	cJSON_AddStringToObject(o, "user", lo->user);
 	add_last_failure(o, s);
-	cJSON_AddStringToObject(o, "actor", actor_of(action, s));
+	actor_of(actor, sizeof(actor), action, s, admin);
+	cJSON_AddStringToObject(o, "actor", actor);
 	cJSON_AddStringToObject(o, "userId", frontegg_id);
 	if (s->identity[0] != '\0')
 		cJSON_AddStringToObject(o, "email", s->identity);

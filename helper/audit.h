@@ -12,9 +12,10 @@
 /*
  * The JSON body (heap; NULL without memory): severity (High for a lock, Info
  * for an unlock), action, description, host, service, rhost, failures,
- * actor, userId and email. s is the user's record before the delivery.
+ * actor, userId and email. s is the user's record before the delivery;
+ * admin names who ran the delivering frontegg-lockout (app.h, actor).
  */
 char *audit_entry(const struct pf_lockout *lo, enum pf_action action, const struct pf_user_state *s,
-		  const char *frontegg_id);
+		  const char *frontegg_id, const char *admin);
 
 #endif

@@ -16,6 +16,7 @@ helper_frontegg_lockout_SOURCES = \
 	helper/cloud.h \
 	helper/counters.c \
 	helper/counters.h \
+	helper/deliver.c \
 	helper/doctor.c \
 	helper/machine_verbs.c \
 	helper/main.c \

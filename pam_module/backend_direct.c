@@ -40,7 +40,7 @@ static void store_failed(struct pf_module *m, const char *what, enum pf_rc rc)
 	snprintf(m->why, sizeof(m->why), "%s the state of %s: %s", what, m->user, pf_rc_str(rc));
 }
 
-void pf_direct_check(struct pf_module *m, struct pf_check *out)
+static void direct_check(struct pf_module *m, struct pf_check *out)
 {
 	struct pf_lockout lo;
 	enum pf_rc rc;
@@ -57,8 +57,8 @@ void pf_direct_check(struct pf_module *m, struct pf_check *out)
 	}
 }
 
-void pf_direct_preauth(struct pf_module *m, const struct pf_auth_event *ev, struct pf_check *check,
-		       struct pf_failure_result *out)
+static void direct_preauth(struct pf_module *m, const struct pf_auth_event *ev,
+			   struct pf_check *check, struct pf_failure_result *out)
 {
 	struct pf_lockout lo;
 	enum pf_rc rc;
@@ -76,8 +76,8 @@ void pf_direct_preauth(struct pf_module *m, const struct pf_auth_event *ev, stru
 	}
 }
 
-bool pf_direct_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
-			      struct pf_failure_result *out)
+static bool direct_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
+				  struct pf_failure_result *out)
 {
 	struct pf_lockout lo;
 	enum pf_rc rc;
@@ -92,7 +92,7 @@ bool pf_direct_record_failure(struct pf_module *m, const struct pf_auth_event *e
 	return rc == PF_OK;
 }
 
-enum pf_success pf_direct_record_success(struct pf_module *m)
+static enum pf_success direct_record_success(struct pf_module *m)
 {
 	struct pf_lockout lo;
 	enum pf_rc rc;
@@ -124,7 +124,7 @@ static void helper_req(const struct pf_module *m, const char *verb, struct pf_he
 				       NULL,          m->cfg.timeout_ms };
 }
 
-bool pf_direct_refresh(struct pf_module *m, struct pf_check *out)
+static bool direct_refresh(struct pf_module *m, struct pf_check *out)
 {
 	struct pf_helper_req req;
 	struct pf_helper_reply rep;
@@ -145,11 +145,11 @@ bool pf_direct_refresh(struct pf_module *m, struct pf_check *out)
 		return false;
 	}
 	/* The store is the truth: read what the helper wrote. */
-	pf_direct_check(m, out);
+	direct_check(m, out);
 	return out->verdict != PF_VERDICT_ERROR;
 }
 
-void pf_direct_push(struct pf_module *m)
+static void direct_push(struct pf_module *m)
 {
 	struct pf_helper_req req;
 	char why[PF_WHY_MAX];
@@ -160,9 +160,19 @@ void pf_direct_push(struct pf_module *m)
 		       m->user, why);
 }
 
-void pf_direct_close(struct pf_module *m)
+static void direct_close(struct pf_module *m)
 {
 	if (m->store_open)
 		pf_store_close(&m->store);
 	m->store_open = false;
 }
+
+const struct pf_ops pf_direct_ops = {
+	.check = direct_check,
+	.preauth = direct_preauth,
+	.record_failure = direct_record_failure,
+	.record_success = direct_record_success,
+	.refresh = direct_refresh,
+	.push = direct_push,
+	.close = direct_close,
+};

@@ -44,7 +44,7 @@ static void malformed(struct pf_module *m, const char *verb)
 	snprintf(m->why, sizeof(m->why), "%s: malformed reply from the helper", verb);
 }
 
-void pf_delegate_check(struct pf_module *m, struct pf_check *out)
+static void helper_check(struct pf_module *m, struct pf_check *out)
 {
 	struct pf_helper_reply rep;
 
@@ -62,8 +62,8 @@ void pf_delegate_check(struct pf_module *m, struct pf_check *out)
 	}
 }
 
-bool pf_delegate_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
-				struct pf_failure_result *out)
+static bool helper_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
+				  struct pf_failure_result *out)
 {
 	struct pf_helper_reply rep;
 	char event[PF_EVENT_MAX];
@@ -84,7 +84,7 @@ bool pf_delegate_record_failure(struct pf_module *m, const struct pf_auth_event 
 	return true;
 }
 
-enum pf_success pf_delegate_record_success(struct pf_module *m)
+static enum pf_success helper_record_success(struct pf_module *m)
 {
 	struct pf_helper_reply rep;
 
@@ -97,3 +97,42 @@ enum pf_success pf_delegate_record_success(struct pf_module *m)
 	malformed(m, PF_VERB_RECORD_SUCCESS);
 	return PF_SUCCESS_FAILED;
 }
+
+/* preauth through the helper: its check; attempts are counted only as root. */
+static void helper_preauth(struct pf_module *m, const struct pf_auth_event *ev,
+			   struct pf_check *check, struct pf_failure_result *out)
+{
+	(void)ev;
+	helper_check(m, check);
+	memset(out, 0, sizeof(*out));
+	out->outcome = PF_FAIL_EXEMPT;
+}
+
+static bool helper_refresh(struct pf_module *m, struct pf_check *out)
+{
+	(void)out;
+	snprintf(m->why, sizeof(m->why),
+		 "the cached cloud state is stale and only root can refresh it");
+	return false;
+}
+
+/* The helper queued any cloud lock; an unprivileged caller never pushes. */
+static void helper_push(struct pf_module *m)
+{
+	(void)m;
+}
+
+static void helper_close(struct pf_module *m)
+{
+	(void)m;
+}
+
+const struct pf_ops pf_helper_ops = {
+	.check = helper_check,
+	.preauth = helper_preauth,
+	.record_failure = helper_record_failure,
+	.record_success = helper_record_success,
+	.refresh = helper_refresh,
+	.push = helper_push,
+	.close = helper_close,
+};

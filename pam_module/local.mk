@@ -2,6 +2,7 @@
 pammoddir = $(PAM_MODULE_DIR)
 pammod_LTLIBRARIES = pam_module/pam_frontegg.la
 pam_module_pam_frontegg_la_SOURCES = \
+	pam_module/args.c \
 	pam_module/audit.c \
 	pam_module/backend_direct.c \
 	pam_module/backend_helper.c \
@@ -12,7 +13,8 @@ pam_module_pam_frontegg_la_SOURCES = \
 	pam_module/host_guard.h \
 	pam_module/module.h \
 	pam_module/module_flow.c \
-	pam_module/pam_frontegg.c
+	pam_module/pam_frontegg.c \
+	pam_module/user.c
 pam_module_pam_frontegg_la_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS) -fvisibility=hidden
 pam_module_pam_frontegg_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-no-undefined -Wl,--version-script=$(srcdir)/pam_module/pam_frontegg.map \

@@ -29,6 +29,7 @@ struct pf_module {
 	struct pf_logger log;      /* every line goes to pam_syslog (authpriv) */
 	bool silent;               /* "silent" or PAM_SILENT: no conversation messages */
 	bool privileged;           /* euid 0: use the state store directly */
+	const struct pf_ops *ops;  /* pf_direct_ops when privileged, else pf_helper_ops */
 	struct pf_account account; /* PAM_USER as NSS resolved it */
 	const char *user;          /* account.name: the canonical name, a valid key */
 	uid_t uid;
@@ -46,6 +47,14 @@ struct pf_module {
 	char why[PF_WHY_MAX]; /* why the last operation failed */
 };
 
+/* ---- args.c: the mode word, the settings and the configuration ---------- */
+/* Loads m->cfg (and m->mode) from the module's arguments; a PAM code. */
+int pf_args_load_config(struct pf_module *m, bool auth, int flags, int argc, const char **argv);
+
+/* ---- user.c: who the PAM user is --------------------------------------- */
+/* Resolves PAM_USER to m->account, m->user and the rest; PAM_SUCCESS to go on. */
+int pf_user_resolve(struct pf_module *m);
+
 /* ---- module_flow.c: what each entry point does ------------------------- */
 int pf_flow_preauth(struct pf_module *m);
 int pf_flow_authfail(struct pf_module *m);
@@ -59,27 +68,32 @@ void pf_flow_load_attempt(struct pf_module *m);
 /* ---- the lockout operations, direct or through the helper --------------- */
 enum pf_success { PF_SUCCESS_CLEARED, PF_SUCCESS_LOCKED, PF_SUCCESS_FAILED };
 
-/* A failed check has verdict PF_VERDICT_ERROR and m->why set. */
-void pf_direct_check(struct pf_module *m, struct pf_check *out);
 /*
- * The check and the attempt of preauth in one transaction; a failed check
- * has verdict PF_VERDICT_ERROR and m->why set.
+ * What the flow asks of the state, done in this process as root
+ * (backend_direct.c) or through frontegg_chkstate otherwise
+ * (backend_helper.c): the flow never asks which.
  */
-void pf_direct_preauth(struct pf_module *m, const struct pf_auth_event *ev, struct pf_check *check,
-		       struct pf_failure_result *out);
-bool pf_direct_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
-			      struct pf_failure_result *out);
-enum pf_success pf_direct_record_success(struct pf_module *m);
-/* Runs "refresh" and re-reads the store; false (m->why set) when that failed. */
-bool pf_direct_refresh(struct pf_module *m, struct pf_check *out);
-/* Starts the detached push of the user's outbox entry. */
-void pf_direct_push(struct pf_module *m);
-void pf_direct_close(struct pf_module *m);
+struct pf_ops {
+	/* A failed check has verdict PF_VERDICT_ERROR and m->why set. */
+	void (*check)(struct pf_module *m, struct pf_check *out);
+	/*
+	 * preauth's check and the attempt it counts, in one transaction where
+	 * the backend can (outcome PF_FAIL_EXEMPT when none is counted).
+	 */
+	void (*preauth)(struct pf_module *m, const struct pf_auth_event *ev, struct pf_check *check,
+			struct pf_failure_result *out);
+	bool (*record_failure)(struct pf_module *m, const struct pf_auth_event *ev,
+			       struct pf_failure_result *out);
+	enum pf_success (*record_success)(struct pf_module *m);
+	/* One synchronous refresh and a re-read; false (m->why set) when none came. */
+	bool (*refresh)(struct pf_module *m, struct pf_check *out);
+	/* Starts the detached push of the user's outbox entry, if this backend may. */
+	void (*push)(struct pf_module *m);
+	void (*close)(struct pf_module *m);
+};
 
-void pf_delegate_check(struct pf_module *m, struct pf_check *out);
-bool pf_delegate_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
-				struct pf_failure_result *out);
-enum pf_success pf_delegate_record_success(struct pf_module *m);
+extern const struct pf_ops pf_direct_ops;
+extern const struct pf_ops pf_helper_ops;
 
 /* The --conf the helper needs (NULL: its default). */
 const char *pf_helper_conf(const struct pf_module *m);

@@ -21,31 +21,24 @@
 
 static void op_check(struct pf_module *m, struct pf_check *out)
 {
-	if (m->privileged)
-		pf_direct_check(m, out);
-	else
-		pf_delegate_check(m, out);
+	m->ops->check(m, out);
 }
 
 static bool op_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
 			      struct pf_failure_result *out)
 {
-	if (m->privileged)
-		return pf_direct_record_failure(m, ev, out);
-	return pf_delegate_record_failure(m, ev, out);
+	return m->ops->record_failure(m, ev, out);
 }
 
 /*
- * preauth's check and the attempt it counts. Only the direct path counts
- * attempts, in the same transaction as its check; through the helper, and
- * for exempt users (never counted, so no lock a stopped su could hold),
- * it is the plain lock-free check.
+ * preauth's check and the attempt it counts. Exempt users are never
+ * counted: the plain lock-free check, so a stopped su never holds their lock.
  */
 static void op_preauth(struct pf_module *m, const struct pf_auth_event *ev, struct pf_check *c,
 		       struct pf_failure_result *out)
 {
-	if (m->privileged && !m->exempt) {
-		pf_direct_preauth(m, ev, c, out);
+	if (!m->exempt) {
+		m->ops->preauth(m, ev, c, out);
 		return;
 	}
 	op_check(m, c);
@@ -55,9 +48,7 @@ static void op_preauth(struct pf_module *m, const struct pf_auth_event *ev, stru
 
 static enum pf_success op_record_success(struct pf_module *m)
 {
-	if (m->privileged)
-		return pf_direct_record_success(m);
-	return pf_delegate_record_success(m);
+	return m->ops->record_success(m);
 }
 
 /* ---- faillock PR #921: clear only after auth in the same handle ---------- */
@@ -246,7 +237,7 @@ static int counted(struct pf_module *m, const struct pf_auth_event *ev,
 	if (r.outcome == PF_FAIL_LOCKED_NOW)
 		pf_audit_host_lock(m, &r);
 	if (r.push_queued)
-		pf_direct_push(m); /* the lock just started, or the unlock of an expired one */
+		m->ops->push(m); /* the lock just started, or the unlock of an expired one */
 	if (r.outcome == PF_FAIL_COUNTED)
 		remember_attempt(m, ev->now);
 	if (r.outcome == PF_FAIL_COUNTED || r.outcome == PF_FAIL_EXEMPT ||
@@ -287,8 +278,8 @@ int pf_flow_authfail(struct pf_module *m)
 	}
 	attempt_settled(m);
 	pf_audit_failure(m, &ev, &r);
-	if (r.push_queued && m->privileged)
-		pf_direct_push(m); /* a lock, or the unlock of an expired lock */
+	if (r.push_queued)
+		m->ops->push(m); /* a lock, or the unlock of an expired lock */
 	/* Reached only after a failed password: never anything that reads as success. */
 	return PAM_AUTH_ERR;
 }
@@ -299,8 +290,8 @@ int pf_flow_authfail(struct pf_module *m)
  */
 static void push_expiry(struct pf_module *m, const struct pf_check *c)
 {
-	if (c->lock_expired && m->privileged && m->cfg.cloud_unlock_on_expiry && m->cloud)
-		pf_direct_push(m);
+	if (c->lock_expired && m->cfg.cloud_unlock_on_expiry && m->cloud)
+		m->ops->push(m);
 }
 
 int pf_flow_authsucc(struct pf_module *m)
@@ -367,12 +358,7 @@ static bool refresh_cloud(struct pf_module *m, struct pf_check *c)
 {
 	if (m->cloud_error)
 		return false; /* m->why holds the mapping error */
-	if (!m->privileged) {
-		snprintf(m->why, sizeof(m->why),
-			 "the cached cloud state is stale and only root can refresh it");
-		return false;
-	}
-	if (!pf_direct_refresh(m, c))
+	if (!m->ops->refresh(m, c))
 		return false;
 	if (c->verdict != PF_VERDICT_CLOUD_STALE)
 		return true;

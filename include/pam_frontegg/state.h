@@ -26,13 +26,18 @@
 #include "config.h"
 #include "log.h"
 
-#define PF_FAIL_RING        PF_DENY_MAX
-#define PF_ATTEMPT_MAX      16 /* unsettled attempts kept; an older one becomes a failure */
-#define PF_SERVICE_MAX      32
-#define PF_RHOST_MAX        64
-#define PF_TTY_MAX          32
-#define PF_STATE_MAX_SIZE   (32 * 1024)
-#define PF_JOURNAL_MAX      32 /* lines appended before the record is rewritten */
+#define PF_FAIL_RING      PF_DENY_MAX
+#define PF_ATTEMPT_MAX    16 /* unsettled attempts kept; an older one becomes a failure */
+#define PF_SERVICE_MAX    32
+#define PF_RHOST_MAX      64
+#define PF_TTY_MAX        32
+#define PF_STATE_MAX_SIZE (64 * 1024)
+/*
+ * Lines appended before the record is rewritten (with two fsyncs): every
+ * login appends its attempt and its settlement, so this sets how often a
+ * login pays for a durable rewrite.
+ */
+#define PF_JOURNAL_MAX      128
 #define PF_JOURNAL_LINE_MAX (PF_SERVICE_MAX + PF_RHOST_MAX + PF_TTY_MAX + 48)
 
 struct pf_failure {

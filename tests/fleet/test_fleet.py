@@ -503,6 +503,8 @@ def audit_trail_gets_every_lock_and_unlock_that_reaches_frontegg(ctx):
         h.run("unlock", name, check=0)
         got = audits_for(emu, name)
         eq([a["body"]["severity"] for a in got], ["High", "Info"], "lock, then unlock")
+        eq(got[0]["body"]["actor"], "pam_frontegg (failed logins)")
+        assert "frontegg-lockout unlock" in got[1]["body"]["actor"], got[1]["body"]
         h.run("sync", check=0)
         eq(len(audits_for(emu, name)), 2, "audit entries sent twice")
     finally:

@@ -27,6 +27,7 @@
  * empty name, user unknown to NSS,            IGNORE    IGNORE    IGNORE    IGNORE
  *   ignore_users (canonical name)
  * NSS resolves it, canonical name unkeyable   AUTHINFO_ AUTH_ERR  AUTHINFO_ AUTHINFO_UNAVAIL
+ * NSS fails (not for "root": IGNORE)          AUTHINFO_ AUTH_ERR  AUTHINFO_ AUTHINFO_UNAVAIL
  * not locked                                  SUCCESS   AUTH_ERR  SUCCESS   SUCCESS
  * locked on the host                          AUTH_ERR  AUTH_ERR  AUTH_ERR  PERM_DENIED
  * locked in Frontegg (cached, even stale)     AUTH_ERR  AUTH_ERR  AUTH_ERR  PERM_DENIED

@@ -128,6 +128,24 @@ static int unkeyable(struct pf_module *m)
 	return m->mode == PF_MODE_AUTHFAIL ? PAM_AUTH_ERR : PAM_AUTHINFO_UNAVAIL;
 }
 
+/*
+ * NSS itself failed (a directory service down): whether the user exists or
+ * is locked cannot be learned, and the host side never fails open
+ * (doc/invariants.md, invariant 11). Only "root", which every system keeps
+ * in its local files, is let through: the break-glass of invariant 7.
+ */
+static int nss_failed(struct pf_module *m, const char *typed)
+{
+	if (strcmp(typed, "root") == 0) {
+		pf_log(&m->log, LOG_WARNING,
+		       "break-glass (root, not refused): user lookup failed "
+		       "(NSS error)");
+		return PAM_IGNORE;
+	}
+	pf_log(&m->log, LOG_ERR, "refused: user lookup failed (NSS error)");
+	return m->mode == PF_MODE_AUTHFAIL ? PAM_AUTH_ERR : PAM_AUTHINFO_UNAVAIL;
+}
+
 int pf_user_resolve(struct pf_module *m)
 {
 	const char *typed = NULL;
@@ -139,12 +157,11 @@ int pf_user_resolve(struct pf_module *m)
 	rc = lookup_account(m, typed);
 	if (rc == PF_ERR_INVAL && m->account.resolved)
 		return unkeyable(m);
+	if (rc == PF_ERR_IO)
+		return nss_failed(m, typed);
 	if (rc != PF_OK) {
 		/* No name: users type passwords into the login prompt by mistake. */
-		if (rc == PF_ERR_IO)
-			pf_log(&m->log, LOG_ERR, "user lookup failed (NSS error), ignored");
-		else
-			pf_log(&m->log, LOG_NOTICE, "user unknown");
+		pf_log(&m->log, LOG_NOTICE, "user unknown");
 		return PAM_IGNORE;
 	}
 	/* From here on the user is the canonical name: one account, one record. */

@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
@@ -46,6 +47,11 @@ int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t size, stru
 {
 	static int (*next)(const char *, struct passwd *, char *, size_t, struct passwd **);
 
+	/* A directory service that is down, for one name. */
+	if (strcmp(name, "nss-down") == 0) {
+		*res = NULL;
+		return EIO;
+	}
 	if (next == NULL)
 		*(void **)&next = dlsym(RTLD_NEXT, "getpwnam_r");
 	for (size_t i = 0; name != NULL && i < sizeof(aliases) / sizeof(aliases[0]); i++)
@@ -502,6 +508,25 @@ START_TEST(inv9_non_interactive_account_uses_the_cache)
 }
 END_TEST
 
+/* ---- invariant 11: a name service that fails refuses ------------------------------ */
+
+/* A user the module cannot track: refused in every phase, and by a whole login. */
+static void refused_in_every_phase(const char *user)
+{
+	ck_assert_int_eq(pt_call1(user, PT_PREAUTH, NULL), PAM_AUTHINFO_UNAVAIL);
+	ck_assert_int_eq(pt_call1(user, PT_AUTHFAIL, NULL), PAM_AUTH_ERR);
+	ck_assert_int_eq(pt_call1(user, PT_ACCOUNT, NULL), PAM_AUTHINFO_UNAVAIL);
+	ck_assert_int_ne(pt_run("ok", user, true, true, 0).auth, PAM_SUCCESS);
+}
+
+START_TEST(inv11_nss_error_refuses)
+{
+	refused_in_every_phase("nss-down");
+	ck_assert(pt_log_has("refused: user lookup failed (NSS error)"));
+	ck_assert(!pt_log_has("nss-down"));
+}
+END_TEST
+
 /* ---- invariant 8: one account, one record ------------------------------------ */
 
 START_TEST(inv8_aliases_share_one_tally_and_one_lock)
@@ -526,10 +551,7 @@ END_TEST
 START_TEST(inv8_resolved_name_that_cannot_be_keyed_is_refused)
 {
 	/* x@corp: known to NSS (pamenv.sh), not a name the store can key. */
-	ck_assert_int_eq(pt_call1("x@corp", PT_PREAUTH, NULL), PAM_AUTHINFO_UNAVAIL);
-	ck_assert_int_eq(pt_call1("x@corp", PT_AUTHFAIL, NULL), PAM_AUTH_ERR);
-	ck_assert_int_eq(pt_call1("x@corp", PT_ACCOUNT, NULL), PAM_AUTHINFO_UNAVAIL);
-	ck_assert_int_ne(pt_run("ok", "x@corp", true, true, 0).auth, PAM_SUCCESS);
+	refused_in_every_phase("x@corp");
 	ck_assert(pt_log_has("refused: uid 1005 has a name pam_frontegg cannot key"));
 	ck_assert_int_eq(pt_dir_entries("state/users"), 0);
 	/* Unknown names stay ignored, and are not logged. */
@@ -556,6 +578,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, inv15_right_password_on_the_deny_th_try_succeeds);
 	tcase_add_test(tc, inv14_host_limits_and_signals_restored);
 	tcase_add_test(tc, inv9_non_interactive_account_uses_the_cache);
+	tcase_add_test(tc, inv11_nss_error_refuses);
 	tcase_add_test(tc, inv8_aliases_share_one_tally_and_one_lock);
 	tcase_add_test(tc, inv8_resolved_name_that_cannot_be_keyed_is_refused);
 	suite_add_tcase(s, tc);

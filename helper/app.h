@@ -15,6 +15,7 @@ struct app {
 	const char *conf_path; /* --conf */
 	bool json;             /* --json */
 	bool progress;         /* --progress */
+	bool pam_file;         /* --pam: check-config reads a PAM service file */
 	const char *metrics_file;
 	bool caller_root; /* real uid 0 */
 	char caller[PF_USER_MAX + 1];

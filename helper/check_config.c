@@ -200,6 +200,88 @@ unsigned check_config_run(const char *path, check_problem_fn fn, void *ctx)
 	return k.problems;
 }
 
+/* ---- a PAM service file: the arguments of its pam_frontegg.so lines ---- */
+
+static bool mode_word(const char *w)
+{
+	return strcmp(w, "preauth") == 0 || strcmp(w, "authfail") == 0 ||
+	       strcmp(w, "authsucc") == 0;
+}
+
+/*
+ * One "TYPE CONTROL MODULE ARGS..." line naming pam_frontegg.so: its
+ * arguments through the module's parser (strict), its mode words by the
+ * module's rule. Returns the conf= it names (in line), or NULL.
+ */
+static const char *check_pam_line(struct checker *k, char *line, unsigned lineno)
+{
+	char *save = NULL, *type = strtok_r(line, " \t", &save), *w, *conf = NULL;
+	struct pf_logger log = { collect, k, false };
+	struct pf_config cfg;
+	unsigned modes = 0;
+	char msg[160];
+
+	if (type == NULL || strtok_r(NULL, " \t", &save) == NULL ||
+	    strtok_r(NULL, " \t", &save) == NULL || pf_config_defaults(&cfg) != PF_OK)
+		return NULL;
+	while ((w = strtok_r(NULL, " \t", &save)) != NULL) {
+		if (mode_word(w))
+			modes++;
+		else if (strncmp(w, "conf=", 5) == 0)
+			conf = w + 5;
+		else if (pf_config_apply(&cfg, w, k->path, lineno, PF_CONF_STRICT, &log) ==
+			 PF_ERR_NOMEM)
+			break;
+	}
+	pf_config_free(&cfg);
+	if (strcmp(type, "auth") == 0 && modes != 1) {
+		snprintf(msg, sizeof(msg),
+			 "%s:%u: an auth line of pam_frontegg.so needs exactly "
+			 "one of preauth, authfail or authsucc",
+			 k->path, lineno);
+		k->problems++;
+		k->fn(k->ctx, msg);
+	}
+	return conf;
+}
+
+static unsigned check_pam_file(const char *path, check_problem_fn fn, void *ctx)
+{
+	struct pf_file_rules rules = { 022, (uid_t)-1, 256 * 1024 };
+	struct checker k = { path, NULL, 0, fn, ctx, 0 };
+	char why[256], msg[600], line[PF_CONF_LINE_MAX + 1];
+	char *conf = NULL;
+	size_t pos = 0;
+	unsigned lineno = 0;
+
+	if (pf_read_file_checked(-1, path, &rules, &k.text, &k.len, why, sizeof(why)) != PF_OK) {
+		snprintf(msg, sizeof(msg), "%s: %s", path, why);
+		fn(ctx, msg);
+		return 1;
+	}
+	while (pos < k.len) {
+		const char *s = k.text + pos, *nl = memchr(s, '\n', k.len - pos);
+		size_t n = nl ? (size_t)(nl - s) : k.len - pos;
+		const char *named;
+
+		pos += n + 1;
+		lineno++;
+		if (n > PF_CONF_LINE_MAX || memmem(s, n, "pam_frontegg.so", 15) == NULL ||
+		    s[strspn(s, " \t")] == '#')
+			continue;
+		memcpy(line, s, n);
+		line[n] = '\0';
+		named = check_pam_line(&k, line, lineno);
+		if (named != NULL && conf == NULL)
+			conf = strdup(named);
+	}
+	/* The configuration file the lines name (or the default) is checked too. */
+	k.problems += check_config_run(conf ? conf : PF_DEFAULT_CONF, fn, ctx);
+	free(conf);
+	free(k.text);
+	return k.problems;
+}
+
 static void print_problem(void *ctx, const char *line)
 {
 	(void)ctx;
@@ -213,7 +295,8 @@ int verb_check_config(struct app *a, int argc, char **argv)
 
 	if (path[0] != '/')
 		return app_fail(a, PF_EXIT_USAGE, "check-config: FILE must be an absolute path");
-	n = check_config_run(path, print_problem, NULL);
+	n = a->pam_file ? check_pam_file(path, print_problem, NULL)
+			: check_config_run(path, print_problem, NULL);
 	if (n == 0)
 		printf("%s: OK\n", path);
 	return n == 0 ? PF_EXIT_OK : PF_EXIT_CONFIG;

@@ -78,6 +78,8 @@ static void usage(FILE *out)
 		     "  --json          status: machine-readable output\n"
 		     "  --progress      sync: show progress on a terminal\n"
 		     "  --reason TEXT   lock, unlock: why, for the audit trail\n"
+		     "  --pam           check-config: FILE is a PAM service file; check its\n"
+		     "                  pam_frontegg.so lines and the files they name\n"
 		     "  --metrics-file PATH  sync: write Prometheus textfile metrics\n"
 		     "  --help          this text\n"
 		     "  --version       the version\n\n"
@@ -136,6 +138,8 @@ static int parse_options(struct app *a, int *argc, char **argv)
 			if (i + 1 >= *argc)
 				return app_fail(a, PF_EXIT_USAGE, "--reason needs a text");
 			a->reason = argv[++i];
+		} else if (strcmp(arg, "--pam") == 0) {
+			a->pam_file = true;
 		} else if (strcmp(arg, "--json") == 0) {
 			a->json = true;
 		} else if (strcmp(arg, "--progress") == 0) {

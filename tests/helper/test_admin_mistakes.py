@@ -2,7 +2,8 @@
 """Administrator mistakes, one row each (doc/invariants.md, invariants 7 and
 13): for every row root still logs in through a real PAM stack (password and
 SSH key), `frontegg-lockout check-config` exits 4 naming the file and line
-(rows that only the network can reveal have no offline line to name), and
+(rows that only the network can reveal have no offline line to name; a
+module argument is named in the PAM service file, `check-config --pam`), and
 `frontegg-lockout doctor` names the real cause under the right label."""
 import os
 import sys
@@ -142,8 +143,12 @@ MISTAKES = [
     ("failmode_closed_and_frontegg_down",
      {"failmode": "closed", "api_url": "https://127.0.0.1:9", "timeout": "0.5"}, None, "",
      None, ("connectivity", "network")),
-    ("module_argument_even_deny_root_ture", {}, None, "even_deny_root=ture", "", None),
-    ("module_argument_mode_word_typo", {}, None, "prauth", "", None),
+    ("module_argument_even_deny_root_ture", {}, None, "even_deny_root=ture",
+     "{pam}:1: even_deny_root: must be yes or no", None),
+    ("module_argument_mode_word_typo", {}, None, "prauth",
+     "{pam}:1: prauth: unknown option", None),
+    ("module_argument_deny_with_a_unit", {}, None, "deny=3x",
+     "{pam}:5: deny: must be a whole number", None),
 ]
 
 ROOT_ONLY = {"config_owned_by_nobody"}  # chown needs real root
@@ -165,11 +170,13 @@ def run_row(ctx, row):
         lines = {k: h.line_of(k) for k, v in h.settings.items() if v is not None}
         assert h.login("root"), "%s: root's password login was refused" % name
         assert h.key_login("root"), "%s: root's key login was refused" % name
-        p = h.run("check-config", h.conf)
+        pam = os.path.join(h.services, "good")
+        p = h.run("check-config", *(["--pam", pam] if check and "{pam}" in check
+                                    else [h.conf]))
         if check is None:
             eq(p.returncode, EXIT_OK, "%s: check-config\n%s" % (name, p.stdout))
         elif check:
-            want = check.replace("{conf}", h.conf)
+            want = check.replace("{conf}", h.conf).replace("{pam}", pam)
             for key, n in lines.items():
                 want = want.replace("{line:%s}" % key, str(n))
             eq(p.returncode, EXIT_CONFIG, "%s: check-config exit" % name)

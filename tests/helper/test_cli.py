@@ -215,6 +215,19 @@ def doctor_tests_the_credentials_with_a_fresh_token(ctx):
 
 
 @test
+def doctor_labels_a_state_dir_problem_state(ctx):
+    h = Host(ctx["emu"], name="badstate")
+    try:
+        os.chmod(h.state_dir, 0o777)
+        p = h.run("doctor")
+        eq(p.returncode, EXIT_FAILURE)
+        eq(failing_checks(p), ["state"])
+        assert h.state_dir in p.stdout, p.stdout
+    finally:
+        h.cleanup()
+
+
+@test
 def doctor_names_a_wrong_ca(ctx):
     h = Host(ctx["emu"], name="wrongca", ca_file=ctx["emu"].other_ca_file)
     try:

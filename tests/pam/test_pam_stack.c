@@ -124,6 +124,21 @@ START_TEST(inv13_config_mistakes_refuse_nobody)
 }
 END_TEST
 
+/*
+ * inv7: an admin_group member (carol, named in the map file) locked in the
+ * portal keeps her way in: never mapped, never asked, unless even_deny_root.
+ */
+START_TEST(inv7_admin_group_member_locked_in_frontegg_is_let_in)
+{
+	pt_cloud_says("carol", "locked");
+	ck_assert_int_eq(pt_call1("carol", PT_ACCOUNT, NULL), PAM_SUCCESS);
+	ck_assert_int_eq(pt_call1("carol", PT_PREAUTH, NULL), PAM_SUCCESS);
+	ck_assert_uint_eq(pt_calls(NULL), 0); /* no refresh: never cloud-checked */
+	pt_conf("even_deny_root");
+	ck_assert_int_eq(pt_call1("carol", PT_ACCOUNT, NULL), PAM_PERM_DENIED);
+}
+END_TEST
+
 /* inv7: failmode=closed never refuses root-like users over an unknown state. */
 START_TEST(inv7_failmode_closed_spares_root_like_users)
 {
@@ -476,6 +491,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, table_unknown_user);
 	tcase_add_test(tc, inv13_config_mistakes_refuse_nobody);
 	tcase_add_test(tc, inv7_failmode_closed_spares_root_like_users);
+	tcase_add_test(tc, inv7_admin_group_member_locked_in_frontegg_is_let_in);
 	tcase_add_test(tc, inv11_table_corrupt_state_refuses_in_both_failmodes);
 	tcase_add_test(tc, stack_lock_after_deny_failures);
 	tcase_add_test(tc, stack_success_resets_and_no_exec_when_fresh);

@@ -339,28 +339,35 @@ enum pf_rc pf_lockout_record_failure(const struct pf_lockout *lo, const struct p
 	return pf_lockout_settle_failure(lo, ev, 0, out);
 }
 
-/* Writes the settlement of an attempt (none: nothing) as an append, else a rewrite. */
-static enum pf_rc store_settlement(struct pf_txn *txn, int64_t settled)
+/*
+ * Writes the settlement of attempt a (when 0: none): its line taken back when
+ * it is still the last one (the usual login: nothing left behind), else a
+ * "settle" line appended, else a rewrite.
+ */
+static enum pf_rc store_settlement(struct pf_txn *txn, int64_t settled, const struct pf_failure *a)
 {
-	if (settled == 0 || pf_store_append_settle(txn, settled, NULL) == PF_OK)
+	if (settled == 0 || pf_store_retract_attempt(txn, a) == PF_OK ||
+	    pf_store_append_settle(txn, settled, NULL) == PF_OK)
 		return PF_OK;
 	return pf_store_commit(txn);
 }
 
 /* Writes a success: a settlement alone is appended, anything else clears by a rewrite. */
-static enum pf_rc store_success(struct pf_txn *txn, bool expired, int64_t settled)
+static enum pf_rc store_success(struct pf_txn *txn, bool expired, int64_t settled,
+				const struct pf_failure *a)
 {
 	if (expired || !nothing_to_clear(&txn->state) || !txn->existed) {
 		pf_clear_tally(&txn->state);
 		return pf_store_commit(txn);
 	}
-	return store_settlement(txn, settled);
+	return store_settlement(txn, settled, a);
 }
 
 enum pf_rc pf_lockout_settle_success(const struct pf_lockout *lo, int64_t now, int64_t attempt)
 {
 	struct pf_user_state peek;
 	struct pf_policy p;
+	struct pf_failure taken = { 0 };
 	struct pf_txn txn;
 	bool expired;
 	enum pf_rc rc;
@@ -375,15 +382,15 @@ enum pf_rc pf_lockout_settle_success(const struct pf_lockout *lo, int64_t now, i
 	if (rc != PF_OK)
 		return rc;
 	policy_of(lo, &p);
-	if (attempt != 0 && !pf_settle_attempt(&txn.state, attempt))
+	if (attempt != 0 && !pf_take_attempt(&txn.state, attempt, &taken))
 		attempt = 0;
 	/* An expired lock is cleared by the expiry itself: that too must be written. */
 	expired = pf_lockout_expire(&txn, lo->cfg, now, NULL);
 	if (!p.exempt && pf_host_locked(&txn.state, now))
 		/* Audit only: the would-be lock stays on record until it ends, for status. */
-		rc = lo->cfg->enforce ? PF_ERR_BUSY : store_settlement(&txn, attempt);
+		rc = lo->cfg->enforce ? PF_ERR_BUSY : store_settlement(&txn, attempt, &taken);
 	else
-		rc = store_success(&txn, expired, attempt);
+		rc = store_success(&txn, expired, attempt, &taken);
 	pf_store_end(&txn);
 	return rc;
 }

@@ -56,9 +56,16 @@ void pf_push_attempt(struct pf_user_state *s, const struct pf_failure *f)
 
 bool pf_settle_attempt(struct pf_user_state *s, int64_t when)
 {
+	return pf_take_attempt(s, when, NULL);
+}
+
+bool pf_take_attempt(struct pf_user_state *s, int64_t when, struct pf_failure *out)
+{
 	for (unsigned i = 0; i < s->n_attempt && i < PF_ATTEMPT_MAX; i++) {
 		if (s->attempt[i].when != when)
 			continue;
+		if (out != NULL)
+			*out = s->attempt[i];
 		memmove(&s->attempt[i], &s->attempt[i + 1],
 			sizeof(s->attempt[0]) * (s->n_attempt - i - 1));
 		s->n_attempt--;

@@ -374,6 +374,42 @@ enum pf_rc pf_store_append_settle(struct pf_txn *txn, int64_t when, const struct
 	return rc;
 }
 
+/* Whether the last len bytes of fd (size bytes) are line, after a newline. */
+static bool ends_with_line(int fd, off_t size, const char *line, size_t len)
+{
+	char tail[PF_JOURNAL_LINE_MAX + 1];
+
+	if (len + 1 > sizeof(tail) || size < (off_t)len + 1)
+		return false;
+	if (pread(fd, tail, len + 1, size - (off_t)len - 1) != (ssize_t)len + 1)
+		return false;
+	return tail[0] == '\n' && memcmp(tail + 1, line, len) == 0;
+}
+
+enum pf_rc pf_store_retract_attempt(struct pf_txn *txn, const struct pf_failure *a)
+{
+	struct pf_file_rules rules = { 0007, txn->owner, PF_STATE_MAX_SIZE };
+	char line[PF_JOURNAL_LINE_MAX];
+	size_t len = pf_attempt_format(a, line, sizeof(line));
+	enum pf_rc rc = PF_ERR_INVAL;
+	struct stat sb;
+	int fd;
+
+	if (len == 0 || !txn->intact || txn->state.journal_lines == 0 || txn->state.journal_torn)
+		return PF_ERR_INVAL;
+	fd = openat(pf_store_dir(txn->st, PF_DIR_USERS), txn->user,
+		    O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ELOOP ? PF_ERR_PERM : PF_ERR_IO;
+	if (pf_check_fd(fd, &rules, NULL, 0) == PF_OK && fstat(fd, &sb) == 0 &&
+	    ends_with_line(fd, sb.st_size, line, len))
+		rc = ftruncate(fd, sb.st_size - (off_t)len) == 0 ? PF_OK : PF_ERR_IO;
+	close(fd);
+	if (rc == PF_OK)
+		txn->state.journal_lines--;
+	return rc;
+}
+
 enum pf_rc pf_store_append_cloud(struct pf_txn *txn)
 {
 	char line[PF_JOURNAL_LINE_MAX];

@@ -47,7 +47,7 @@ struct pf_config {
 	char *api_url;   /* "https://..." */
 	char *client_id;
 	char *environment_id; /* sent as frontegg-environment-id; NULL = none */
-	char *client_secret; /* only with PF_CONF_WANT_SECRET; wiped by pf_config_free */
+	char *client_secret;  /* only with PF_CONF_WANT_SECRET; wiped by pf_config_free */
 	char *client_secret_file;
 	bool has_inline_secret; /* client_secret appeared in the file */
 	char *ca_file;

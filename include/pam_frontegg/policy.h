@@ -31,6 +31,8 @@ unsigned pf_pending_attempts(const struct pf_user_state *s, const struct pf_poli
 void pf_push_attempt(struct pf_user_state *s, const struct pf_failure *f);
 /* Settles (removes) one unsettled attempt made at when; false when there is none. */
 bool pf_settle_attempt(struct pf_user_state *s, int64_t when);
+/* The same, handing the attempt it removed to *out. */
+bool pf_take_attempt(struct pf_user_state *s, int64_t when, struct pf_failure *out);
 /*
  * An attempt about to be made at now: starts the host lock when the
  * failures and the attempts still unsettled already reach deny (they are

@@ -154,6 +154,13 @@ PF_NODISCARD enum pf_rc pf_store_append_attempt(struct pf_txn *txn, const struct
 /* Appends "settle WHEN", then f as a failure line when f is not NULL, in one write. */
 PF_NODISCARD enum pf_rc pf_store_append_settle(struct pf_txn *txn, int64_t when,
 					       const struct pf_failure *f);
+/*
+ * Takes a's attempt line back when it is the record's last line (nobody
+ * appended since, which the user's lock held by txn guarantees to stay so),
+ * by truncating it away: a success then leaves no trace and the journal does
+ * not grow. PF_ERR_INVAL when it is not the last line.
+ */
+PF_NODISCARD enum pf_rc pf_store_retract_attempt(struct pf_txn *txn, const struct pf_failure *a);
 /* Appends txn->state's cloud answer and its time the same way. */
 PF_NODISCARD enum pf_rc pf_store_append_cloud(struct pf_txn *txn);
 /* Releases the lock. Safe to call twice. */

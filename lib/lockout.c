@@ -118,6 +118,20 @@ static enum pf_rc begin(const struct pf_lockout *lo, struct pf_txn *txn)
 	return rc;
 }
 
+bool pf_lockout_requeue_unlock(struct pf_txn *txn, const struct pf_config *cfg, int64_t now)
+{
+	struct pf_outbox_entry e;
+	bool queued = false;
+
+	if (!cfg->cloud_unlock_on_expiry || !txn->state.cloud_lock_pushed ||
+	    txn->state.lock_since != 0 ||
+	    pf_outbox_get(txn->st, txn->user, txn->owner, &e) != PF_ERR_NOENT)
+		return false;
+	if (pf_outbox_put(txn, PF_ACTION_UNLOCK, now, &queued) != PF_OK)
+		pf_log(txn->st->log, LOG_ERR, "cannot queue the cloud unlock of %s", txn->user);
+	return queued;
+}
+
 /* A lock this host queued and never delivered has no reason to go out any more. */
 static void drop_unsent_lock(struct pf_txn *txn)
 {

@@ -131,4 +131,12 @@ enum pf_rc pf_lockout_apply_cloud(const struct pf_lockout *lo, const struct pf_c
 bool pf_lockout_expire(struct pf_txn *txn, const struct pf_config *cfg, int64_t now,
 		       bool *unlock_queued);
 
+/*
+ * Repairs a lost unlock (sync): with cloud_unlock_on_expiry, a cloud lock
+ * this host pushed whose host lock is gone and for which no action waits
+ * (a crash between the expiry and its unlock, or a lock delivered while its
+ * expiry dropped it) gets its unlock queued. Returns true when it did.
+ */
+bool pf_lockout_requeue_unlock(struct pf_txn *txn, const struct pf_config *cfg, int64_t now);
+
 #endif

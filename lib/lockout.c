@@ -395,6 +395,36 @@ enum pf_rc pf_lockout_settle_success(const struct pf_lockout *lo, int64_t now, i
 	return rc;
 }
 
+enum pf_rc pf_lockout_account(const struct pf_lockout *lo, int64_t now, bool cloud, int64_t attempt,
+			      struct pf_check *check, bool *settled)
+{
+	struct pf_failure taken = { 0 };
+	struct pf_txn txn;
+	enum pf_rc rc;
+	bool expired;
+
+	memset(check, 0, sizeof(*check));
+	*settled = false;
+	/* Strict: a corrupt record refuses (invariant 11), it is not started afresh. */
+	rc = pf_store_begin(lo->st, lo->user, lo->uid, &txn);
+	if (rc != PF_OK) {
+		if (rc == PF_ERR_CORRUPT)
+			pf_store_end(&txn);
+		check->verdict = PF_VERDICT_ERROR;
+		return rc;
+	}
+	judge(lo, &txn.state, now, cloud, check);
+	if (check->verdict == PF_VERDICT_ALLOW) {
+		if (!pf_take_attempt(&txn.state, attempt, &taken))
+			attempt = 0;
+		expired = pf_lockout_expire(&txn, lo->cfg, now, NULL);
+		rc = store_success(&txn, expired, attempt, &taken);
+		*settled = rc == PF_OK;
+	}
+	pf_store_end(&txn);
+	return rc;
+}
+
 enum pf_rc pf_lockout_record_success(const struct pf_lockout *lo, int64_t now)
 {
 	return pf_lockout_settle_success(lo, now, 0);

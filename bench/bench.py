@@ -445,7 +445,7 @@ def judge_transactions(cases, ratios):
                 "c.success/b.faillock", SUCCESS_MAX)
     judge_ratio("failure below deny <= %.1fx pam_faillock's failure" % FAIL_MAX, ratios,
                 "d.fail<deny/bf.faillock-fail", FAIL_MAX)
-    judge_ratio("failure below deny <= %.1fx pam_faillock's success stack (d/b as briefed)"
+    judge_ratio("failure below deny <= %.1fx pam_faillock's success stack (d/b)"
                 % FAIL_MAX, ratios, "d.fail<deny/b.faillock", FAIL_MAX)
     if "d.tmpfs/bf.tmpfs" in ratios:
         say("for the analysis: the same failures with both modules' state on tmpfs (no disk "

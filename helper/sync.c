@@ -148,6 +148,7 @@ static void settle_host(struct run *r, struct member *m)
 	}
 	changed = pf_lockout_expire(&txn, &r->a->cfg, now, NULL);
 	r->rep.expired += changed;
+	r->rep.requeued += pf_lockout_requeue_unlock(&txn, &r->a->cfg, now);
 	pf_policy_for(&r->a->cfg, m->root_like, &p);
 	locked = !p.exempt && pf_host_locked(&txn.state, now);
 	if (locked && !txn.state.cloud_lock_pushed && pf_lockout_pushes(&lo) &&

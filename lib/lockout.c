@@ -118,6 +118,20 @@ static enum pf_rc begin(const struct pf_lockout *lo, struct pf_txn *txn)
 	return rc;
 }
 
+bool pf_lockout_requeue_unlock(struct pf_txn *txn, const struct pf_config *cfg, int64_t now)
+{
+	struct pf_outbox_entry e;
+	bool queued = false;
+
+	if (!cfg->cloud_unlock_on_expiry || !txn->state.cloud_lock_pushed ||
+	    txn->state.lock_since != 0 ||
+	    pf_outbox_get(txn->st, txn->user, txn->owner, &e) != PF_ERR_NOENT)
+		return false;
+	if (pf_outbox_put(txn, PF_ACTION_UNLOCK, now, &queued) != PF_OK)
+		pf_log(txn->st->log, LOG_ERR, "cannot queue the cloud unlock of %s", txn->user);
+	return queued;
+}
+
 /* A lock this host queued and never delivered has no reason to go out any more. */
 static void drop_unsent_lock(struct pf_txn *txn)
 {
@@ -377,6 +391,36 @@ enum pf_rc pf_lockout_settle_success(const struct pf_lockout *lo, int64_t now, i
 		rc = lo->cfg->enforce ? PF_ERR_BUSY : store_settlement(&txn, attempt, &taken);
 	else
 		rc = store_success(&txn, expired, attempt, &taken);
+	pf_store_end(&txn);
+	return rc;
+}
+
+enum pf_rc pf_lockout_account(const struct pf_lockout *lo, int64_t now, bool cloud, int64_t attempt,
+			      struct pf_check *check, bool *settled)
+{
+	struct pf_failure taken = { 0 };
+	struct pf_txn txn;
+	enum pf_rc rc;
+	bool expired;
+
+	memset(check, 0, sizeof(*check));
+	*settled = false;
+	/* Strict: a corrupt record refuses (invariant 11), it is not started afresh. */
+	rc = pf_store_begin(lo->st, lo->user, lo->uid, &txn);
+	if (rc != PF_OK) {
+		if (rc == PF_ERR_CORRUPT)
+			pf_store_end(&txn);
+		check->verdict = PF_VERDICT_ERROR;
+		return rc;
+	}
+	judge(lo, &txn.state, now, cloud, check);
+	if (check->verdict == PF_VERDICT_ALLOW) {
+		if (!pf_take_attempt(&txn.state, attempt, &taken))
+			attempt = 0;
+		expired = pf_lockout_expire(&txn, lo->cfg, now, NULL);
+		rc = store_success(&txn, expired, attempt, &taken);
+		*settled = rc == PF_OK;
+	}
 	pf_store_end(&txn);
 	return rc;
 }

@@ -76,6 +76,24 @@ static void direct_preauth(struct pf_module *m, const struct pf_auth_event *ev,
 	}
 }
 
+static void direct_account(struct pf_module *m, struct pf_check *check, bool *settled)
+{
+	struct pf_lockout lo;
+	enum pf_rc rc;
+
+	memset(check, 0, sizeof(*check));
+	check->verdict = PF_VERDICT_ERROR;
+	*settled = false;
+	if (!store_ready(m))
+		return;
+	lockout_of(m, &lo);
+	rc = pf_lockout_account(&lo, pf_now(), m->cloud, m->attempt, check, settled);
+	if (rc != PF_OK) {
+		check->verdict = PF_VERDICT_ERROR;
+		store_failed(m, "cannot read or clear", rc);
+	}
+}
+
 static bool direct_record_failure(struct pf_module *m, const struct pf_auth_event *ev,
 				  struct pf_failure_result *out)
 {
@@ -170,6 +188,7 @@ static void direct_close(struct pf_module *m)
 const struct pf_ops pf_direct_ops = {
 	.check = direct_check,
 	.preauth = direct_preauth,
+	.account = direct_account,
 	.record_failure = direct_record_failure,
 	.record_success = direct_record_success,
 	.refresh = direct_refresh,

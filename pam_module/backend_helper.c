@@ -108,6 +108,13 @@ static void helper_preauth(struct pf_module *m, const struct pf_auth_event *ev,
 	out->outcome = PF_FAIL_EXEMPT;
 }
 
+/* The account check through the helper; the success is recorded apart. */
+static void helper_account(struct pf_module *m, struct pf_check *check, bool *settled)
+{
+	helper_check(m, check);
+	*settled = false;
+}
+
 static bool helper_refresh(struct pf_module *m, struct pf_check *out)
 {
 	(void)out;
@@ -130,6 +137,7 @@ static void helper_close(struct pf_module *m)
 const struct pf_ops pf_helper_ops = {
 	.check = helper_check,
 	.preauth = helper_preauth,
+	.account = helper_account,
 	.record_failure = helper_record_failure,
 	.record_success = helper_record_success,
 	.refresh = helper_refresh,

@@ -82,6 +82,11 @@ struct pf_ops {
 	 */
 	void (*preauth)(struct pf_module *m, const struct pf_auth_event *ev, struct pf_check *check,
 			struct pf_failure_result *out);
+	/*
+	 * The account check after auth in this handle, settling m->attempt in
+	 * the same transaction when it allows (*settled) where the backend can.
+	 */
+	void (*account)(struct pf_module *m, struct pf_check *check, bool *settled);
 	bool (*record_failure)(struct pf_module *m, const struct pf_auth_event *ev,
 			       struct pf_failure_result *out);
 	enum pf_success (*record_success)(struct pf_module *m);

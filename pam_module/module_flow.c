@@ -381,8 +381,13 @@ static int refuse_account(struct pf_module *m, const char *reason)
  * that expired is written down even without auth (an SSH key login): the
  * expiry clears the tally by itself and queues the cloud unlock.
  */
-static int admit(struct pf_module *m, const struct pf_check *c, int rv)
+static int admit(struct pf_module *m, const struct pf_check *c, int rv, bool settled)
 {
+	if (settled) {
+		attempt_settled(m);
+		push_expiry(m, c);
+		return rv;
+	}
 	/* The check just read the record: nothing to clear costs no second read. */
 	if ((c->tally_clean && m->attempt == 0) || m->exempt || (!auth_ran(m) && !c->lock_expired))
 		return rv;
@@ -402,9 +407,19 @@ static int admit(struct pf_module *m, const struct pf_check *c, int rv)
 int pf_flow_account(struct pf_module *m)
 {
 	struct pf_check c;
+	bool settled = false;
 	int rv = PAM_SUCCESS;
 
-	op_check(m, &c);
+	/*
+	 * After a password in this handle the check and the success can share
+	 * one transaction: safe because the record is judged under the user's
+	 * lock, and settled only when that judgement already admits (a fresh
+	 * cloud state, no lock); anything else goes the long way below.
+	 */
+	if (m->attempt != 0 && !m->cloud_error && !m->exempt && auth_ran(m))
+		m->ops->account(m, &c, &settled);
+	else
+		op_check(m, &c);
 	if (needs_cloud_answer(m, &c) && !m->cloud_error && !interactive(m)) {
 		/* The cache decides: a stale LOCKED stays locked, anything else passes. */
 		if (c.verdict == PF_VERDICT_CLOUD_STALE)
@@ -425,5 +440,5 @@ int pf_flow_account(struct pf_module *m)
 		return refuse_account(m, lock_reason(c.verdict));
 	if (c.verdict == PF_VERDICT_ERROR)
 		return host_unknown(m, "lockout state unknown", true);
-	return admit(m, &c, rv);
+	return admit(m, &c, rv, settled);
 }

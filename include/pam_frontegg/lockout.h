@@ -92,6 +92,14 @@ enum pf_rc pf_lockout_record_attempt(const struct pf_lockout *lo, const struct p
  */
 enum pf_rc pf_lockout_preauth(const struct pf_lockout *lo, const struct pf_auth_event *ev,
 			      bool cloud, struct pf_check *check, struct pf_failure_result *out);
+/*
+ * The account phase after a password in the same handle, in one
+ * transaction: the verdict (read under the user's lock; a corrupt record is
+ * PF_VERDICT_ERROR) and, when it allows, the success that settles the
+ * attempt made at `attempt` (*settled). One read instead of two.
+ */
+enum pf_rc pf_lockout_account(const struct pf_lockout *lo, int64_t now, bool cloud, int64_t attempt,
+			      struct pf_check *check, bool *settled);
 /* record_failure that also settles the attempt made at `attempt` (0: none) into it. */
 enum pf_rc pf_lockout_settle_failure(const struct pf_lockout *lo, const struct pf_auth_event *ev,
 				     int64_t attempt, struct pf_failure_result *out);
@@ -130,5 +138,13 @@ enum pf_rc pf_lockout_apply_cloud(const struct pf_lockout *lo, const struct pf_c
  */
 bool pf_lockout_expire(struct pf_txn *txn, const struct pf_config *cfg, int64_t now,
 		       bool *unlock_queued);
+
+/*
+ * Repairs a lost unlock (sync): with cloud_unlock_on_expiry, a cloud lock
+ * this host pushed whose host lock is gone and for which no action waits
+ * (a crash between the expiry and its unlock, or a lock delivered while its
+ * expiry dropped it) gets its unlock queued. Returns true when it did.
+ */
+bool pf_lockout_requeue_unlock(struct pf_txn *txn, const struct pf_config *cfg, int64_t now);
 
 #endif

@@ -362,6 +362,28 @@ START_TEST(inv5_expiry_leaves_a_lock_someone_else_made)
 }
 END_TEST
 
+/* A lost unlock (the record says pushed, no host lock, nothing queued) is queued again. */
+START_TEST(inv5_sync_requeues_a_lost_unlock)
+{
+	struct pf_outbox_entry e;
+	struct pf_txn txn;
+
+	lock_and_push(T0);
+	ck_assert_int_eq(pf_store_begin(&st, "alice", (uid_t)-1, &txn), PF_OK);
+	ck_assert(!pf_lockout_requeue_unlock(&txn, &cfg, T0 + 1)); /* still locked here */
+	pf_clear_tally(&txn.state); /* the expiry was written, its unlock lost */
+	ck_assert_int_eq(pf_store_commit(&txn), PF_OK);
+	cfg.cloud_unlock_on_expiry = false;
+	ck_assert(!pf_lockout_requeue_unlock(&txn, &cfg, T0 + 601));
+	cfg.cloud_unlock_on_expiry = true;
+	ck_assert(pf_lockout_requeue_unlock(&txn, &cfg, T0 + 601));
+	ck_assert(!pf_lockout_requeue_unlock(&txn, &cfg, T0 + 602)); /* once */
+	pf_store_end(&txn);
+	ck_assert_int_eq(pf_outbox_get(&st, "alice", (uid_t)-1, &e), PF_OK);
+	ck_assert_int_eq(e.action, PF_ACTION_UNLOCK);
+}
+END_TEST
+
 /* The login that notices the expiry learns that a push is due. */
 START_TEST(inv5_failure_after_expiry_reports_the_queued_unlock)
 {
@@ -496,6 +518,7 @@ int main(void)
 	tcase_add_test(tc, inv5_expiry_drops_an_undelivered_lock);
 	tcase_add_test(tc, inv5_expiry_leaves_a_lock_someone_else_made);
 	tcase_add_test(tc, inv5_failure_after_expiry_reports_the_queued_unlock);
+	tcase_add_test(tc, inv5_sync_requeues_a_lost_unlock);
 	tcase_add_test(tc, corrupt_record_is_error_then_replaced);
 	tcase_add_test(tc, inv15_unsettled_attempts_count_as_failures);
 	tcase_add_test(tc, inv15_settled_attempts_do_not_count);

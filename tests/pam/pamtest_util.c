@@ -230,6 +230,8 @@ static void make_state_dir(void)
 	}
 }
 
+static bool running(long pid);
+
 /* Whether a process still runs a program from dir (a detached push of the last test). */
 static bool runs_from(const char *dir)
 {
@@ -254,12 +256,46 @@ static bool runs_from(const char *dir)
 	return found;
 }
 
+/*
+ * Whether a copy of this program other than us and our parent (the test
+ * runner) runs: the module's child before it execs a detached push, which
+ * runs_from() cannot see yet.
+ */
+static bool forked_copy_runs(void)
+{
+	char self[PATH_MAX], link[64], exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	struct dirent *e;
+	bool found = false;
+	DIR *d = opendir("/proc");
+
+	if (len <= 0) {
+		if (d != NULL)
+			closedir(d);
+		return false;
+	}
+	self[len] = '\0';
+	while (d != NULL && !found && (e = readdir(d)) != NULL) {
+		long pid = strtol(e->d_name, NULL, 10);
+		ssize_t n;
+
+		if (pid <= 0 || pid == (long)getpid() || pid == (long)getppid())
+			continue;
+		snprintf(link, sizeof(link), "/proc/%ld/exe", pid);
+		n = readlink(link, exe, sizeof(exe) - 1);
+		found = n == len && memcmp(exe, self, (size_t)len) == 0 && running(pid);
+	}
+	if (d != NULL)
+		closedir(d);
+	return found;
+}
+
 /* Waits, at most 10 s, until no program of the previous test runs any more. */
 static void wait_for_helpers(void)
 {
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
 
-	for (int i = 0; i < 1000 && runs_from(pt_path("helper")); i++)
+	for (int i = 0; i < 1000 && (runs_from(pt_path("helper")) || forked_copy_runs()); i++)
 		nanosleep(&pause, NULL);
 }
 

@@ -16,28 +16,9 @@
  * login share it through pam_set_data); besides it, only the "auth ran" mark
  * lives in the handle, and nothing outlives the handle.
  *
- * RETURN VALUES (also pam_module/RETURN-VALUES.md, for the man page)
- *
- * situation                                   preauth   authfail  authsucc  account
- * ------------------------------------------  --------  --------  --------  ------------
- * bad argument or setting, unsafe file       as if right: logged, default kept / host-only
- * auth line without exactly one mode word     IGNORE    IGNORE    IGNORE    -
- * configuration unreadable by a non-root app  IGNORE    IGNORE    IGNORE    IGNORE
- * pam_get_user failed                         its code (PAM_CONV_AGAIN -> PAM_INCOMPLETE)
- * empty name, user unknown to NSS,            IGNORE    IGNORE    IGNORE    IGNORE
- *   ignore_users (canonical name)
- * NSS resolves it, canonical name unkeyable   AUTHINFO_ AUTH_ERR  AUTHINFO_ AUTHINFO_UNAVAIL
- * NSS fails (not for "root": IGNORE)          AUTHINFO_ AUTH_ERR  AUTHINFO_ AUTHINFO_UNAVAIL
- * not locked                                  SUCCESS   AUTH_ERR  SUCCESS   SUCCESS
- * locked on the host                          AUTH_ERR  AUTH_ERR  AUTH_ERR  PERM_DENIED
- * locked in Frontegg (cached, even stale)     AUTH_ERR  AUTH_ERR  AUTH_ERR  PERM_DENIED
- * cloud state stale, not locked               SUCCESS   AUTH_ERR  SUCCESS   refresh, then
- *                                                                           as above
- * host state unknown (any failmode)           AUTHINFO_ AUTH_ERR  AUTHINFO_ AUTHINFO_UNAVAIL
- * host state unknown, root-like               IGNORE    AUTH_ERR  IGNORE    IGNORE
- * cloud state unknown, failmode=open          SUCCESS   AUTH_ERR  SUCCESS   IGNORE
- * cloud state unknown, failmode=closed        SUCCESS   AUTH_ERR  SUCCESS   AUTHINFO_UNAVAIL
- * failure could not be recorded               -         AUTH_ERR  -         -
+ * RETURN VALUES: the table is pam_module/RETURN-VALUES.md, the one source;
+ * pam_frontegg(8) documents the same codes per entry point, which
+ * tests/data/test_return_values.py checks.
  *
  * "host state unknown" covers an unreadable or unsafe state store, a user's
  * lock held past `timeout`, and (for unprivileged callers) a helper that

@@ -111,8 +111,8 @@ tests_fuzz_test_fuzz_regressions_LDADD = $(UNIT_LDADD)
 include tests/pam/pam.mk
 include tests/helper/chkstate.mk
 
-TESTS += tests/data/test_units.sh
-EXTRA_DIST += tests/data/test_units.sh
+TESTS += tests/data/test_units.sh tests/data/test_return_values.py
+EXTRA_DIST += tests/data/test_units.sh tests/data/test_return_values.py
 
 # pam-driver: the one PAM driver (storm and leak tests, make bench).
 check_PROGRAMS += tests/lib/pam-driver

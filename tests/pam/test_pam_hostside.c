@@ -130,6 +130,8 @@ static int run_admin(const char *verb, const char *user, int64_t *ms, char *err,
 
 		if (fd < 0 || dup2(fd, 2) < 0 || dup2(fd, 1) < 0)
 			_exit(97);
+		/* An administrator's shell: no PAM or NSS wrapper, no sanitizer runtime. */
+		unsetenv("LD_PRELOAD");
 		execl(helper, helper, "--conf", conf, verb, user, (char *)NULL);
 		_exit(127);
 	}

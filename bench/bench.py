@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""make bench: the performance figures of DESIGN §9 on the embedded default.
+"""make bench: the performance figures of doc/performance.md on the embedded default.
 
 Everything runs against the bundled Frontegg emulator, with real PAM stacks
 under pam_wrapper + nss_wrapper (the hosts of tests/lib/pftest.py) and the
@@ -41,7 +41,7 @@ PAM_BENCH = pftest.DRIVER  # tests/lib/pam-driver, the tests' PAM driver
 PEAK_RSS = os.path.join(pftest.BUILDDIR, "bench", "peak_rss")
 SYSDIR = pftest.PAMENV.get("SYSTEM_PAM_MODULE_DIR", "")
 
-# The workload (DESIGN §9 and issue 7).
+# The workload (doc/performance.md, "One host").
 E_PER_ROUND = 5          # lock transitions per round: each costs a real push
 D_USERS = 100            # 200 failures a round over 100 users: 2 each, below deny=3
 HUNG_SAMPLES = 7

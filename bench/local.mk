@@ -1,4 +1,4 @@
-# bench/: `make bench`, the performance figures of DESIGN §9 on the embedded
+# bench/: `make bench`, the performance figures of doc/performance.md on the embedded
 # default (the Frontegg emulator, temporary directories). Never part of
 # `make check`: timings are figures to read, not pass/fail tests. The
 # programs are EXTRA_PROGRAMS, built only when `make bench` asks for them.

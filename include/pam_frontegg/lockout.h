@@ -120,7 +120,7 @@ struct pf_cloud_answer {
 };
 
 /*
- * Applies a fresh answer from Frontegg to the record (rule 3: an unlock in
+ * Applies a fresh answer from Frontegg to the record (doc/invariants.md, invariant 3: an unlock in
  * Frontegg of a lock this host pushed clears the host tally). *cleared tells
  * whether the host tally was cleared.
  */

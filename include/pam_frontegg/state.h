@@ -1,5 +1,5 @@
 /*
- * The per-user state store (DESIGN §6). Layout under state_dir:
+ * The per-user state store (doc/state-format.md). Layout under state_dir:
  *
  *   users/NAME    the user's state record (text, versioned, ends with "end")
  *   locks/NAME    empty file; flock(LOCK_EX) serialises every update of NAME

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Host and cloud in step (DESIGN §6): two simulated hosts — two state
+"""Host and cloud in step (doc/invariants.md): two simulated hosts — two state
 directories and configs, real PAM stacks under pam_wrapper — and one
-Frontegg emulator prove every rule, each as its own test."""
+Frontegg emulator prove the invariants, each as its own test."""
 import os
 import random
 import shutil
@@ -46,7 +46,7 @@ def lock_on_a(ctx, name, uid):
 
 
 @test
-def rule1_host_lock_locks_frontegg_once_and_every_host_refuses(ctx):
+def inv1_host_lock_locks_frontegg_once_and_every_host_refuses(ctx):
     a, b = ctx["a"], ctx["b"]
     name, uid = fresh_user(ctx)
     assert a.login(name)
@@ -63,7 +63,7 @@ def rule1_host_lock_locks_frontegg_once_and_every_host_refuses(ctx):
 
 
 @test
-def rule1_user_who_never_failed_on_b_is_refused_at_account(ctx):
+def inv1_user_who_never_failed_on_b_is_refused_at_account(ctx):
     b = ctx["b"]
     name, uid = fresh_user(ctx)
     lock_on_a(ctx, name, uid)
@@ -73,7 +73,7 @@ def rule1_user_who_never_failed_on_b_is_refused_at_account(ctx):
 
 
 @test
-def rule2_frontegg_own_lock_is_refused_everywhere_and_never_undone(ctx):
+def inv2_frontegg_own_lock_is_refused_everywhere_and_never_undone(ctx):
     a, b, emu = ctx["a"], ctx["b"], ctx["emu"]
     name, uid = fresh_user(ctx)
     emu.admin_lock(uid)  # e.g. Frontegg's own lockout policy
@@ -89,7 +89,7 @@ def rule2_frontegg_own_lock_is_refused_everywhere_and_never_undone(ctx):
 
 
 @test
-def rule3_unlock_in_frontegg_clears_the_host_that_pushed(ctx):
+def inv3_unlock_in_frontegg_clears_the_host_that_pushed(ctx):
     a, b, emu = ctx["a"], ctx["b"], ctx["emu"]
     name, uid = fresh_user(ctx)
     lock_on_a(ctx, name, uid)
@@ -103,7 +103,7 @@ def rule3_unlock_in_frontegg_clears_the_host_that_pushed(ctx):
 
 
 @test
-def rule4_unlock_on_a_host_unlocks_frontegg(ctx):
+def inv4_unlock_on_a_host_unlocks_frontegg(ctx):
     a, b = ctx["a"], ctx["b"]
     name, uid = fresh_user(ctx)
     lock_on_a(ctx, name, uid)
@@ -222,7 +222,7 @@ def audit_only_mode_refuses_nobody_and_calls_no_lock_endpoint(ctx):
 
 
 @test
-def rule6_offline_locks_locally_queues_and_converges_once(ctx):
+def inv6_offline_locks_locally_queues_and_converges_once(ctx):
     a, b, emu = ctx["a"], ctx["b"], ctx["emu"]
     name, uid = fresh_user(ctx)
     other, _ = fresh_user(ctx)
@@ -251,7 +251,7 @@ def rule6_offline_locks_locally_queues_and_converges_once(ctx):
 
 
 @test
-def rule6_failmode_closed_refuses_when_the_cloud_cannot_answer(ctx):
+def inv6_failmode_closed_refuses_when_the_cloud_cannot_answer(ctx):
     h = PamHost(ctx["emu"], USERS, name="closed", failmode="closed", timeout="0.5")
     try:
         name, _ = fresh_user(ctx)
@@ -266,7 +266,7 @@ def rule6_failmode_closed_refuses_when_the_cloud_cannot_answer(ctx):
 
 
 @test
-def rule6_hung_cloud_costs_at_most_timeout(ctx):
+def inv6_hung_cloud_costs_at_most_timeout(ctx):
     h = PamHost(ctx["emu"], USERS, name="hung", timeout="1")
     try:
         name, _ = fresh_user(ctx)

@@ -1,7 +1,7 @@
 /*
  * pam_frontegg.so and its helper: the unprivileged caller (a screen locker)
  * that delegates everything, and fake helpers that hang, crash, print
- * garbage or too much, or fail, against the discipline of DESIGN §3: the
+ * garbage or too much, or fail, against the discipline of doc/privileges.md ("The child discipline"): the
  * deadline, no zombie, no descriptor leaked either way, an empty
  * environment, and the host application's SIGCHLD handling untouched.
  */

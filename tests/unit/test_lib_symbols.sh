@@ -1,6 +1,6 @@
 #!/bin/sh
 # lib/ has no network code: the convenience library neither defines nor
-# needs any libcurl or cJSON symbol (DESIGN §2).
+# needs any libcurl or cJSON symbol (doc/architecture.md, "The parts").
 lib=${top_builddir:-.}/lib/.libs/libpflockout.a
 echo "1..2"
 if ! command -v nm >/dev/null 2>&1 || [ ! -f "$lib" ]; then

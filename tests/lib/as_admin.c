@@ -8,6 +8,7 @@
  */
 #include "autoconfig.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -43,14 +44,17 @@ static __attribute__((constructor)) void start_as_admin(int argc, char **argv)
 	struct stat sb;
 
 	(void)argc;
-	if (lib[0] != '/' || getuid() == 0 || getenv("UID_WRAPPER") != NULL)
+	/* uid_wrapper loaded already (not merely named in the environment), or
+	 * this very restart: nothing to do. */
+	if (lib[0] != '/' || getuid() == 0 || dlsym(RTLD_DEFAULT, "uid_wrapper_enabled") != NULL ||
+	    getenv("PF_TEST_AS_ADMIN") != NULL)
 		return;
 	if (stat("/proc/self/exe", &sb) != 0 || sb.st_uid != getuid() || access(lib, R_OK) != 0)
 		return;
 	/* Keeps what the test preloads (the clock shim); a sanitizer build must
 	 * accept preloaded libraries ahead of its runtime. */
 	snprintf(envc, sizeof(envc), "%d", given_envc());
-	if (setenv("PF_TEST_GIVEN_ENVC", envc, 1) == 0 &&
+	if (setenv("PF_TEST_GIVEN_ENVC", envc, 1) == 0 && setenv("PF_TEST_AS_ADMIN", "1", 1) == 0 &&
 	    setenv("LD_PRELOAD", preload(lib), 1) == 0 && setenv("UID_WRAPPER", "1", 1) == 0 &&
 	    setenv("UID_WRAPPER_ROOT", "1", 1) == 0 &&
 	    setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1) == 0 &&

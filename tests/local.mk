@@ -2,9 +2,18 @@
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 TEST_EXTENSIONS = .py .sh
 PY_LOG_DRIVER = $(LOG_DRIVER)
-PY_LOG_COMPILER = $(PYTHON)
+PY_LOG_COMPILER = $(PF_ONE_AT_A_TIME) $(PYTHON)
 SH_LOG_DRIVER = $(LOG_DRIVER)
-SH_LOG_COMPILER = $(SHELL)
+SH_LOG_COMPILER = $(PF_ONE_AT_A_TIME) $(SHELL)
+# The script tests run one at a time (the C unit suites still run beside
+# them). They start programs under pam_wrapper, which picks its runtime
+# directory /tmp/pam.X by probing and mkdir without a lock: two wrapped
+# programs of two suites starting together can share one directory, and
+# the first to exit removes it under the other. -o: the lock is held by
+# flock itself, never by a daemon a test leaves behind.
+PF_ONE_AT_A_TIME = $$(command -v flock >/dev/null 2>&1 && \
+	echo flock -o '$(abs_top_builddir)/tests/one-at-a-time.lock')
+CLEANFILES += tests/one-at-a-time.lock
 TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \

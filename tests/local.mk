@@ -132,7 +132,7 @@ tests_lib_pam_driver_LDADD = $(PAM_LIBS) $(DL_LIBS)
 # make demo: the story of the README on the embedded default (the emulator
 # and two hosts with real PAM stacks under pam_wrapper).
 EXTRA_DIST += tests/demo/demo.py
-demo: all tests/pam/pamtest.env
+demo: all $(check_PROGRAMS) $(check_LTLIBRARIES) tests/pam/pamtest.env
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	  $(PYTHON) $(abs_top_srcdir)/tests/demo/demo.py
 .PHONY: demo

@@ -68,9 +68,9 @@ static size_t render_counters(char *buf, size_t size, const struct counters *t)
 	n += counter(buf + n, size - n, "pam_frontegg_refusals_total",
 		     "Logins refused by the module as root, by reason.", "{reason=\"host-locked\"}",
 		     t->n[CNT_REFUSED_HOST], true);
-	n += counter(buf + n, size - n, "pam_frontegg_refusals_total", NULL,
+	n += counter(buf + n, size - n, "pam_frontegg_refusals_total", "",
 		     "{reason=\"cloud-locked\"}", t->n[CNT_REFUSED_CLOUD], false);
-	n += counter(buf + n, size - n, "pam_frontegg_refusals_total", NULL,
+	n += counter(buf + n, size - n, "pam_frontegg_refusals_total", "",
 		     "{reason=\"unavailable\"}", t->n[CNT_REFUSED_UNAVAILABLE], false);
 	return n;
 }

@@ -184,7 +184,7 @@ static int claim_refresh(const struct pf_lockout *lo, int64_t give_up)
 	fd = dirfd < 0
 		 ? -1
 		 : openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-	if (fd < 0 || pf_check_fd(fd, &rules, NULL, 0) != PF_OK) {
+	if (fd < 0 || pf_check_fd(fd, &rules, NULL, NULL, 0) != PF_OK) {
 		if (fd >= 0)
 			close(fd);
 		return -1;

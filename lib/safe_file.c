@@ -74,36 +74,37 @@ static enum pf_rc check_fs(int fd, char *why, size_t whysize)
 	return PF_OK;
 }
 
-enum pf_rc pf_check_fd(int fd, const struct pf_file_rules *rules, char *why, size_t whysize)
+enum pf_rc pf_check_fd(int fd, const struct pf_file_rules *rules, struct stat *sb_out, char *why,
+		       size_t whysize)
 {
-	struct stat sb;
+	struct stat local, *sbp = sb_out != NULL ? sb_out : &local;
 	enum pf_rc rc = check_fs(fd, why, whysize);
 
 	if (rc != PF_OK)
 		return rc;
-	if (fstat(fd, &sb) != 0) {
+	if (fstat(fd, sbp) != 0) {
 		say(why, whysize, "fstat failed: %s", strerror(errno));
 		return PF_ERR_IO;
 	}
-	if (!S_ISREG(sb.st_mode)) {
+	if (!S_ISREG(sbp->st_mode)) {
 		say(why, whysize, "not a regular file");
 		return PF_ERR_PERM;
 	}
-	if (sb.st_nlink > 1) {
-		say(why, whysize, "has %lu hard links", (unsigned long)sb.st_nlink);
+	if (sbp->st_nlink > 1) {
+		say(why, whysize, "has %lu hard links", (unsigned long)sbp->st_nlink);
 		return PF_ERR_PERM;
 	}
-	if (!owner_trusted(sb.st_uid, rules->extra_owner)) {
-		say(why, whysize, "owned by uid %lu, expected uid %lu", (unsigned long)sb.st_uid,
+	if (!owner_trusted(sbp->st_uid, rules->extra_owner)) {
+		say(why, whysize, "owned by uid %lu, expected uid %lu", (unsigned long)sbp->st_uid,
 		    (unsigned long)pf_trusted_owner);
 		return PF_ERR_PERM;
 	}
-	if ((sb.st_mode & rules->forbidden_mode) != 0) {
-		say(why, whysize, "mode %04o gives access to %s", (unsigned)(sb.st_mode & 07777),
-		    (sb.st_mode & rules->forbidden_mode & 07) ? "others" : "the group");
+	if ((sbp->st_mode & rules->forbidden_mode) != 0) {
+		say(why, whysize, "mode %04o gives access to %s", (unsigned)(sbp->st_mode & 07777),
+		    (sbp->st_mode & rules->forbidden_mode & 07) ? "others" : "the group");
 		return PF_ERR_PERM;
 	}
-	if (rules->max_size != 0 && (uintmax_t)sb.st_size > rules->max_size) {
+	if (rules->max_size != 0 && (uintmax_t)sbp->st_size > rules->max_size) {
 		say(why, whysize, "larger than %zu bytes", rules->max_size);
 		return PF_ERR_TOOBIG;
 	}
@@ -137,7 +138,7 @@ enum pf_rc pf_open_checked(int dirfd, const char *path, const struct pf_file_rul
 	fd = dirfd < 0 ? open(path, OPEN_FLAGS) : openat(dirfd, path, OPEN_FLAGS);
 	if (fd < 0)
 		return open_errno(errno, why, whysize);
-	rc = pf_check_fd(fd, rules, why, whysize);
+	rc = pf_check_fd(fd, rules, NULL, why, whysize);
 	if (rc != PF_OK) {
 		close(fd);
 		return rc;
@@ -146,10 +147,10 @@ enum pf_rc pf_open_checked(int dirfd, const char *path, const struct pf_file_rul
 	return PF_OK;
 }
 
-enum pf_rc pf_open_dir_checked(const char *path, mode_t forbidden_mode, int *fd_out, char *why,
-			       size_t whysize)
+enum pf_rc pf_open_dir_checked(const char *path, mode_t forbidden_mode, int *fd_out,
+			       struct stat *sb_out, char *why, size_t whysize)
 {
-	struct stat sb;
+	struct stat local, *sbp = sb_out != NULL ? sb_out : &local;
 	int fd;
 
 	if (path == NULL || path[0] != '/') {
@@ -163,10 +164,10 @@ enum pf_rc pf_open_dir_checked(const char *path, mode_t forbidden_mode, int *fd_
 		close(fd);
 		return PF_ERR_PERM;
 	}
-	if (fstat(fd, &sb) != 0 || !owner_trusted(sb.st_uid, (uid_t)-1) ||
-	    (sb.st_mode & forbidden_mode) != 0) {
+	if (fstat(fd, sbp) != 0 || !owner_trusted(sbp->st_uid, (uid_t)-1) ||
+	    (sbp->st_mode & forbidden_mode) != 0) {
 		say(why, whysize, "directory owner uid %lu or mode %04o is unsafe",
-		    (unsigned long)sb.st_uid, (unsigned)(sb.st_mode & 07777));
+		    (unsigned long)sbp->st_uid, (unsigned)(sbp->st_mode & 07777));
 		close(fd);
 		return PF_ERR_PERM;
 	}

@@ -78,7 +78,7 @@ static enum pf_rc open_subdir(struct pf_store *st, const char *name, mode_t mode
  * that group it stays 0700 root:root, and the log says what that costs.
  * It is private until the group and mode are set, so there is no window.
  */
-static void share_new_top(struct pf_store *st, const char *state_dir)
+static void share_new_top(struct pf_store *st, const char *state_dir, struct stat *sb)
 {
 	gid_t gid;
 
@@ -98,14 +98,17 @@ static void share_new_top(struct pf_store *st, const char *state_dir)
 	else
 		pf_log(st->log, LOG_NOTICE, "state_dir %s created (root:" PF_HELPER_GROUP " 2750)",
 		       state_dir);
+	/* What pf_store_open reads the subdirectories' sharing from. */
+	if (fstat(st->dirfd, sb) != 0)
+		sb->st_mode = 0;
 }
 
-static enum pf_rc open_top(struct pf_store *st, const char *state_dir, bool create)
+static enum pf_rc open_top(struct pf_store *st, const char *state_dir, bool create, struct stat *sb)
 {
 	char why[256];
 	enum pf_rc rc;
 
-	rc = pf_open_dir_checked(state_dir, 0022, &st->dirfd, why, sizeof(why));
+	rc = pf_open_dir_checked(state_dir, 0022, &st->dirfd, sb, why, sizeof(why));
 	if (rc == PF_ERR_NOENT && create && state_dir[0] == '/') {
 		bool made = mkdir(state_dir, 0700) == 0;
 
@@ -114,9 +117,9 @@ static enum pf_rc open_top(struct pf_store *st, const char *state_dir, bool crea
 			       strerror(errno));
 			return PF_ERR_IO;
 		}
-		rc = pf_open_dir_checked(state_dir, 0022, &st->dirfd, why, sizeof(why));
+		rc = pf_open_dir_checked(state_dir, 0022, &st->dirfd, sb, why, sizeof(why));
 		if (rc == PF_OK && made)
-			share_new_top(st, state_dir);
+			share_new_top(st, state_dir, sb);
 	}
 	if (rc != PF_OK)
 		pf_log(st->log, rc == PF_ERR_NOENT ? LOG_WARNING : LOG_ERR, "state_dir %s: %s",
@@ -138,14 +141,10 @@ enum pf_rc pf_store_open(struct pf_store *st, const char *state_dir, unsigned fl
 	st->lock_wait_ms = PF_LOCK_WAIT_DEFAULT_MS;
 	st->create = (flags & (PF_STORE_CREATE | PF_STORE_SETUP)) != 0;
 	snprintf(st->path, sizeof(st->path), "%s", state_dir);
-	rc = open_top(st, state_dir, st->create);
+	rc = open_top(st, state_dir, st->create, &sb);
 	if (rc != PF_OK)
 		return rc;
 	/* A group-shared top directory (root:frontegg) makes shared subdirectories. */
-	if (fstat(st->dirfd, &sb) != 0) {
-		pf_store_close(st);
-		return PF_ERR_IO;
-	}
 	st->dir_mode = (sb.st_mode & 0070) ? 02770 : 0700;
 	st->file_mode = (sb.st_mode & 0070) ? 0660 : 0600;
 	for (size_t i = 0; (flags & PF_STORE_SETUP) && i < PF_DIR_COUNT; i++) {
@@ -213,7 +212,7 @@ static enum pf_rc open_lockfile(struct pf_store *st, int dirfd, const char *user
 	/* The creator's umask must not take the group's access away from the setgid helper. */
 	if (fstat(*fd, &sb) == 0 && sb.st_uid == geteuid() && (sb.st_mode & 0777) != st->file_mode)
 		fchmod(*fd, st->file_mode);
-	rc = pf_check_fd(*fd, &rules, NULL, 0);
+	rc = pf_check_fd(*fd, &rules, NULL, NULL, 0);
 	if (rc != PF_OK) {
 		pf_log(st->log, LOG_ERR, "lock file for %s is unsafe", user);
 		close_fd(fd);
@@ -334,7 +333,7 @@ static enum pf_rc append_line(struct pf_txn *txn, const char *line, size_t len)
 		    O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ELOOP ? PF_ERR_PERM : PF_ERR_IO;
-	rc = pf_check_fd(fd, &rules, NULL, 0);
+	rc = pf_check_fd(fd, &rules, NULL, NULL, 0);
 	/* A failed append may leave a torn line: readers skip it, the next update rewrites. */
 	if (rc == PF_OK && !pf_write_all(fd, line, len))
 		rc = PF_ERR_IO;
@@ -401,7 +400,7 @@ enum pf_rc pf_store_retract_attempt(struct pf_txn *txn, const struct pf_failure 
 		    O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ELOOP ? PF_ERR_PERM : PF_ERR_IO;
-	if (pf_check_fd(fd, &rules, NULL, 0) == PF_OK && fstat(fd, &sb) == 0 &&
+	if (pf_check_fd(fd, &rules, &sb, NULL, 0) == PF_OK &&
 	    ends_with_line(fd, sb.st_size, line, len))
 		rc = ftruncate(fd, sb.st_size - (off_t)len) == 0 ? PF_OK : PF_ERR_IO;
 	close(fd);

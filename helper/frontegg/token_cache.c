@@ -241,7 +241,7 @@ int fg_token_lock_open(int dirfd, const char *name, char *why, size_t whysize)
 		return -1;
 	}
 	/* Whoever can open the lock file can hold it: same rules as the cache. */
-	if (pf_check_fd(fd, &rules, why, whysize) != PF_OK) {
+	if (pf_check_fd(fd, &rules, NULL, why, whysize) != PF_OK) {
 		close(fd);
 		return -1;
 	}

@@ -8,6 +8,7 @@
 #ifndef PAM_FRONTEGG_SAFE_FILE_H
 #define PAM_FRONTEGG_SAFE_FILE_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "common.h"
@@ -36,13 +37,17 @@ PF_NODISCARD enum pf_rc pf_open_checked(int dirfd, const char *path,
 					const struct pf_file_rules *rules, int *fd_out, char *why,
 					size_t whysize);
 
-/* Checks an open descriptor against rules (regular file, owner, mode, size). */
-PF_NODISCARD enum pf_rc pf_check_fd(int fd, const struct pf_file_rules *rules, char *why,
-				    size_t whysize);
+/*
+ * Checks an open descriptor against rules (regular file, owner, mode, size).
+ * sb_out (may be NULL) receives the fstat the check made, so a caller that
+ * needs the size or mode does not ask the kernel a second time.
+ */
+PF_NODISCARD enum pf_rc pf_check_fd(int fd, const struct pf_file_rules *rules, struct stat *sb_out,
+				    char *why, size_t whysize);
 
-/* Opens a directory (absolute path, no symlink) with owner/mode checks. */
+/* Opens a directory (absolute path, no symlink) with owner/mode checks; sb_out as above. */
 PF_NODISCARD enum pf_rc pf_open_dir_checked(const char *path, mode_t forbidden_mode, int *fd_out,
-					    char *why, size_t whysize);
+					    struct stat *sb_out, char *why, size_t whysize);
 
 /*
  * Reads a whole file through pf_open_checked into a NUL-terminated heap

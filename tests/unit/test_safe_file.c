@@ -201,12 +201,14 @@ START_TEST(inv14_pseudo_file_systems_refused)
 	    PF_ERR_PERM);
 	ck_assert_msg(strstr(why, "procfs") != NULL, "why: %s", why);
 	ck_assert_ptr_null(data);
-	ck_assert_int_eq(pf_open_dir_checked("/proc", 022, &fd, why, sizeof(why)), PF_ERR_PERM);
+	ck_assert_int_eq(pf_open_dir_checked("/proc", 022, &fd, NULL, why, sizeof(why)),
+			 PF_ERR_PERM);
 	ck_assert_msg(strstr(why, "procfs") != NULL, "why: %s", why);
 	ck_assert_int_eq(fd, -1);
 	if (access("/sys/kernel", F_OK) == 0) {
-		ck_assert_int_eq(pf_open_dir_checked("/sys/kernel", 022, &fd, why, sizeof(why)),
-				 PF_ERR_PERM);
+		ck_assert_int_eq(
+		    pf_open_dir_checked("/sys/kernel", 022, &fd, NULL, why, sizeof(why)),
+		    PF_ERR_PERM);
 		ck_assert_msg(strstr(why, "sysfs") != NULL, "why: %s", why);
 	}
 }

@@ -12,7 +12,7 @@ bench_peak_rss_SOURCES = bench/peak_rss.c
 # The figures describe this build: bench.py prints the compiler and flags.
 # BENCH_ARGS passes options on, e.g. make bench BENCH_ARGS='--rounds 10 --no-callgrind'
 # (bench/bench.py --help lists them).
-bench: all tests/lib/pam-driver$(EXEEXT) bench/peak_rss$(EXEEXT) tests/pam/pamtest.env
+bench: all-am tests/lib/pam-driver$(EXEEXT) bench/peak_rss$(EXEEXT) tests/pam/pamtest.env
 	@test '$(PYTHON)' != : || { echo 'make bench: needs Python 3.9 or later' >&2; exit 1; }
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	  BENCH_CC='$(CC)' BENCH_CFLAGS='$(CPPFLAGS) $(HARDEN_CPPFLAGS) $(CFLAGS) $(AM_CFLAGS)' \
@@ -25,7 +25,7 @@ bench: all tests/lib/pam-driver$(EXEEXT) bench/peak_rss$(EXEEXT) tests/pam/pamte
 # scaled by the model it prints. FLEET_ARGS passes options on, e.g.
 # make bench-fleet FLEET_ARGS='--hosts 2000 --sample-hosts 3' (bench/fleet.py --help).
 EXTRA_DIST += bench/fleet.py
-bench-fleet: all tests/lib/pam-driver$(EXEEXT) tests/pam/libpfclock.la tests/pam/pamtest.env
+bench-fleet: all-am tests/lib/pam-driver$(EXEEXT) tests/pam/libpfclock.la tests/pam/pamtest.env
 	@test '$(PYTHON)' != : || { echo 'make bench-fleet: needs Python 3.9 or later' >&2; exit 1; }
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	  $(PYTHON) $(abs_top_srcdir)/bench/fleet.py $(FLEET_ARGS)

@@ -132,7 +132,9 @@ tests_lib_pam_driver_LDADD = $(PAM_LIBS) $(DL_LIBS)
 # make demo: the story of the README on the embedded default (the emulator
 # and two hosts with real PAM stacks under pam_wrapper).
 EXTRA_DIST += tests/demo/demo.py
-demo: all $(check_PROGRAMS) $(check_LTLIBRARIES) tests/pam/pamtest.env
+# all-am, not all: `all` runs a second make, which under -j would build the
+# same objects as this one at the same time.
+demo: all-am $(check_PROGRAMS) $(check_LTLIBRARIES) tests/pam/pamtest.env
 	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	  $(PYTHON) $(abs_top_srcdir)/tests/demo/demo.py
 .PHONY: demo

@@ -77,7 +77,8 @@ static enum pf_rc check_fs(int fd, char *why, size_t whysize)
 enum pf_rc pf_check_fd(int fd, const struct pf_file_rules *rules, struct stat *sb_out, char *why,
 		       size_t whysize)
 {
-	struct stat local, *sbp = sb_out != NULL ? sb_out : &local;
+	struct stat local = {0};
+	struct stat *sbp = sb_out != NULL ? sb_out : &local;
 	enum pf_rc rc = check_fs(fd, why, whysize);
 
 	if (rc != PF_OK)
@@ -150,7 +151,8 @@ enum pf_rc pf_open_checked(int dirfd, const char *path, const struct pf_file_rul
 enum pf_rc pf_open_dir_checked(const char *path, mode_t forbidden_mode, int *fd_out,
 			       struct stat *sb_out, char *why, size_t whysize)
 {
-	struct stat local, *sbp = sb_out != NULL ? sb_out : &local;
+	struct stat local = {0};
+	struct stat *sbp = sb_out != NULL ? sb_out : &local;
 	int fd;
 
 	if (path == NULL || path[0] != '/') {

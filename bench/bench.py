@@ -24,6 +24,7 @@ import contextlib
 import glob
 import os
 import platform
+import pwd
 import re
 import shutil
 import subprocess
@@ -265,11 +266,12 @@ def wait_quiet(host, timeout=120.0):
 
 # ---- pam_bench ----------------------------------------------------------------
 
-def pam_bench(host, args, wrap=None):
-    """Runs pam_bench ARGS (under the wrap command, e.g. valgrind); its output."""
+def pam_bench(host, args, wrap=None, env=None):
+    """Runs pam_bench ARGS (under the wrap command, e.g. valgrind) in env
+    (the host's, by default); its output."""
     cmd = (wrap or []) + [PAM_BENCH] + args
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env=host.pam_env())
+                         env=env or host.pam_env())
     try:
         out, err = p.communicate(timeout=3600)
     finally:
@@ -379,11 +381,13 @@ def transactions(undo, emu, opts):
     e_users = names("e", (rounds + 1) * E_PER_ROUND)
     users = (names("c", 10) + names("d", D_USERS) + names("f", D_USERS) + e_users +
              ["h0"] + names("r", HUNG_SAMPLES))
-    host = new_host(undo, emu, users, "bench", tmpfs=tmpfs_dir(), cloud_cache_ttl=86400,
-                    timeout=TIMEOUT_S)
+    real = real_nss_user()
+    uids = {real: pwd.getpwnam(real).pw_uid} if real else {}
+    host = new_host(undo, emu, users + list(uids), "bench", tmpfs=tmpfs_dir(),
+                    cloud_cache_ttl=86400, timeout=TIMEOUT_S, uids=uids)
     ids = put_emulator_users(emu, names("c", 10) + names("d", D_USERS) + e_users +
-                             names("r", HUNG_SAMPLES))
-    refresh_all(host, names("c", 10) + names("d", D_USERS))
+                             names("r", HUNG_SAMPLES) + list(uids))
+    refresh_all(host, names("c", 10) + names("d", D_USERS) + list(uids))
     say("set-up: %d users; c and d with a fresh cloud cache (refresh); deny = 3", len(users))
     if "pam" in opts.phases:
         timed_transactions(emu, host, ids, e_users, opts)
@@ -405,6 +409,8 @@ def timed_transactions(emu, host, ids, e_users, opts):
     after = emu.counters()
     check_outcomes(host, ids, e_users, before, after)
     judge_transactions(cases, ratios)
+    real_nss_transactions(host, rounds, count)
+    first_transaction(host)
     count_execs(host, emu)
     if opts.callgrind:
         callgrind(host)
@@ -451,6 +457,74 @@ def judge_transactions(cases, ratios):
         say("for the analysis: the same failures with both modules' state on tmpfs (no disk "
             "flushes): d/bf = %.3f wall, %.3f CPU", ratios["d.tmpfs/bf.tmpfs"][0],
             ratios["d.tmpfs/bf.tmpfs"][3])
+
+
+REAL_NSS_USER = "nobody"  # an account every system's own passwd file has
+
+
+def real_nss_user():
+    """The account for the real-NSS figure, or None: the module, run by root,
+    reads and writes its state in-process; any other runner would measure
+    frontegg_chkstate's path or uid_wrapper's."""
+    if not pftest.REALLY_ROOT:
+        return None
+    try:
+        pwd.getpwnam(REAL_NSS_USER)
+    except KeyError:
+        return None
+    return REAL_NSS_USER
+
+
+def real_nss_transactions(host, rounds, count):
+    """The success path of both stacks for an account of the system's own
+    passwd file, through glibc's NSS instead of nss_wrapper. Judged like the
+    loop above: the doc's bound holds with either."""
+    user = real_nss_user()
+    if user is None:
+        say("real NSS: skipped (needs root and a '%s' account in the system's passwd)",
+            REAL_NSS_USER)
+        return
+    env = host.pam_env()
+    env["LD_PRELOAD"] = " ".join(lib for lib in env["LD_PRELOAD"].split()
+                                 if lib != pftest.nss_wrapper_lib())
+    for var in ("NSS_WRAPPER_PASSWD", "NSS_WRAPPER_GROUP"):
+        env.pop(var, None)
+    out = pam_bench(host, ["--rounds", str(rounds), "--count", str(count),
+                           "--case", spec(name="b.faillock-nss", service="bench-faillock-ok",
+                                          user=user),
+                           "--case", spec(name="c.success-nss", service="bench-fe-ok",
+                                          user=user),
+                           "--ratio", "c.success-nss/b.faillock-nss"], env=env)
+    say("real NSS (glibc, the system's passwd, user %s):", user)
+    show(out)
+    judge_ratio("success path <= %.1fx pam_faillock, real NSS" % SUCCESS_MAX,
+                parse_bench(out)[1], "c.success-nss/b.faillock-nss", SUCCESS_MAX)
+
+
+COLD_PROCESSES = 30
+COLD_CASES = [("a.permit", "bench-permit"), ("b.faillock", "bench-faillock-ok"),
+              ("c.success", "bench-fe-ok")]
+
+
+def first_transaction(host):
+    """The loop above runs many transactions in one process, where the module,
+    linked -z nodelete, is mapped and relocated once while libpam reloads
+    pam_faillock at every pam_start. su, sudo and an sshd session run one
+    transaction per process and pay the load: this figure is that first
+    transaction, in COLD_PROCESSES fresh processes per stack, interleaved.
+    Not a target; printed so the loop's ratio is not read as more than it is."""
+    times = {name: [] for name, _ in COLD_CASES}
+    for i in range(COLD_PROCESSES):
+        for name, service in COLD_CASES:
+            case = spec(name=name, service=service, users="c", nusers=10, first=i % 10)
+            out = pam_bench(host, ["--rounds", "1", "--warmup", "0", "--count", "1",
+                                   "--case", case])
+            times[name].append(parse_bench(out)[0][name]["median"])
+    med = {name: sorted(t)[len(t) // 2] for name, t in times.items()}
+    say("first transaction of a process (%d fresh processes per stack, median): "
+        "pam_permit %.0f us, pam_faillock %.0f us, pam_frontegg %.0f us; "
+        "pam_frontegg/pam_faillock %.3f", COLD_PROCESSES, med["a.permit"], med["b.faillock"],
+        med["c.success"], med["c.success"] / med["b.faillock"])
 
 
 def count_execs(host, emu):

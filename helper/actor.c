@@ -18,7 +18,7 @@
 /* The name behind /proc/self/loginuid; false when unset (4294967295) or unknown. */
 static bool login_user(char *out, size_t size)
 {
-	struct pf_file_rules rules = { 022, (uid_t)-1, 32 };
+	struct pf_file_rules rules = { 022, (uid_t)-1, 32, NULL };
 	unsigned long uid;
 	struct passwd *pw;
 	char *text = NULL, *end;

@@ -83,7 +83,7 @@ static void problem(struct checker *k, const char *key, const char *msg)
  */
 static bool file_usable(const char *path, mode_t forbidden, size_t max, char *why, size_t size)
 {
-	struct pf_file_rules rules = { forbidden, (uid_t)-1, max };
+	struct pf_file_rules rules = { forbidden, (uid_t)-1, max, NULL };
 	struct stat sb;
 	int fd;
 
@@ -123,7 +123,7 @@ static void check_file(struct checker *k, const char *key, const char *path, mod
 /* The map file's own lines, through the parser the module uses. */
 static void check_map_lines(struct checker *k, const char *path)
 {
-	struct pf_file_rules rules = { 022, (uid_t)-1, PF_MAP_MAX_SIZE };
+	struct pf_file_rules rules = { 022, (uid_t)-1, PF_MAP_MAX_SIZE, NULL };
 	struct pf_logger log = { collect, k, false };
 	struct pf_identity id;
 	char *text = NULL;
@@ -139,7 +139,7 @@ static void check_map_lines(struct checker *k, const char *path)
 
 static void check_ca_content(struct checker *k, const char *path)
 {
-	struct pf_file_rules rules = { 022, (uid_t)-1, 4 * 1024 * 1024 };
+	struct pf_file_rules rules = { 022, (uid_t)-1, 4 * 1024 * 1024, NULL };
 	char *text = NULL;
 	size_t len = 0;
 
@@ -177,7 +177,7 @@ static void check_references(struct checker *k, const struct pf_config *cfg)
 
 unsigned check_config_run(const char *path, check_problem_fn fn, void *ctx)
 {
-	struct pf_file_rules rules = { 022, (uid_t)-1, PF_CONF_MAX_SIZE };
+	struct pf_file_rules rules = { 022, (uid_t)-1, PF_CONF_MAX_SIZE, NULL };
 	struct checker k = { path, NULL, 0, fn, ctx, 0 };
 	struct pf_logger log = { collect, &k, false };
 	char arg[PF_CONF_LINE_MAX];
@@ -247,7 +247,7 @@ static const char *check_pam_line(struct checker *k, char *line, unsigned lineno
 
 static unsigned check_pam_file(const char *path, check_problem_fn fn, void *ctx)
 {
-	struct pf_file_rules rules = { 022, (uid_t)-1, 256 * 1024 };
+	struct pf_file_rules rules = { 022, (uid_t)-1, 256 * 1024, NULL };
 	struct checker k = { path, NULL, 0, fn, ctx, 0 };
 	char why[256], msg[600], line[PF_CONF_LINE_MAX + 1];
 	char *conf = NULL;

@@ -176,7 +176,7 @@ static int64_t mono_ms(void)
  */
 static int claim_refresh(const struct pf_lockout *lo, int64_t give_up)
 {
-	const struct pf_file_rules rules = { 077, (uid_t)-1, 0 };
+	const struct pf_file_rules rules = { 077, (uid_t)-1, 0, NULL };
 	int dirfd = pf_store_dir(lo->st, PF_DIR_CLAIMS), fd;
 	char name[PF_USER_MAX + sizeof(":refresh")];
 

@@ -41,7 +41,7 @@ static int find_event(const char *s, size_t len)
 /* Reads a file of lines into *out: "NAME\n" adds one, "NAME=N\n" adds N. */
 static enum pf_rc add_lines(struct pf_store *st, const char *name, size_t max, struct counters *out)
 {
-	struct pf_file_rules rules = { 002, (uid_t)-1, max };
+	struct pf_file_rules rules = { 002, (uid_t)-1, max, NULL };
 	size_t len = 0, pos = 0;
 	char *text = NULL;
 	enum pf_rc rc = pf_read_file_checked(st->dirfd, name, &rules, &text, &len, NULL, 0);

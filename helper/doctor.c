@@ -146,7 +146,7 @@ static bool check_secret(struct doctor *d)
 
 static void check_ca(struct doctor *d)
 {
-	struct pf_file_rules rules = { 022, (uid_t)-1, 4 * 1024 * 1024 };
+	struct pf_file_rules rules = { 022, (uid_t)-1, 4 * 1024 * 1024, NULL };
 	const char *ca = d->a->cfg.ca_file;
 	char why[256], detail[600];
 	int fd;

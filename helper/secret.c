@@ -31,7 +31,7 @@ static bool one_printable_line(const char *s)
 
 enum pf_rc app_read_secret(const struct pf_config *cfg, char **secret, const struct pf_logger *log)
 {
-	struct pf_file_rules rules = { 077, (uid_t)-1, 4096 };
+	struct pf_file_rules rules = { 077, (uid_t)-1, 4096, NULL };
 	char why[256];
 	size_t len = 0;
 	enum pf_rc rc;

@@ -512,16 +512,16 @@ static enum pf_rc distrust(struct pf_config *cfg, const char *path, const char *
 	return cfg->untrusted ? rc : PF_ERR_NOMEM;
 }
 
-static enum pf_rc open_conf(struct pf_config *cfg, const char *path, int *fd,
+static enum pf_rc open_conf(struct pf_config *cfg, const char *path, int *fd, struct stat *sb,
 			    const struct pf_logger *log)
 {
-	struct pf_file_rules rules = { 022, (uid_t)-1, PF_CONF_MAX_SIZE };
+	struct pf_file_rules rules = { 022, (uid_t)-1, PF_CONF_MAX_SIZE, NULL };
 	char why[256];
 	enum pf_rc rc;
 
 	if (path[0] != '/')
 		return distrust(cfg, path, "conf= must be an absolute path", PF_ERR_PERM, log);
-	rc = pf_open_checked(-1, path, &rules, fd, why, sizeof(why));
+	rc = pf_open_checked_stat(-1, path, &rules, fd, sb, why, sizeof(why));
 	if (rc == PF_ERR_NOENT)
 		snprintf(why, sizeof(why), "does not exist");
 	return rc == PF_OK ? PF_OK : distrust(cfg, path, why, rc, log);
@@ -540,10 +540,10 @@ static enum pf_rc load_file(struct pf_config *cfg, const char *path, bool explic
 
 	if (!explicit_path && access(path, F_OK) != 0 && errno == ENOENT)
 		return PF_ERR_NOENT;
-	rc = open_conf(cfg, path, &fd, log);
+	rc = open_conf(cfg, path, &fd, &sb, log);
 	if (rc != PF_OK)
 		return rc;
-	if (fstat(fd, &sb) != 0 || pf_read_fd(fd, PF_CONF_MAX_SIZE, &text, &len) != PF_OK) {
+	if (pf_read_fd(fd, PF_CONF_MAX_SIZE, &text, &len) != PF_OK) {
 		close(fd);
 		return distrust(cfg, path, "cannot be read", PF_ERR_IO, log);
 	}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pam_frontegg/safe_file.h"
 #include "pam_frontegg/record.h"
@@ -210,24 +211,41 @@ enum pf_rc pf_rec_decode(const struct pf_rec_kind *k, const char *text, size_t l
 	return rc;
 }
 
-enum pf_rc pf_rec_load(const struct pf_rec_kind *k, int dirfd, const char *name, uid_t owner,
-		       void *out, char *why, size_t whysize)
+enum pf_rc pf_rec_read_fd(const struct pf_rec_kind *k, int fd, void *out, char *why, size_t whysize)
 {
-	struct pf_file_rules rules = { 0007, owner, k->max };
 	char *text = NULL;
 	size_t len = 0;
-	enum pf_rc rc;
+	enum pf_rc rc = pf_read_fd(fd, k->max, &text, &len);
 
-	/* dirfd < 0: its directory could not be opened (logged there). */
-	rc = dirfd < 0 ? PF_ERR_IO
-		       : pf_read_file_checked(dirfd, name, &rules, &text, &len, why, whysize);
 	if (rc != PF_OK) {
 		memset(out, 0, k->zero_size); /* pf_rec_decode zeroes on every other path */
+		if (why != NULL && rc == PF_ERR_TOOBIG)
+			snprintf(why, whysize, "larger than %zu bytes", k->max);
+		else if (why != NULL)
+			snprintf(why, whysize, "read failed: %s", pf_rc_str(rc));
 		return rc == PF_ERR_TOOBIG ? PF_ERR_CORRUPT : rc;
 	}
 	rc = pf_rec_decode(k, text, len, out);
 	free(text);
 	if (rc != PF_OK && why != NULL)
 		snprintf(why, whysize, "corrupt");
+	return rc;
+}
+
+enum pf_rc pf_rec_load(const struct pf_rec_kind *k, int dirfd, const char *name, uid_t owner,
+		       void *out, char *why, size_t whysize)
+{
+	struct pf_file_rules rules = { 0007, owner, k->max, NULL };
+	enum pf_rc rc;
+	int fd;
+
+	/* dirfd < 0: its directory could not be opened (logged there). */
+	rc = dirfd < 0 ? PF_ERR_IO : pf_open_checked(dirfd, name, &rules, &fd, why, whysize);
+	if (rc != PF_OK) {
+		memset(out, 0, k->zero_size);
+		return rc == PF_ERR_TOOBIG ? PF_ERR_CORRUPT : rc;
+	}
+	rc = pf_rec_read_fd(k, fd, out, why, whysize);
+	close(fd);
 	return rc;
 }

@@ -74,42 +74,50 @@ static enum pf_rc check_fs(int fd, char *why, size_t whysize)
 	return PF_OK;
 }
 
-enum pf_rc pf_check_fd(int fd, const struct pf_file_rules *rules, struct stat *sb_out, char *why,
-		       size_t whysize)
+enum pf_rc pf_check_stat(int fd, const struct pf_file_rules *rules, const struct stat *sb,
+			 char *why, size_t whysize)
 {
-	struct stat local = {0};
-	struct stat *sbp = sb_out != NULL ? sb_out : &local;
-	enum pf_rc rc = check_fs(fd, why, whysize);
-
-	if (rc != PF_OK)
-		return rc;
-	if (fstat(fd, sbp) != 0) {
-		say(why, whysize, "fstat failed: %s", strerror(errno));
-		return PF_ERR_IO;
+	if (rules->real_dev == NULL || sb->st_dev != *rules->real_dev) {
+		enum pf_rc rc = check_fs(fd, why, whysize);
+		if (rc != PF_OK)
+			return rc;
 	}
-	if (!S_ISREG(sbp->st_mode)) {
+	if (!S_ISREG(sb->st_mode)) {
 		say(why, whysize, "not a regular file");
 		return PF_ERR_PERM;
 	}
-	if (sbp->st_nlink > 1) {
-		say(why, whysize, "has %lu hard links", (unsigned long)sbp->st_nlink);
+	if (sb->st_nlink > 1) {
+		say(why, whysize, "has %lu hard links", (unsigned long)sb->st_nlink);
 		return PF_ERR_PERM;
 	}
-	if (!owner_trusted(sbp->st_uid, rules->extra_owner)) {
-		say(why, whysize, "owned by uid %lu, expected uid %lu", (unsigned long)sbp->st_uid,
+	if (!owner_trusted(sb->st_uid, rules->extra_owner)) {
+		say(why, whysize, "owned by uid %lu, expected uid %lu", (unsigned long)sb->st_uid,
 		    (unsigned long)pf_trusted_owner);
 		return PF_ERR_PERM;
 	}
-	if ((sbp->st_mode & rules->forbidden_mode) != 0) {
-		say(why, whysize, "mode %04o gives access to %s", (unsigned)(sbp->st_mode & 07777),
-		    (sbp->st_mode & rules->forbidden_mode & 07) ? "others" : "the group");
+	if ((sb->st_mode & rules->forbidden_mode) != 0) {
+		say(why, whysize, "mode %04o gives access to %s", (unsigned)(sb->st_mode & 07777),
+		    (sb->st_mode & rules->forbidden_mode & 07) ? "others" : "the group");
 		return PF_ERR_PERM;
 	}
-	if (rules->max_size != 0 && (uintmax_t)sbp->st_size > rules->max_size) {
+	if (rules->max_size != 0 && (uintmax_t)sb->st_size > rules->max_size) {
 		say(why, whysize, "larger than %zu bytes", rules->max_size);
 		return PF_ERR_TOOBIG;
 	}
 	return PF_OK;
+}
+
+enum pf_rc pf_check_fd(int fd, const struct pf_file_rules *rules, struct stat *sb_out, char *why,
+		       size_t whysize)
+{
+	struct stat local = { 0 };
+	struct stat *sbp = sb_out != NULL ? sb_out : &local;
+
+	if (fstat(fd, sbp) != 0) {
+		say(why, whysize, "fstat failed: %s", strerror(errno));
+		return PF_ERR_IO;
+	}
+	return pf_check_stat(fd, rules, sbp, why, whysize);
 }
 
 static enum pf_rc open_errno(int err, char *why, size_t whysize)
@@ -126,8 +134,8 @@ static enum pf_rc open_errno(int err, char *why, size_t whysize)
 	return PF_ERR_IO;
 }
 
-enum pf_rc pf_open_checked(int dirfd, const char *path, const struct pf_file_rules *rules,
-			   int *fd_out, char *why, size_t whysize)
+enum pf_rc pf_open_checked_stat(int dirfd, const char *path, const struct pf_file_rules *rules,
+				int *fd_out, struct stat *sb_out, char *why, size_t whysize)
 {
 	enum pf_rc rc;
 	int fd;
@@ -139,7 +147,7 @@ enum pf_rc pf_open_checked(int dirfd, const char *path, const struct pf_file_rul
 	fd = dirfd < 0 ? open(path, OPEN_FLAGS) : openat(dirfd, path, OPEN_FLAGS);
 	if (fd < 0)
 		return open_errno(errno, why, whysize);
-	rc = pf_check_fd(fd, rules, NULL, why, whysize);
+	rc = pf_check_fd(fd, rules, sb_out, why, whysize);
 	if (rc != PF_OK) {
 		close(fd);
 		return rc;
@@ -148,10 +156,16 @@ enum pf_rc pf_open_checked(int dirfd, const char *path, const struct pf_file_rul
 	return PF_OK;
 }
 
+enum pf_rc pf_open_checked(int dirfd, const char *path, const struct pf_file_rules *rules,
+			   int *fd_out, char *why, size_t whysize)
+{
+	return pf_open_checked_stat(dirfd, path, rules, fd_out, NULL, why, whysize);
+}
+
 enum pf_rc pf_open_dir_checked(const char *path, mode_t forbidden_mode, int *fd_out,
 			       struct stat *sb_out, char *why, size_t whysize)
 {
-	struct stat local = {0};
+	struct stat local = { 0 };
 	struct stat *sbp = sb_out != NULL ? sb_out : &local;
 	int fd;
 

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,7 @@ enum pf_rc pf_store_open(struct pf_store *st, const char *state_dir, unsigned fl
 	rc = open_top(st, state_dir, st->create, &sb);
 	if (rc != PF_OK)
 		return rc;
+	st->dev = sb.st_dev;
 	/* A group-shared top directory (root:frontegg) makes shared subdirectories. */
 	st->dir_mode = (sb.st_mode & 0070) ? 02770 : 0700;
 	st->file_mode = (sb.st_mode & 0070) ? 0660 : 0600;
@@ -199,9 +201,9 @@ enum pf_rc pf_store_read(struct pf_store *st, const char *user, uid_t owner,
 static enum pf_rc open_lockfile(struct pf_store *st, int dirfd, const char *user, uid_t owner,
 				int *fd)
 {
-	struct pf_file_rules rules = { 0007, owner, 0 };
+	struct pf_file_rules rules = { 0007, owner, 0, &st->dev };
 	struct stat sb;
-	enum pf_rc rc;
+	enum pf_rc rc = PF_ERR_IO;
 
 	*fd = openat(dirfd, user, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
 		     st->file_mode);
@@ -209,10 +211,13 @@ static enum pf_rc open_lockfile(struct pf_store *st, int dirfd, const char *user
 		pf_log(st->log, LOG_ERR, "lock file for %s: %s", user, strerror(errno));
 		return errno == ELOOP ? PF_ERR_PERM : PF_ERR_IO;
 	}
-	/* The creator's umask must not take the group's access away from the setgid helper. */
-	if (fstat(*fd, &sb) == 0 && sb.st_uid == geteuid() && (sb.st_mode & 0777) != st->file_mode)
-		fchmod(*fd, st->file_mode);
-	rc = pf_check_fd(*fd, &rules, NULL, NULL, 0);
+	if (fstat(*fd, &sb) == 0) {
+		/* The creator's umask must not take the group's access away from the setgid helper. */
+		if (sb.st_uid == geteuid() && (sb.st_mode & 0777) != st->file_mode &&
+		    fchmod(*fd, st->file_mode) == 0)
+			sb.st_mode = (sb.st_mode & ~(mode_t)07777) | st->file_mode;
+		rc = pf_check_stat(*fd, &rules, &sb, NULL, 0);
+	}
 	if (rc != PF_OK) {
 		pf_log(st->log, LOG_ERR, "lock file for %s is unsafe", user);
 		close_fd(fd);
@@ -261,13 +266,60 @@ static enum pf_rc lock_within(int fd, unsigned wait_ms)
 	}
 }
 
+/*
+ * Reads the record of txn's user into txn->state through a descriptor
+ * kept for the rest of the transaction (txn->recfd), so the appends and
+ * the truncation of the same transaction need no second open and check.
+ * A record this process may only read (a read-only file system, say) is
+ * read the plain way, and a later append reports the error as before.
+ */
+static enum pf_rc load_record(struct pf_txn *txn)
+{
+	struct pf_store *st = txn->st;
+	struct pf_file_rules rules = { 0007, txn->owner, PF_STATE_MAX_SIZE, &st->dev };
+	int dirfd = pf_store_dir(st, PF_DIR_USERS);
+	char why[256] = "";
+	enum pf_rc rc;
+
+	if (dirfd >= 0)
+		txn->recfd =
+		    openat(dirfd, txn->user,
+			   O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (txn->recfd < 0 && dirfd >= 0 && errno == ENOENT) {
+		memset(&txn->state, 0, offsetof(struct pf_user_state, fail));
+		return PF_ERR_NOENT;
+	}
+	if (txn->recfd < 0)
+		return pf_store_read(st, txn->user, txn->owner, &txn->state);
+	rc = pf_check_fd(txn->recfd, &rules, NULL, why, sizeof(why));
+	if (rc == PF_OK)
+		rc = pf_rec_read_fd(&pf_state_kind, txn->recfd, &txn->state, why, sizeof(why));
+	else
+		memset(&txn->state, 0, offsetof(struct pf_user_state, fail));
+	if (rc != PF_OK) {
+		pf_log(st->log, LOG_ERR, "state of %s (%s/users/%s): %s", txn->user, st->path,
+		       txn->user, why);
+		close_fd(&txn->recfd);
+	}
+	return rc == PF_ERR_TOOBIG ? PF_ERR_CORRUPT : rc;
+}
+
+_Static_assert(offsetof(struct pf_txn, state) + sizeof(struct pf_user_state) ==
+		   sizeof(struct pf_txn),
+	       "pf_store_begin leaves the tail of pf_txn, the failure ring, as it is");
+_Static_assert(offsetof(struct pf_user_state, fail) + sizeof(((struct pf_user_state *)0)->fail) ==
+		   sizeof(struct pf_user_state),
+	       "the failure ring ends struct pf_user_state");
+
 enum pf_rc pf_store_begin(struct pf_store *st, const char *user, uid_t owner, struct pf_txn *txn)
 {
 	enum pf_rc rc;
 
-	memset(txn, 0, sizeof(*txn));
+	/* The failure ring is most of the record and only fail[0..n_fail) is
+	 * ever read, so it is left as it is (pf_store_read zeroes the rest). */
+	memset(txn, 0, offsetof(struct pf_txn, state) + offsetof(struct pf_user_state, fail));
 	txn->st = st;
-	txn->lockfd = -1;
+	txn->lockfd = txn->recfd = -1;
 	rc = check_name(st, user);
 	if (rc != PF_OK)
 		return rc;
@@ -282,7 +334,7 @@ enum pf_rc pf_store_begin(struct pf_store *st, const char *user, uid_t owner, st
 		pf_store_end(txn);
 		return rc;
 	}
-	rc = pf_store_read(st, user, owner, &txn->state);
+	rc = load_record(txn);
 	txn->existed = rc != PF_ERR_NOENT;
 	txn->intact = rc == PF_OK;
 	if (rc == PF_ERR_NOENT)
@@ -306,6 +358,7 @@ enum pf_rc pf_store_commit(struct pf_txn *txn)
 		 : PF_ERR_TOOBIG;
 	free(buf);
 	if (rc == PF_OK) {
+		close_fd(&txn->recfd); /* it names the record just replaced */
 		txn->existed = txn->intact = true;
 		txn->state.journal_lines = 0; /* folded into the record */
 		txn->state.journal_torn = false;
@@ -323,21 +376,25 @@ bool pf_store_can_append(const struct pf_txn *txn)
 /* Appends one journal line of len bytes (0: it did not fit) to NAME's record. */
 static enum pf_rc append_line(struct pf_txn *txn, const char *line, size_t len)
 {
-	struct pf_file_rules rules = { 0007, txn->owner, PF_STATE_MAX_SIZE };
+	struct pf_file_rules rules = { 0007, txn->owner, PF_STATE_MAX_SIZE, &txn->st->dev };
 	enum pf_rc rc;
 	int fd;
 
 	if (len == 0 || !pf_store_can_append(txn))
 		return PF_ERR_INVAL;
-	fd = openat(pf_store_dir(txn->st, PF_DIR_USERS), txn->user,
-		    O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (txn->recfd >= 0)
+		fd = txn->recfd;
+	else
+		fd = openat(pf_store_dir(txn->st, PF_DIR_USERS), txn->user,
+			    O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ELOOP ? PF_ERR_PERM : PF_ERR_IO;
-	rc = pf_check_fd(fd, &rules, NULL, NULL, 0);
+	rc = fd == txn->recfd ? PF_OK : pf_check_fd(fd, &rules, NULL, NULL, 0);
 	/* A failed append may leave a torn line: readers skip it, the next update rewrites. */
 	if (rc == PF_OK && !pf_write_all(fd, line, len))
 		rc = PF_ERR_IO;
-	close(fd);
+	if (fd != txn->recfd)
+		close(fd);
 	if (rc == PF_OK)
 		txn->state.journal_lines++;
 	return rc;
@@ -387,7 +444,7 @@ static bool ends_with_line(int fd, off_t size, const char *line, size_t len)
 
 enum pf_rc pf_store_retract_attempt(struct pf_txn *txn, const struct pf_failure *a)
 {
-	struct pf_file_rules rules = { 0007, txn->owner, PF_STATE_MAX_SIZE };
+	struct pf_file_rules rules = { 0007, txn->owner, PF_STATE_MAX_SIZE, &txn->st->dev };
 	char line[PF_JOURNAL_LINE_MAX];
 	size_t len = pf_attempt_format(a, line, sizeof(line));
 	enum pf_rc rc = PF_ERR_INVAL;
@@ -396,14 +453,19 @@ enum pf_rc pf_store_retract_attempt(struct pf_txn *txn, const struct pf_failure 
 
 	if (len == 0 || !txn->intact || txn->state.journal_lines == 0 || txn->state.journal_torn)
 		return PF_ERR_INVAL;
-	fd = openat(pf_store_dir(txn->st, PF_DIR_USERS), txn->user,
-		    O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (txn->recfd >= 0)
+		fd = txn->recfd;
+	else
+		fd = openat(pf_store_dir(txn->st, PF_DIR_USERS), txn->user,
+			    O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ELOOP ? PF_ERR_PERM : PF_ERR_IO;
-	if (pf_check_fd(fd, &rules, &sb, NULL, 0) == PF_OK &&
+	if ((fd == txn->recfd ? (fstat(fd, &sb) == 0 ? PF_OK : PF_ERR_IO)
+			      : pf_check_fd(fd, &rules, &sb, NULL, 0)) == PF_OK &&
 	    ends_with_line(fd, sb.st_size, line, len))
 		rc = ftruncate(fd, sb.st_size - (off_t)len) == 0 ? PF_OK : PF_ERR_IO;
-	close(fd);
+	if (fd != txn->recfd)
+		close(fd);
 	if (rc == PF_OK)
 		txn->state.journal_lines--;
 	return rc;
@@ -418,6 +480,7 @@ enum pf_rc pf_store_append_cloud(struct pf_txn *txn)
 
 void pf_store_end(struct pf_txn *txn)
 {
+	close_fd(&txn->recfd);
 	close_fd(&txn->lockfd); /* closing the descriptor drops the flock */
 }
 

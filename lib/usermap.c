@@ -148,7 +148,7 @@ enum pf_rc pf_map_lookup_text(const char *text, size_t len, const char *origin, 
 static enum pf_rc map_from_file(const char *path, const char *user, struct pf_identity *out,
 				const struct pf_logger *log)
 {
-	struct pf_file_rules rules = { 022, (uid_t)-1, PF_MAP_MAX_SIZE };
+	struct pf_file_rules rules = { 022, (uid_t)-1, PF_MAP_MAX_SIZE, NULL };
 	char why[256];
 	char *text = NULL;
 	size_t len = 0;
@@ -210,7 +210,7 @@ static bool uid_min_line(const char *line, size_t n, unsigned long *out)
 
 unsigned pf_login_defs_uid_min(const char *path)
 {
-	struct pf_file_rules rules = { 022, (uid_t)-1, 256 * 1024 };
+	struct pf_file_rules rules = { 022, (uid_t)-1, 256 * 1024, NULL };
 	unsigned long v = 1000;
 	char *text = NULL;
 	size_t len = 0, pos = 0;

@@ -16,9 +16,12 @@ pam_module_pam_frontegg_la_SOURCES = \
 	pam_module/pam_frontegg.c \
 	pam_module/user.c
 pam_module_pam_frontegg_la_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS) -fvisibility=hidden
+# -z nodelete: a process that runs many PAM transactions keeps the module mapped
+# instead of mapping and relocating it again at every pam_start (the module has
+# no mutable global state to carry over; doc/performance.md, "Loading the module").
 pam_module_pam_frontegg_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-no-undefined -Wl,--version-script=$(srcdir)/pam_module/pam_frontegg.map \
-	-Wl,--gc-sections
+	-Wl,--gc-sections -Wl,-z,nodelete
 pam_module_pam_frontegg_la_LIBADD = lib/libpflockout.la $(PAM_LIBS)
 EXTRA_pam_module_pam_frontegg_la_DEPENDENCIES = $(srcdir)/pam_module/pam_frontegg.map
 EXTRA_DIST += pam_module/pam_frontegg.map pam_module/RETURN-VALUES.md

@@ -67,4 +67,11 @@ enum pf_rc pf_rec_decode(const struct pf_rec_kind *k, const char *text, size_t l
 enum pf_rc pf_rec_load(const struct pf_rec_kind *k, int dirfd, const char *name, uid_t owner,
 		       void *out, char *why, size_t whysize);
 
+/*
+ * The reading half of pf_rec_load, for a descriptor the caller opened and
+ * checked itself: reads fd from its current offset and decodes it.
+ */
+enum pf_rc pf_rec_read_fd(const struct pf_rec_kind *k, int fd, void *out, char *why,
+			  size_t whysize);
+
 #endif

@@ -26,6 +26,13 @@ struct pf_file_rules {
 	mode_t forbidden_mode; /* permission bits that must be clear, e.g. 077 */
 	uid_t extra_owner;     /* a second trusted owner besides root; (uid_t)-1 = none */
 	size_t max_size;       /* 0 = no bound */
+	/*
+	 * The device of a directory already found to be on a real file system
+	 * (the state directory), or NULL. A file on that same device is on the
+	 * same file system, so the pseudo-file-system check (an fstatfs) is
+	 * skipped; a file on any other device, a bind mount say, still gets it.
+	 */
+	const dev_t *real_dev;
 };
 
 /*
@@ -37,6 +44,11 @@ PF_NODISCARD enum pf_rc pf_open_checked(int dirfd, const char *path,
 					const struct pf_file_rules *rules, int *fd_out, char *why,
 					size_t whysize);
 
+/* pf_open_checked, also handing back the fstat its check made (sb_out). */
+PF_NODISCARD enum pf_rc pf_open_checked_stat(int dirfd, const char *path,
+					     const struct pf_file_rules *rules, int *fd_out,
+					     struct stat *sb_out, char *why, size_t whysize);
+
 /*
  * Checks an open descriptor against rules (regular file, owner, mode, size).
  * sb_out (may be NULL) receives the fstat the check made, so a caller that
@@ -44,6 +56,10 @@ PF_NODISCARD enum pf_rc pf_open_checked(int dirfd, const char *path,
  */
 PF_NODISCARD enum pf_rc pf_check_fd(int fd, const struct pf_file_rules *rules, struct stat *sb_out,
 				    char *why, size_t whysize);
+
+/* pf_check_fd for a caller that has just made the fstat of fd itself (sb). */
+PF_NODISCARD enum pf_rc pf_check_stat(int fd, const struct pf_file_rules *rules,
+				      const struct stat *sb, char *why, size_t whysize);
 
 /* Opens a directory (absolute path, no symlink) with owner/mode checks; sb_out as above. */
 PF_NODISCARD enum pf_rc pf_open_dir_checked(const char *path, mode_t forbidden_mode, int *fd_out,

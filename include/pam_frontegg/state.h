@@ -93,6 +93,7 @@ struct pf_store {
 	mode_t file_mode;        /* 0660 when the directory is group-shared (setgid), else 0600 */
 	const struct pf_logger *log;
 	unsigned lock_wait_ms; /* how long pf_store_begin waits for a user's lock */
+	dev_t dev;             /* the state directory's: a real file system (see pf_file_rules) */
 	char path[512];
 };
 
@@ -125,6 +126,13 @@ struct pf_txn {
 	char user[PF_USER_MAX + 1];
 	uid_t owner; /* besides root, who may own the user's files */
 	int lockfd;
+	/*
+	 * The record, opened once by pf_store_begin for reading, appending and
+	 * truncating; -1 when it was missing or could only be read. It stays
+	 * the record's while the lock is held: every replacement of a record
+	 * happens under its user's lock, and pf_store_commit closes it.
+	 */
+	int recfd;
 	bool existed;
 	bool intact; /* the record existed and was read whole */
 	struct pf_user_state state;

@@ -26,7 +26,7 @@ static void teardown(void)
 	free(dir);
 }
 
-static const struct pf_file_rules private_rules = { 077, (uid_t)-1, 1024 };
+static const struct pf_file_rules private_rules = { 077, (uid_t)-1, 1024, NULL };
 
 START_TEST(regular_private_file_opens)
 {
@@ -190,7 +190,7 @@ END_TEST
  */
 START_TEST(inv14_pseudo_file_systems_refused)
 {
-	const struct pf_file_rules any = { 022, (uid_t)-1, 0 };
+	const struct pf_file_rules any = { 022, (uid_t)-1, 0, NULL };
 	char why[256] = "";
 	char *data = NULL;
 	size_t len = 0;

@@ -54,3 +54,9 @@ else
 	@echo "man-update: scdoc not found, man/pam_frontegg.8 not regenerated" >&2
 endif
 .PHONY: man-update
+
+# The test compares the committed roff with what MAN_ROFF makes; without
+# scdoc it skips that comparison.
+if HAVE_SCDOC
+AM_TESTS_ENVIRONMENT = MAN_ROFF="$(MAN_ROFF)"; export MAN_ROFF;
+endif

@@ -17,8 +17,9 @@
  * lives in the handle, and nothing outlives the handle.
  *
  * RETURN VALUES: the table is pam_module/RETURN-VALUES.md, the one source;
- * pam_frontegg(8) documents the same codes per entry point, which
- * tests/data/test_return_values.py checks.
+ * the per-entry-point lists of pam_frontegg(8) are generated from it
+ * (man/return-values.py, `make man-update`; tests/data/test_return_values.py
+ * fails when they are stale).
  *
  * "host state unknown" covers an unreadable or unsafe state store, a user's
  * lock held past `timeout`, and (for unprivileged callers) a helper that

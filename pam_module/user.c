@@ -97,7 +97,7 @@ static enum pf_rc lookup_account(struct pf_module *m, const char *typed)
 	}
 	/* The same lookup as the helper's, so both agree on the key and on who is root-like. */
 	rc = pf_account_lookup(&m->cfg, typed, &m->account);
-	if (rc == PF_ERR_IO || strlen(typed) > PF_ASK_MAX ||
+	if (rc == PF_ERR_IO || rc == PF_ERR_NOMEM || strlen(typed) > PF_ASK_MAX ||
 	    (fresh = calloc(1, sizeof(*fresh))) == NULL)
 		return rc;
 	snprintf(fresh->typed, sizeof(fresh->typed), "%s", typed);
@@ -159,6 +159,11 @@ int pf_user_resolve(struct pf_module *m)
 		return unkeyable(m);
 	if (rc == PF_ERR_IO)
 		return nss_failed(m, typed);
+	if (rc == PF_ERR_NOMEM) {
+		/* Not "unknown": a caller's tiny memory limit must not buy an uncounted try. */
+		pf_log(&m->log, LOG_ERR, "refused: out of memory looking the user up");
+		return PAM_BUF_ERR;
+	}
 	if (rc != PF_OK) {
 		/* No name: users type passwords into the login prompt by mistake. */
 		pf_log(&m->log, LOG_NOTICE, "user unknown");

@@ -43,6 +43,29 @@ static const char *const aliases[][2] = {
 	{ "ROOT", "root" },
 };
 
+/*
+ * Memory that runs out while the account is looked up, for one name: its
+ * lookup answers "buffer too small", and the next realloc, the one that
+ * grows that buffer, fails. Like getpwnam_r, realloc is this program's.
+ */
+static bool fail_next_realloc;
+
+void *realloc(void *p, size_t size);
+
+void *realloc(void *p, size_t size)
+{
+	static void *(*next)(void *, size_t);
+
+	if (fail_next_realloc) {
+		fail_next_realloc = false;
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (next == NULL)
+		*(void **)&next = dlsym(RTLD_NEXT, "realloc");
+	return next(p, size);
+}
+
 int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t size, struct passwd **res)
 {
 	static int (*next)(const char *, struct passwd *, char *, size_t, struct passwd **);
@@ -51,6 +74,11 @@ int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t size, stru
 	if (strcmp(name, "nss-down") == 0) {
 		*res = NULL;
 		return EIO;
+	}
+	if (strcmp(name, "nss-nomem") == 0) {
+		fail_next_realloc = true;
+		*res = NULL;
+		return ERANGE;
 	}
 	if (next == NULL)
 		*(void **)&next = dlsym(RTLD_NEXT, "getpwnam_r");
@@ -529,6 +557,18 @@ START_TEST(inv11_nss_error_refuses)
 }
 END_TEST
 
+/* A caller's memory limit must not buy an uncounted try: out of memory is no "user unknown". */
+START_TEST(inv11_out_of_memory_in_the_lookup_refuses)
+{
+	ck_assert_int_eq(pt_call1("nss-nomem", PT_PREAUTH, NULL), PAM_BUF_ERR);
+	ck_assert_int_eq(pt_call1("nss-nomem", PT_AUTHFAIL, NULL), PAM_BUF_ERR);
+	ck_assert_int_eq(pt_call1("nss-nomem", PT_ACCOUNT, NULL), PAM_BUF_ERR);
+	ck_assert_int_ne(pt_run("ok", "nss-nomem", true, true, 0).auth, PAM_SUCCESS);
+	ck_assert(pt_log_has("refused: out of memory looking the user up"));
+	ck_assert(!pt_log_has("user unknown"));
+}
+END_TEST
+
 /* ---- invariant 8: one account, one record ------------------------------------ */
 
 START_TEST(inv8_aliases_share_one_tally_and_one_lock)
@@ -581,6 +621,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, inv14_host_limits_and_signals_restored);
 	tcase_add_test(tc, inv9_non_interactive_account_uses_the_cache);
 	tcase_add_test(tc, inv11_nss_error_refuses);
+	tcase_add_test(tc, inv11_out_of_memory_in_the_lookup_refuses);
 	tcase_add_test(tc, inv8_aliases_share_one_tally_and_one_lock);
 	tcase_add_test(tc, inv8_resolved_name_that_cannot_be_keyed_is_refused);
 	suite_add_tcase(s, tc);

@@ -106,7 +106,8 @@ START_TEST(inv13_config_mistakes_refuse_nobody)
 {
 	static const char *const users[] = { "bob", "root" };
 
-	pt_conf("unlock_time = 10m\nregion = EU\napi_url = http://fg.example\nadmin_grp = x");
+	pt_conf("unlock_time = 10m\nregion = EU\napi_url = http://fg.example\nadmin_grp = x\n"
+		"environment_id = env/42");
 	for (size_t i = 0; i < 2; i++) {
 		ck_assert_int_eq(pt_call1(users[i], PT_PREAUTH, NULL), PAM_SUCCESS);
 		ck_assert_int_eq(pt_call1(users[i], PT_PREAUTH, "badval"), PAM_SUCCESS);
@@ -116,6 +117,7 @@ START_TEST(inv13_config_mistakes_refuse_nobody)
 		ck_assert_int_eq(pt_call1(users[i], PT_AUTHFAIL, "relconf"), PAM_AUTH_ERR);
 	}
 	ck_assert(pt_log_has("pam_frontegg.conf:14: unlock_time: must be a whole number"));
+	ck_assert(pt_log_has("pam_frontegg.conf:18: environment_id: must be 1 to 64 letters"));
 	ck_assert(pt_log_has("module argument: deny: must be a whole number"));
 	ck_assert(pt_log_has("'authfail' after another mode word"));
 	ck_assert(pt_log_has("'preauth' is out of place in account, ignored"));

@@ -15,6 +15,7 @@
 #include "pam_frontegg/config.h"
 #include "pam_frontegg/safe_file.h"
 #include "pam_frontegg/username.h"
+#include "pam_frontegg/usermap.h"
 
 enum key_type {
 	K_STRING,
@@ -28,7 +29,8 @@ enum key_type {
 	K_USERS,
 	K_TEMPLATE,
 	K_GROUP,
-	K_SECRET
+	K_SECRET,
+	K_ID
 };
 
 struct key {
@@ -44,7 +46,7 @@ static const struct key keys[] = {
 	{ "api_url", K_URL, F(api_url), 0, 0 },
 	{ "region", K_REGION, F(api_url), 0, 0 },
 	{ "client_id", K_STRING, F(client_id), 0, 0 },
-	{ "environment_id", K_STRING, F(environment_id), 0, 0 },
+	{ "environment_id", K_ID, F(environment_id), 0, 0 },
 	{ "client_secret", K_SECRET, F(client_secret), 0, 0 },
 	{ "client_secret_file", K_PATH, F(client_secret_file), 0, 0 },
 	{ "ca_file", K_PATH, F(ca_file), 0, 0 },
@@ -292,6 +294,11 @@ static enum pf_rc apply_text(struct pf_config *cfg, const struct key *k, const c
 	case K_GROUP:
 		if (!pf_username_valid(v))
 			return bad_value(o, k, "is not a valid group name");
+		break;
+	case K_ID:
+		/* It goes into an HTTP header: the helper's rule for ids, or no header at all. */
+		if (pf_ident_classify(v) != PF_IDENT_ID)
+			return bad_value(o, k, "must be 1 to 64 letters, digits or dashes");
 		break;
 	case K_SECRET:
 		if (o->line == 0)

@@ -120,8 +120,8 @@ tests_fuzz_test_fuzz_regressions_LDADD = $(UNIT_LDADD)
 include tests/pam/pam.mk
 include tests/helper/chkstate.mk
 
-TESTS += tests/data/test_units.sh tests/data/test_return_values.py
-EXTRA_DIST += tests/data/test_units.sh tests/data/test_return_values.py
+TESTS += tests/data/test_units.sh tests/data/test_return_values.py tests/data/test_cleanfiles.sh
+EXTRA_DIST += tests/data/test_units.sh tests/data/test_return_values.py tests/data/test_cleanfiles.sh
 
 # pam-driver: the one PAM driver (storm and leak tests, make bench).
 check_PROGRAMS += tests/lib/pam-driver

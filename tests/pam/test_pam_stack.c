@@ -106,7 +106,8 @@ START_TEST(inv13_config_mistakes_refuse_nobody)
 {
 	static const char *const users[] = { "bob", "root" };
 
-	pt_conf("unlock_time = 10m\nregion = EU\napi_url = http://fg.example\nadmin_grp = x");
+	pt_conf("unlock_time = 10m\nregion = EU\napi_url = http://fg.example\nadmin_grp = x\n"
+		"environment_id = env/42");
 	for (size_t i = 0; i < 2; i++) {
 		ck_assert_int_eq(pt_call1(users[i], PT_PREAUTH, NULL), PAM_SUCCESS);
 		ck_assert_int_eq(pt_call1(users[i], PT_PREAUTH, "badval"), PAM_SUCCESS);
@@ -116,6 +117,7 @@ START_TEST(inv13_config_mistakes_refuse_nobody)
 		ck_assert_int_eq(pt_call1(users[i], PT_AUTHFAIL, "relconf"), PAM_AUTH_ERR);
 	}
 	ck_assert(pt_log_has("pam_frontegg.conf:14: unlock_time: must be a whole number"));
+	ck_assert(pt_log_has("pam_frontegg.conf:18: environment_id: must be 1 to 64 letters"));
 	ck_assert(pt_log_has("module argument: deny: must be a whole number"));
 	ck_assert(pt_log_has("'authfail' after another mode word"));
 	ck_assert(pt_log_has("'preauth' is out of place in account, ignored"));
@@ -169,6 +171,57 @@ START_TEST(inv11_table_corrupt_state_refuses_in_both_failmodes)
 	ck_assert_int_eq(pt_call1("bob", PT_PREAUTH, NULL), PAM_AUTHINFO_UNAVAIL);
 	ck_assert_int_eq(pt_call1("bob", PT_ACCOUNT, NULL), PAM_AUTHINFO_UNAVAIL);
 	ck_assert(pt_msgs_has("cannot be checked"));
+}
+END_TEST
+
+/*
+ * enforce = no, row by row: a lock and an unknown state refuse nobody, in
+ * any failmode; authfail still answers a failed password with a failure.
+ * What happens before any state is read (a name NSS cannot give or the
+ * store cannot key) does not depend on enforce.
+ */
+START_TEST(table_audit_only)
+{
+	FILE *f;
+
+	pt_conf("enforce = no\nfailmode = closed");
+	/* The cloud cannot answer (no answer file): unknown. */
+	ck_assert_int_eq(pt_call1("alice", PT_PREAUTH, NULL), PAM_SUCCESS);
+	ck_assert_int_eq(pt_call1("alice", PT_AUTHSUCC, NULL), PAM_SUCCESS);
+	ck_assert_int_eq(pt_call1("alice", PT_ACCOUNT, NULL), PAM_IGNORE);
+	ck_assert(!pt_msgs_has("cannot be checked"));
+
+	pt_cloud_says("alice", "locked");
+	ck_assert_int_eq(pt_call1("alice", PT_ACCOUNT, NULL), PAM_SUCCESS);
+	ck_assert_int_eq(pt_call1("alice", PT_PREAUTH, NULL), PAM_SUCCESS);
+	ck_assert_int_eq(pt_call1("alice", PT_AUTHSUCC, NULL), PAM_SUCCESS);
+	ck_assert_int_eq(pt_call1("alice", PT_AUTHFAIL, NULL), PAM_AUTH_ERR);
+	ck_assert(pt_log_has("audit only (enforce=no): would refuse: user=alice service=e-account "
+			     "reason=cloud-locked"));
+
+	fail_times("bob", 3);
+	ck_assert(pt_log_has("would lock (audit only, enforce=no): user=bob"));
+	ck_assert_int_eq(pt_call1("bob", PT_PREAUTH, NULL), PAM_SUCCESS);
+	ck_assert_int_eq(pt_call1("bob", PT_AUTHSUCC, NULL), PAM_SUCCESS);
+	ck_assert_int_eq(pt_call1("bob", PT_ACCOUNT, NULL), PAM_SUCCESS);
+	ck_assert(pt_log_has("audit only (enforce=no): would refuse: user=bob service=e-account "
+			     "reason=host-locked"));
+	ck_assert_uint_ge(failures("bob"), 3); /* the would-be lock stays on record */
+	ck_assert_int_eq(pt_dir_entries("state/outbox"), 0);
+	ck_assert(!pt_log_has("refused: user="));
+	ck_assert(!pt_msgs_has("locked"));
+	ck_assert(!pt_msgs_has("cannot be checked"));
+
+	f = fopen(pt_path("state/users/bob"), "w");
+	fputs("not a state record\n", f);
+	fclose(f);
+	ck_assert_int_eq(pt_call1("bob", PT_PREAUTH, NULL), PAM_IGNORE);
+	ck_assert_int_eq(pt_call1("bob", PT_AUTHSUCC, NULL), PAM_IGNORE);
+	ck_assert_int_eq(pt_call1("bob", PT_ACCOUNT, NULL), PAM_IGNORE);
+	ck_assert_int_eq(pt_call1("bob", PT_AUTHFAIL, NULL), PAM_AUTH_ERR);
+
+	ck_assert_int_eq(pt_call1("x@corp", PT_PREAUTH, NULL), PAM_AUTHINFO_UNAVAIL);
+	ck_assert_int_eq(pt_call1("x@corp", PT_ACCOUNT, NULL), PAM_AUTHINFO_UNAVAIL);
 }
 END_TEST
 
@@ -493,6 +546,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, inv7_failmode_closed_spares_root_like_users);
 	tcase_add_test(tc, inv7_admin_group_member_locked_in_frontegg_is_let_in);
 	tcase_add_test(tc, inv11_table_corrupt_state_refuses_in_both_failmodes);
+	tcase_add_test(tc, table_audit_only);
 	tcase_add_test(tc, stack_lock_after_deny_failures);
 	tcase_add_test(tc, stack_success_resets_and_no_exec_when_fresh);
 	tcase_add_test(tc, stack_pr921_account_alone_keeps_tally);

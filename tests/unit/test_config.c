@@ -204,6 +204,16 @@ START_TEST(strings_are_validated)
 		"ignore_users = alice, ../etc",
 		"admin_group = wheel/x",
 		"deny = 3 4",
+		"environment_id = env/42",
+		"environment_id = env 42",
+		"environment_id = env?x=1",
+		"environment_id = env%2F42",
+		"environment_id = env.42",
+		"environment_id = env:42",
+		"environment_id = ops@example.com",
+		"environment_id = -",
+		"environment_id = env\xc3\xa9",
+		"environment_id = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[128];
@@ -211,6 +221,30 @@ START_TEST(strings_are_validated)
 		ck_assert_msg(load_strict(text) == PF_ERR_INVAL, "accepted '%s'", bad[i]);
 		pf_config_free(&cfg);
 	}
+}
+END_TEST
+
+/*
+ * environment_id is sent as an HTTP header: only the helper's form of an id
+ * (1 to 64 letters, digits or dashes) is taken; another value is logged
+ * with file and line and leaves the header out, as if it were not set.
+ */
+START_TEST(environment_id_is_an_id)
+{
+	ck_assert_int_eq(
+	    load("environment_id = 3f2a9c1e-7b4d-4e8a-9f00-1a2b3c4d5e6f\n", NULL, NULL), PF_OK);
+	ck_assert_str_eq(cfg.environment_id, "3f2a9c1e-7b4d-4e8a-9f00-1a2b3c4d5e6f");
+	ck_assert_uint_eq(cfg.problems, 0);
+	pf_config_free(&cfg);
+	ck_assert_int_eq(load("deny = 4\nenvironment_id = env/42\n", "environment_id=x?y", NULL),
+			 PF_OK);
+	ck_assert(pf_test_log_has(
+	    &tl, "pf.conf:2: environment_id: must be 1 to 64 letters, digits or dashes"));
+	ck_assert(pf_test_log_has(&tl, "module argument: environment_id: must be 1 to 64"));
+	ck_assert_ptr_null(cfg.environment_id);
+	ck_assert_uint_eq(cfg.deny, 4);
+	ck_assert_uint_eq(cfg.problems, 2);
+	ck_assert_int_eq(load_strict("environment_id = env/42\n"), PF_ERR_INVAL);
 }
 END_TEST
 
@@ -374,6 +408,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, inv13_bad_value_keeps_default_and_names_file_and_line);
 	tcase_add_test(tc, bounds_are_enforced);
 	tcase_add_test(tc, strings_are_validated);
+	tcase_add_test(tc, environment_id_is_an_id);
 	tcase_add_test(tc, unknown_key_is_a_warning);
 	tcase_add_test(tc, ignore_users_list);
 	tcase_add_test(tc, inv13_missing_explicit_conf_is_host_only);

@@ -1,4 +1,4 @@
-/* User-name validation: the only names allowed near paths, URLs and JSON. */
+/* User-name validation: the only names allowed as file names in the state directory. */
 #include "autoconfig.h"
 
 #include <string.h>
@@ -20,11 +20,12 @@ bool pf_username_valid(const char *name)
 	len = strnlen(name, PF_USER_MAX + 1);
 	if (len == 0 || len > PF_USER_MAX)
 		return false;
-	if (name[0] == '.' || name[0] == '-')
+	if (name[0] == '.' || name[0] == '-' || name[0] == '@')
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
-		if (name_char_ok(c))
+		/* user@domain: how SSSD names accounts with fully qualified names. */
+		if (name_char_ok(c) || c == '@')
 			continue;
 		if (c == '$' && i == len - 1 && i > 0)
 			continue;

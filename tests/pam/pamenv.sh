@@ -55,7 +55,8 @@ write_nss_files() {
 	carol:x:1002:1002:admin by supplementary group:/home/carol:/bin/sh
 	dave:x:1003:1100:admin by primary group:/home/dave:/bin/sh
 	erin:x:1004:1004:in ignore_users:/home/erin:/bin/sh
-	x@corp:x:1005:1005:known to NSS, invalid for pam_frontegg:/home/x:/bin/sh
+	x+corp:x:1005:1005:known to NSS, invalid for pam_frontegg:/home/x:/bin/sh
+	frank@corp.test:x:1006:1006:fully qualified, as SSSD names them:/home/frank:/bin/sh
 	nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
 	EOT
 	cat >"$WORK/group" <<-EOT

@@ -590,10 +590,28 @@ START_TEST(inv8_aliases_share_one_tally_and_one_lock)
 }
 END_TEST
 
+/*
+ * A name service that calls its accounts user@domain (SSSD with fully
+ * qualified names) keys records by that name: its users are counted and
+ * locked like any other, not refused.
+ */
+START_TEST(inv8_fully_qualified_names_are_keyed)
+{
+	ck_assert_int_eq(pt_run("ok", "frank@corp.test", true, true, 0).acct, PAM_SUCCESS);
+	ck_assert_int_eq(pt_run("fail", "frank@corp.test", true, false, 0).auth, PAM_AUTH_ERR);
+	ck_assert_int_eq(pt_run("fail", "frank@corp.test", true, false, 0).auth, PAM_AUTH_ERR);
+	ck_assert_int_eq(pt_run("fail", "frank@corp.test", true, false, 0).auth, PAM_AUTH_ERR);
+	ck_assert(pt_exists("state/users/frank@corp.test"));
+	ck_assert(pt_log_has("host lock: user=frank@corp.test until="));
+	ck_assert_int_eq(pt_run("ok", "frank@corp.test", true, true, 0).auth, PAM_AUTH_ERR);
+	ck_assert(!pt_log_has("cannot key"));
+}
+END_TEST
+
 START_TEST(inv8_resolved_name_that_cannot_be_keyed_is_refused)
 {
-	/* x@corp: known to NSS (pamenv.sh), not a name the store can key. */
-	refused_in_every_phase("x@corp");
+	/* x+corp: known to NSS (pamenv.sh), not a name the store can key. */
+	refused_in_every_phase("x+corp");
 	ck_assert(pt_log_has("refused: uid 1005 has a name pam_frontegg cannot key"));
 	ck_assert_int_eq(pt_dir_entries("state/users"), 0);
 	/* Unknown names stay ignored, and are not logged. */
@@ -624,6 +642,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, inv11_out_of_memory_in_the_lookup_refuses);
 	tcase_add_test(tc, inv8_aliases_share_one_tally_and_one_lock);
 	tcase_add_test(tc, inv8_resolved_name_that_cannot_be_keyed_is_refused);
+	tcase_add_test(tc, inv8_fully_qualified_names_are_keyed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -220,8 +220,8 @@ START_TEST(table_audit_only)
 	ck_assert_int_eq(pt_call1("bob", PT_ACCOUNT, NULL), PAM_IGNORE);
 	ck_assert_int_eq(pt_call1("bob", PT_AUTHFAIL, NULL), PAM_AUTH_ERR);
 
-	ck_assert_int_eq(pt_call1("x@corp", PT_PREAUTH, NULL), PAM_AUTHINFO_UNAVAIL);
-	ck_assert_int_eq(pt_call1("x@corp", PT_ACCOUNT, NULL), PAM_AUTHINFO_UNAVAIL);
+	ck_assert_int_eq(pt_call1("x+corp", PT_PREAUTH, NULL), PAM_AUTHINFO_UNAVAIL);
+	ck_assert_int_eq(pt_call1("x+corp", PT_ACCOUNT, NULL), PAM_AUTHINFO_UNAVAIL);
 }
 END_TEST
 

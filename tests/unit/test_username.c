@@ -8,8 +8,9 @@
 
 START_TEST(ordinary_names_pass)
 {
-	static const char *const good[] = { "alice", "bob.smith", "svc_backup", "a-b",
-					    "x",     "user01",    "MACHINE$",   "A.B_C-9" };
+	static const char *const good[] = { "alice",   "bob.smith", "svc_backup",         "a-b",
+					    "x",       "user01",    "MACHINE$",           "A.B_C-9",
+					    "a@b.com", "bob@CORP",  "svc@ad.corp.example" };
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		ck_assert_msg(pf_username_valid(good[i]), "refused '%s'", good[i]);
 }
@@ -18,9 +19,9 @@ END_TEST
 START_TEST(hostile_names_refused)
 {
 	static const char *const bad[] = {
-		"",     ".",    "..",        ".hidden", "-rf", "a/b",  "../etc", "a b",
-		"a\tb", "a\nb", "a\x1b[31m", "a@b.com", "a:b", "a%00", "héllo",  "$",
-		"a$b",  "a\"b", "a\\b",      "a;b",     "a*",  "a?",   "a&b",    "a#b",
+		"",     ".",         "..",     ".hidden", "-rf",  "a/b",   "../etc", "a b", "a\tb",
+		"a\nb", "a\x1b[31m", "@b.com", "a:b",     "a%00", "héllo", "$",      "a$b", "a\"b",
+		"a\\b", "a;b",       "a*",     "a?",      "a&b",  "a#b",   "a+b",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(!pf_username_valid(bad[i]), "accepted hostile name #%zu", i);

@@ -106,6 +106,14 @@ void pf_audit_would_refuse(const struct pf_module *m, const char *reason)
 	       service_of(m, service, sizeof(service)), reason);
 }
 
+void pf_audit_would_refuse_unknown(const struct pf_module *m, const char *why, const char *what)
+{
+	char how[64];
+
+	snprintf(how, sizeof(how), "audit only (enforce=no): would refuse (%s)", why);
+	audit_unknown(m, LOG_NOTICE, how, what);
+}
+
 void pf_audit_fail_open(const struct pf_module *m, const char *what)
 {
 	audit_unknown(m, LOG_WARNING, "fail-open (failmode=open)", what);

@@ -120,6 +120,8 @@ void pf_audit_refused(const struct pf_module *m, const char *reason);
 /* enforce = no: the refusal that would have happened. */
 void pf_audit_would_refuse(const struct pf_module *m, const char *reason);
 void pf_audit_fail_open(const struct pf_module *m, const char *what);
+/* enforce = no: an unknown state that would have refused (why: "failmode=closed", ...). */
+void pf_audit_would_refuse_unknown(const struct pf_module *m, const char *why, const char *what);
 void pf_audit_fail_closed(const struct pf_module *m, const char *what);
 void pf_audit_host_unknown(const struct pf_module *m, const char *what);
 void pf_audit_break_glass(const struct pf_module *m, const char *what);

@@ -132,10 +132,17 @@ static void attempt_settled(struct pf_module *m)
  */
 static int unknown_state(struct pf_module *m, const char *what, bool tell)
 {
-	/* The break-glass (invariant 7): root-like users are never refused for it. */
-	if (m->cfg.failmode == PF_FAILMODE_OPEN || (m->root_like && !m->cfg.even_deny_root) ||
-	    !m->cfg.enforce) {
+	if (m->cfg.failmode == PF_FAILMODE_OPEN) {
 		pf_audit_fail_open(m, what);
+		return PAM_IGNORE;
+	}
+	/* The break-glass (invariant 7): root-like users are never refused for it. */
+	if (m->root_like && !m->cfg.even_deny_root) {
+		pf_audit_break_glass(m, what);
+		return PAM_IGNORE;
+	}
+	if (!m->cfg.enforce) {
+		pf_audit_would_refuse_unknown(m, "failmode=closed", what);
 		return PAM_IGNORE;
 	}
 	pf_audit_fail_closed(m, what);
@@ -155,8 +162,12 @@ static int unknown_state(struct pf_module *m, const char *what, bool tell)
  */
 static int host_unknown(struct pf_module *m, const char *what, bool tell)
 {
-	if (m->root_like || !m->cfg.enforce) {
+	if (m->root_like) {
 		pf_audit_break_glass(m, what);
+		return PAM_IGNORE;
+	}
+	if (!m->cfg.enforce) {
+		pf_audit_would_refuse_unknown(m, "host state unknown", what);
 		return PAM_IGNORE;
 	}
 	pf_audit_host_unknown(m, what);

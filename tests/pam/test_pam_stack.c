@@ -190,6 +190,9 @@ START_TEST(table_audit_only)
 	ck_assert_int_eq(pt_call1("alice", PT_AUTHSUCC, NULL), PAM_SUCCESS);
 	ck_assert_int_eq(pt_call1("alice", PT_ACCOUNT, NULL), PAM_IGNORE);
 	ck_assert(!pt_msgs_has("cannot be checked"));
+	/* The log says why nobody was refused: audit mode, not a failmode this host lacks. */
+	ck_assert(pt_log_has("audit only (enforce=no): would refuse (failmode=closed): user=alice"));
+	ck_assert(!pt_log_has("fail-open"));
 
 	pt_cloud_says("alice", "locked");
 	ck_assert_int_eq(pt_call1("alice", PT_ACCOUNT, NULL), PAM_SUCCESS);
@@ -219,6 +222,9 @@ START_TEST(table_audit_only)
 	ck_assert_int_eq(pt_call1("bob", PT_AUTHSUCC, NULL), PAM_IGNORE);
 	ck_assert_int_eq(pt_call1("bob", PT_ACCOUNT, NULL), PAM_IGNORE);
 	ck_assert_int_eq(pt_call1("bob", PT_AUTHFAIL, NULL), PAM_AUTH_ERR);
+	/* bob is no administrator: not a break-glass, an audit-mode abstention. */
+	ck_assert(pt_log_has("audit only (enforce=no): would refuse (host state unknown): user=bob"));
+	ck_assert(!pt_log_has("break-glass"));
 
 	ck_assert_int_eq(pt_call1("x+corp", PT_PREAUTH, NULL), PAM_AUTHINFO_UNAVAIL);
 	ck_assert_int_eq(pt_call1("x+corp", PT_ACCOUNT, NULL), PAM_AUTHINFO_UNAVAIL);

@@ -184,13 +184,18 @@ static bool parse_timeout(const char *v, unsigned min_ms, unsigned max_ms, unsig
 	return true;
 }
 
+/*
+ * %u once, no other %, and an e-mail for an ordinary name; or %u alone, for
+ * a name service whose names are e-mail addresses (SSSD's user@domain).
+ */
 static bool template_ok(const char *v)
 {
 	const char *u = strstr(v, "%u");
+	struct pf_identity sample;
 
 	if (u == NULL || strchr(u + 2, '%') != NULL || strchr(v, '%') != u)
 		return false;
-	return strchr(v, '@') != NULL;
+	return strcmp(v, "%u") == 0 || pf_map_expand_template(v, "user", &sample) == PF_OK;
 }
 
 static void free_list(char **list)
@@ -288,8 +293,10 @@ static enum pf_rc apply_text(struct pf_config *cfg, const struct key *k, const c
 		break;
 	case K_TEMPLATE:
 		if (!template_ok(v))
-			return bad_value(o, k,
-					 "must contain %u once and an '@' (e.g. %u@example.com)");
+			return bad_value(
+			    o, k,
+			    "must contain %u once and make an e-mail (e.g. %u@example.com), "
+			    "or be %u alone when login names are e-mail addresses");
 		break;
 	case K_GROUP:
 		if (!pf_username_valid(v))

@@ -105,7 +105,7 @@ MISTAKES = [
      "{conf}:{line:failmode}: failmode: must be open or closed", ("config", "failmode")),
     ("timeout_with_a_unit", {"timeout": "5s"}, None, "",
      "{conf}:{line:timeout}: timeout: must be seconds", ("config", "timeout")),
-    ("template_without_at", {"user_email": "%u"}, None, "",
+    ("template_without_a_domain", {"user_email": "%u@"}, None, "",
      "{conf}:{line:user_email}: user_email: must contain %u", ("config", "user_email")),
     ("environment_id_not_an_id", {"environment_id": "env/42"}, None, "",
      "{conf}:{line:environment_id}: environment_id: must be 1 to 64 letters, digits or dashes",

@@ -200,7 +200,8 @@ START_TEST(strings_are_validated)
 		"helper = frontegg-lockout",
 		"user_email = nobody@example.com",
 		"user_email = %u%u@example.com",
-		"user_email = %u",
+		"user_email = %u@",
+		"user_email = x%u",
 		"ignore_users = alice, ../etc",
 		"admin_group = wheel/x",
 		"deny = 3 4",
@@ -221,6 +222,15 @@ START_TEST(strings_are_validated)
 		ck_assert_msg(load_strict(text) == PF_ERR_INVAL, "accepted '%s'", bad[i]);
 		pf_config_free(&cfg);
 	}
+}
+END_TEST
+
+/* Login names that are e-mail addresses (user@domain) map as they are. */
+START_TEST(user_email_may_be_the_name_itself)
+{
+	ck_assert_int_eq(load_strict("user_email = %u\n"), PF_OK);
+	ck_assert_str_eq(cfg.user_email, "%u");
+	pf_config_free(&cfg);
 }
 END_TEST
 
@@ -409,6 +419,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, bounds_are_enforced);
 	tcase_add_test(tc, strings_are_validated);
 	tcase_add_test(tc, environment_id_is_an_id);
+	tcase_add_test(tc, user_email_may_be_the_name_itself);
 	tcase_add_test(tc, unknown_key_is_a_warning);
 	tcase_add_test(tc, ignore_users_list);
 	tcase_add_test(tc, inv13_missing_explicit_conf_is_host_only);

@@ -24,6 +24,11 @@ START_TEST(template_expands)
 	ck_assert_int_eq(id.kind, PF_IDENT_EMAIL);
 	ck_assert_int_eq(pf_map_expand_template("it.%u@corp.example", "bob", &id), PF_OK);
 	ck_assert_str_eq(id.value, "it.bob@corp.example");
+	/* %u alone: the name is the e-mail (SSSD's user@domain), or there is none. */
+	ck_assert_int_eq(pf_map_expand_template("%u", "frank@corp.example", &id), PF_OK);
+	ck_assert_str_eq(id.value, "frank@corp.example");
+	ck_assert_int_eq(id.kind, PF_IDENT_EMAIL);
+	ck_assert_int_eq(pf_map_expand_template("%u", "frank", &id), PF_ERR_INVAL);
 }
 END_TEST
 

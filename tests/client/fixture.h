@@ -28,6 +28,8 @@ struct ct_clock {
 };
 
 void ct_clock_init(struct ct_clock *fc);
+/* Zeroes the sleeps a ct_clock counted (the time they moved stays); other clocks are left alone. */
+void ct_clock_forget_sleeps(const struct fg_clock *clock);
 
 /* Options for the emulator: its CA, memory-only token, 5 s budget, log into tl. */
 void ct_options(struct fg_options *o, struct pf_test_log *tl);

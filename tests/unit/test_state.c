@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -556,32 +558,83 @@ START_TEST(sweep_removes_only_stale_temp_files)
 }
 END_TEST
 
-/* A writer that rewrites alice's record until it is killed. */
-static void rewrite_forever(void)
+/* Commits alice's record: the sample with failures_total n. */
+static enum pf_rc commit_alice(uint64_t n)
 {
-	struct pf_user_state s;
 	struct pf_txn txn;
+	enum pf_rc rc = pf_store_begin(&st, "alice", (uid_t)-1, &txn);
 
-	sample(&s);
-	for (;;) {
-		if (pf_store_begin(&st, "alice", (uid_t)-1, &txn) != PF_OK && txn.lockfd < 0)
-			_exit(1);
-		txn.state = s;
-		if (pf_store_commit(&txn) != PF_OK)
-			_exit(2);
+	if (rc == PF_OK) {
+		sample(&txn.state);
+		txn.state.failures_total = n;
+		rc = pf_store_commit(&txn);
 		pf_store_end(&txn);
 	}
+	return rc;
+}
+
+/* A writer that rewrites alice's record until it is killed. */
+static _Noreturn void rewrite_forever(void)
+{
+	for (;;)
+		if (commit_alice(5) != PF_OK)
+			_exit(2);
+}
+
+/*
+ * A writer the kernel kills inside its first write (no file may grow:
+ * SIGXFSZ), so it dies between creating its temporary file and renaming it
+ * however the scheduler treats it.
+ */
+static _Noreturn void die_mid_write(void)
+{
+	struct rlimit none = { 0, 0 };
+	sigset_t xfsz;
+
+	sigemptyset(&xfsz);
+	sigaddset(&xfsz, SIGXFSZ);
+	signal(SIGXFSZ, SIG_DFL);
+	sigprocmask(SIG_UNBLOCK, &xfsz, NULL);
+	/* SIGXFSZ dumps core by default: not for a death on purpose. */
+	prctl(PR_SET_DUMPABLE, 0);
+	if (setrlimit(RLIMIT_CORE, &none) != 0 || setrlimit(RLIMIT_FSIZE, &none) != 0)
+		_exit(3);
+	rewrite_forever();
+}
+
+/* Whether s is alice's record as commit_alice(n) wrote it. */
+static bool alice_is(const struct pf_user_state *s, uint64_t n)
+{
+	struct pf_user_state want;
+
+	sample(&want);
+	want.failures_total = n;
+	return memcmp(s, &want, offsetof(struct pf_user_state, fail)) == 0 &&
+	       memcmp(s->fail, want.fail, want.n_fail * sizeof(want.fail[0])) == 0;
 }
 
 START_TEST(kill_loop_leftovers_are_swept)
 {
+	const unsigned certain = 3;
 	struct pf_user_state s;
 	unsigned removed, left;
+	int status;
 
+	ck_assert_int_eq(commit_alice(4), PF_OK);
+	for (unsigned i = 0; i < certain; i++) {
+		pid_t pid = fork();
+
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0)
+			die_mid_write();
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ);
+	}
+	ck_assert_uint_eq(temp_files("users"), certain);
 	for (int i = 0; i < 200; i++) {
+		/* Spreads the kills over a writer's life; no assertion depends on where they land. */
 		struct timespec nap = { 0, (i % 7) * 150 * 1000 };
 		pid_t pid = fork();
-		int status;
 
 		ck_assert_int_ge(pid, 0);
 		if (pid == 0)
@@ -591,14 +644,17 @@ START_TEST(kill_loop_leftovers_are_swept)
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	}
 	left = temp_files("users");
-	fprintf(stderr, "# 200 killed writers left %u temporary files\n", left);
+	ck_assert_uint_ge(left, certain);
+	fprintf(stderr, "# %u killed writers left %u temporary files\n", certain + 200, left);
 	/* Whatever the kills hit, the record is whole: the old one or the new one. */
 	ck_assert_int_eq(pf_store_read(&st, "alice", (uid_t)-1, &s), PF_OK);
+	ck_assert(alice_is(&s, 4) || alice_is(&s, 5));
 	/* Aged past the bound, every leftover goes, and nothing else. */
 	ck_assert_int_eq(pf_store_sweep_tmp(&st, -2 * PF_TMP_MAX_AGE, &removed), PF_OK);
 	ck_assert_uint_eq(removed, left);
 	ck_assert_uint_eq(temp_files("users"), 0);
 	ck_assert_int_eq(pf_store_read(&st, "alice", (uid_t)-1, &s), PF_OK);
+	ck_assert(alice_is(&s, 4) || alice_is(&s, 5));
 }
 END_TEST
 

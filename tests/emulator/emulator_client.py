@@ -94,15 +94,16 @@ class Emulator:
     @classmethod
     def start(cls, dir=None, *, port=0, control_port=0, client_id=None, secret=None,
               secret_file=None, token_ttl=None, rate_limit=None, verbose=False,
-              timeout=START_TIMEOUT):
+              timeout=START_TIMEOUT, remove_dir=False):
         """Spawn the frontegg_emulator package with this interpreter; return once READY.
 
-        dir=None uses a fresh temp dir that stop() removes.  A `secret` is
+        dir=None uses a fresh temp dir that stop() removes; so does
+        remove_dir=True for a DIR the caller made for it.  A `secret` is
         written to DIR/secret (0600) and passed as --secret-file, never on the
         command line.  Server stderr goes to
         DIR/emulator.log; a failed start raises EmulatorError quoting it."""
-        owns_dir = dir is None
-        directory = tempfile.mkdtemp(prefix="frontegg-emu-") if owns_dir else os.path.abspath(dir)
+        owns_dir = dir is None or remove_dir
+        directory = tempfile.mkdtemp(prefix="frontegg-emu-") if dir is None else os.path.abspath(dir)
         os.makedirs(directory, exist_ok=True)
         if secret is not None:
             secret_file = os.path.join(directory, "secret")

@@ -889,6 +889,17 @@ def reset_call(emu):
 # --------------------------------------------------------------------------
 
 @test
+def stop_removes_a_directory_it_was_given_to_remove(emu):
+    """remove_dir=True: stop() removes the caller's DIR, which it used as given"""
+    d = os.path.join(emu.dir, "given")
+    os.mkdir(d)
+    other = Emulator.start(d, remove_dir=True)
+    eq(other.dir, d, "the emulator runs in the given DIR")
+    other.stop()
+    ok(not os.path.exists(d), "DIR removed by stop()")
+
+
+@test
 def restart_keeps_ca_and_secret_file(emu):
     """restart reuses the CA; --secret-file; verbose log never shows secret or token; SIGTERM exits 0"""
     d = os.path.join(emu.dir, "second")

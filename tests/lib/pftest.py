@@ -197,7 +197,8 @@ def eq(a, b, what=""):
 
 
 def start_emulator():
-    return Emulator.start(tmpdir("pf-emu-"))
+    """An emulator in a directory every test user can read (its CA), removed by stop()."""
+    return Emulator.start(tmpdir("pf-emu-"), remove_dir=True)
 
 
 # --- real PAM stacks under pam_wrapper + nss_wrapper, driven by pamtester

@@ -8,7 +8,7 @@
  *
  * Invariants of a configuration that parsed (PF_OK):
  *   - every number within its documented bounds (deny in 1..PF_DENY_MAX...);
- *   - api_url https://, paths absolute, user_email holds "%u" once and an '@',
+ *   - api_url https://, paths absolute, user_email holds "%u" once and an '@' (or is "%u"),
  *     admin_group and every ignore_users entry pass pf_username_valid;
  *   - no string carries a control character;
  *   - client_secret only with PF_CONF_WANT_SECRET, never from an argument.
@@ -67,7 +67,9 @@ static void check_config(const struct pf_config *cfg, unsigned flags, bool from_
 		check_string(cfg->user_email);
 		FZ_CHECK(u != NULL && strchr(cfg->user_email, '%') == u &&
 			 strchr(u + 2, '%') == NULL);
-		FZ_CHECK(strchr(cfg->user_email, '@') != NULL);
+		/* An e-mail around %u, or %u alone (names that are e-mails). */
+		FZ_CHECK(strcmp(cfg->user_email, "%u") == 0 ||
+			 strchr(cfg->user_email, '@') != NULL);
 	}
 	FZ_CHECK(cfg->admin_group == NULL || pf_username_valid(cfg->admin_group));
 	if (cfg->ignore_users != NULL) {

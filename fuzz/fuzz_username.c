@@ -4,7 +4,7 @@
  *
  * pf_username_valid is checked against the rule as documented (a reference
  * written from the header, not the code) and against what matters: a valid
- * name is 1..PF_USER_MAX bytes, has no '/', does not start with '.' or '-',
+ * name is 1..PF_USER_MAX bytes, has no '/', does not start with '.', '-' or '@',
  * is not "." or "..", and holds nothing that quotes, escapes or separates in
  * a path, URL, JSON string or log line.
  */
@@ -20,12 +20,12 @@ static int reference_valid(const char *s)
 {
 	size_t len = strlen(s);
 
-	if (len == 0 || len > PF_USER_MAX || s[0] == '.' || s[0] == '-')
+	if (len == 0 || len > PF_USER_MAX || s[0] == '.' || s[0] == '-' || s[0] == '@')
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '_' || c == '-')
+		    c == '.' || c == '_' || c == '-' || c == '@')
 			continue;
 		if (c == '$' && i == len - 1 && i > 0) /* "$" alone is no name */
 			continue;
@@ -44,10 +44,10 @@ static void check_username(const char *name)
 		return;
 	FZ_CHECK(len >= 1 && len <= PF_USER_MAX);
 	FZ_CHECK(strchr(name, '/') == NULL);
-	FZ_CHECK(name[0] != '.' && name[0] != '-');
+	FZ_CHECK(name[0] != '.' && name[0] != '-' && name[0] != '@');
 	FZ_CHECK(strcmp(name, ".") != 0 && strcmp(name, "..") != 0);
 	FZ_CHECK(fz_token(name));
-	FZ_CHECK(strpbrk(name, "\"\\%?#&=+:@ ") == NULL);
+	FZ_CHECK(strpbrk(name, "\"\\%?#&=+: ") == NULL);
 }
 
 static void check_field_copy(const char *src)

@@ -179,6 +179,11 @@ static enum pf_rc check_name(struct pf_store *st, const char *user)
 	return PF_ERR_INVAL;
 }
 
+static void log_unreadable(const struct pf_store *st, const char *user, const char *why)
+{
+	pf_log(st->log, LOG_ERR, "state of %s (%s/users/%s): %s", user, st->path, user, why);
+}
+
 enum pf_rc pf_store_read(struct pf_store *st, const char *user, uid_t owner,
 			 struct pf_user_state *out)
 {
@@ -192,8 +197,7 @@ enum pf_rc pf_store_read(struct pf_store *st, const char *user, uid_t owner,
 	rc = pf_rec_load(&pf_state_kind, pf_store_dir(st, PF_DIR_USERS), user, owner, out, why,
 			 sizeof(why));
 	if (rc != PF_OK && rc != PF_ERR_NOENT)
-		pf_log(st->log, LOG_ERR, "state of %s (%s/users/%s): %s", user, st->path, user,
-		       why);
+		log_unreadable(st, user, why);
 	return rc;
 }
 
@@ -297,8 +301,7 @@ static enum pf_rc load_record(struct pf_txn *txn)
 	else
 		memset(&txn->state, 0, offsetof(struct pf_user_state, fail));
 	if (rc != PF_OK) {
-		pf_log(st->log, LOG_ERR, "state of %s (%s/users/%s): %s", txn->user, st->path,
-		       txn->user, why);
+		log_unreadable(st, txn->user, why);
 		close_fd(&txn->recfd);
 	}
 	return rc == PF_ERR_TOOBIG ? PF_ERR_CORRUPT : rc;
@@ -374,27 +377,48 @@ bool pf_store_can_append(const struct pf_txn *txn)
 }
 
 /* Appends one journal line of len bytes (0: it did not fit) to NAME's record. */
-static enum pf_rc append_line(struct pf_txn *txn, const char *line, size_t len)
+/*
+ * The record of txn's user, to write to: the transaction's descriptor (checked
+ * when load_record opened it), or one opened with flags and checked now.
+ * sb (may be NULL) receives its fstat. Give it back with put_record.
+ */
+static enum pf_rc get_record(struct pf_txn *txn, int flags, struct stat *sb, int *fd)
 {
 	struct pf_file_rules rules = { 0007, txn->owner, PF_STATE_MAX_SIZE, &txn->st->dev };
+	enum pf_rc rc;
+
+	if (txn->recfd >= 0) {
+		*fd = txn->recfd;
+		return sb == NULL || fstat(*fd, sb) == 0 ? PF_OK : PF_ERR_IO;
+	}
+	*fd = openat(pf_store_dir(txn->st, PF_DIR_USERS), txn->user,
+		     flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (*fd < 0)
+		return errno == ELOOP ? PF_ERR_PERM : PF_ERR_IO;
+	rc = pf_check_fd(*fd, &rules, sb, NULL, 0);
+	if (rc != PF_OK)
+		close_fd(fd);
+	return rc;
+}
+
+static void put_record(const struct pf_txn *txn, int fd)
+{
+	if (fd >= 0 && fd != txn->recfd)
+		close(fd);
+}
+
+static enum pf_rc append_line(struct pf_txn *txn, const char *line, size_t len)
+{
 	enum pf_rc rc;
 	int fd;
 
 	if (len == 0 || !pf_store_can_append(txn))
 		return PF_ERR_INVAL;
-	if (txn->recfd >= 0)
-		fd = txn->recfd;
-	else
-		fd = openat(pf_store_dir(txn->st, PF_DIR_USERS), txn->user,
-			    O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ELOOP ? PF_ERR_PERM : PF_ERR_IO;
-	rc = fd == txn->recfd ? PF_OK : pf_check_fd(fd, &rules, NULL, NULL, 0);
+	rc = get_record(txn, O_WRONLY | O_APPEND, NULL, &fd);
 	/* A failed append may leave a torn line: readers skip it, the next update rewrites. */
 	if (rc == PF_OK && !pf_write_all(fd, line, len))
 		rc = PF_ERR_IO;
-	if (fd != txn->recfd)
-		close(fd);
+	put_record(txn, fd);
 	if (rc == PF_OK)
 		txn->state.journal_lines++;
 	return rc;
@@ -444,7 +468,6 @@ static bool ends_with_line(int fd, off_t size, const char *line, size_t len)
 
 enum pf_rc pf_store_retract_attempt(struct pf_txn *txn, const struct pf_failure *a)
 {
-	struct pf_file_rules rules = { 0007, txn->owner, PF_STATE_MAX_SIZE, &txn->st->dev };
 	char line[PF_JOURNAL_LINE_MAX];
 	size_t len = pf_attempt_format(a, line, sizeof(line));
 	enum pf_rc rc = PF_ERR_INVAL;
@@ -453,19 +476,13 @@ enum pf_rc pf_store_retract_attempt(struct pf_txn *txn, const struct pf_failure 
 
 	if (len == 0 || !txn->intact || txn->state.journal_lines == 0 || txn->state.journal_torn)
 		return PF_ERR_INVAL;
-	if (txn->recfd >= 0)
-		fd = txn->recfd;
-	else
-		fd = openat(pf_store_dir(txn->st, PF_DIR_USERS), txn->user,
-			    O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ELOOP ? PF_ERR_PERM : PF_ERR_IO;
-	if ((fd == txn->recfd ? (fstat(fd, &sb) == 0 ? PF_OK : PF_ERR_IO)
-			      : pf_check_fd(fd, &rules, &sb, NULL, 0)) == PF_OK &&
-	    ends_with_line(fd, sb.st_size, line, len))
+	rc = get_record(txn, O_RDWR, &sb, &fd);
+	if (rc != PF_OK)
+		return rc;
+	rc = PF_ERR_INVAL; /* unless the attempt is still the last line */
+	if (ends_with_line(fd, sb.st_size, line, len))
 		rc = ftruncate(fd, sb.st_size - (off_t)len) == 0 ? PF_OK : PF_ERR_IO;
-	if (fd != txn->recfd)
-		close(fd);
+	put_record(txn, fd);
 	if (rc == PF_OK)
 		txn->state.journal_lines--;
 	return rc;

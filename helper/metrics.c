@@ -47,31 +47,39 @@ static size_t counter(char *buf, size_t size, const char *name, const char *help
 	return n > 0 && (size_t)n < size ? (size_t)n : size;
 }
 
-/* The lifetime counters, folded from the events by this sync (counters.h). */
+/*
+ * The lifetime counters, folded from the events by this sync (counters.h).
+ * A line without help continues the metric of the line before (another label).
+ */
+static const struct {
+	const char *name, *help, *labels;
+	enum counter c;
+} counter_lines[] = {
+	{ "pam_frontegg_failures_recorded_total", "Failed logins recorded on this host.", "",
+	  CNT_FAILURES },
+	{ "pam_frontegg_host_locks_total", "Host locks started on this host.", "", CNT_HOST_LOCKS },
+	{ "pam_frontegg_would_locks_total",
+	  "Locks audit-only mode (enforce = no) would have started.", "", CNT_WOULD_LOCKS },
+	{ "pam_frontegg_cloud_locks_pushed_total", "Locks of this host that Frontegg confirmed.",
+	  "", CNT_CLOUD_LOCKS_PUSHED },
+	{ "pam_frontegg_fail_open_total",
+	  "Logins let through an unknown cloud state (failmode = open).", "", CNT_FAIL_OPEN },
+	{ "pam_frontegg_refusals_total", "Logins refused by the module as root, by reason.",
+	  "{reason=\"host-locked\"}", CNT_REFUSED_HOST },
+	{ "pam_frontegg_refusals_total", NULL, "{reason=\"cloud-locked\"}", CNT_REFUSED_CLOUD },
+	{ "pam_frontegg_refusals_total", NULL, "{reason=\"unavailable\"}",
+	  CNT_REFUSED_UNAVAILABLE },
+};
+
 static size_t render_counters(char *buf, size_t size, const struct counters *t)
 {
 	size_t n = 0;
 
-	n += counter(buf + n, size - n, "pam_frontegg_failures_recorded_total",
-		     "Failed logins recorded on this host.", "", t->n[CNT_FAILURES], true);
-	n += counter(buf + n, size - n, "pam_frontegg_host_locks_total",
-		     "Host locks started on this host.", "", t->n[CNT_HOST_LOCKS], true);
-	n += counter(buf + n, size - n, "pam_frontegg_would_locks_total",
-		     "Locks audit-only mode (enforce = no) would have started.", "",
-		     t->n[CNT_WOULD_LOCKS], true);
-	n += counter(buf + n, size - n, "pam_frontegg_cloud_locks_pushed_total",
-		     "Locks of this host that Frontegg confirmed.", "",
-		     t->n[CNT_CLOUD_LOCKS_PUSHED], true);
-	n += counter(buf + n, size - n, "pam_frontegg_fail_open_total",
-		     "Logins let through an unknown cloud state (failmode = open).", "",
-		     t->n[CNT_FAIL_OPEN], true);
-	n += counter(buf + n, size - n, "pam_frontegg_refusals_total",
-		     "Logins refused by the module as root, by reason.", "{reason=\"host-locked\"}",
-		     t->n[CNT_REFUSED_HOST], true);
-	n += counter(buf + n, size - n, "pam_frontegg_refusals_total", "",
-		     "{reason=\"cloud-locked\"}", t->n[CNT_REFUSED_CLOUD], false);
-	n += counter(buf + n, size - n, "pam_frontegg_refusals_total", "",
-		     "{reason=\"unavailable\"}", t->n[CNT_REFUSED_UNAVAILABLE], false);
+	for (size_t i = 0; i < sizeof(counter_lines) / sizeof(counter_lines[0]); i++)
+		n += counter(buf + n, size - n, counter_lines[i].name,
+			     counter_lines[i].help ? counter_lines[i].help : "",
+			     counter_lines[i].labels, t->n[counter_lines[i].c],
+			     counter_lines[i].help != NULL);
 	return n;
 }
 
